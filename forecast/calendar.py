@@ -36,6 +36,11 @@ __all__ = [
 
 _FIRST_YEAR, _LAST_YEAR = 1901, 2099
 _LUNISOLAR = _ChineseLunisolar()
+# Erratum to the holidays package, which computes new moons in UTC+8 for every year. Until
+# 1929 the Chinese calendar used Beijing local mean time (UTC+7:46); the new moon of
+# 3 Feb 1916 fell minutes before local midnight, so LNY 1916 was 3 Feb (lunardate and
+# lunar-python agree). This is the only year in 1901-2099 where the two conventions differ.
+_ERRATA = {1916: dt.date(1916, 2, 3)}
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ def lunar_new_year(year: int) -> dt.date:
 
 @lru_cache(maxsize=None)
 def _lny_cached(year: int) -> dt.date:
+    if year in _ERRATA:
+        return _ERRATA[year]
     date, exact = _LUNISOLAR.lunar_new_year_date(year)
     if not exact:  # the holidays package estimates outside its table
         raise ValueError(f"no exact Lunar New Year date for {year}")
@@ -235,7 +242,7 @@ class WorkCalendar:
             return np.zeros(0, dtype=bool)
         off, makeup = _holiday_sets(self.region, ds.min().year, ds.max().year)
         dates = ds.date
-        weekday_ok = np.isin(ds.weekday, sorted(self.weekdays))
+        weekday_ok = np.isin(ds.day_of_week, sorted(self.weekdays))
         is_off = np.fromiter((d in off for d in dates), bool, len(dates))
         is_makeup = np.fromiter((d in makeup for d in dates), bool, len(dates))
         return (weekday_ok & ~is_off) | is_makeup

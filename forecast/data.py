@@ -1,0 +1,287 @@
+"""The data contract: load and validate daily volume histories.
+
+Every frame in the package is long and tidy: ``unique_id`` (series, e.g. a hub), ``ds``
+(daily ``datetime64``) and ``y`` (float, >= 0). This module is the one edge where input is
+checked; errors name the file, column, row and value at fault.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import lny_dates
+
+__all__ = [
+    "DataError",
+    "DEMO_PATH",
+    "load_history",
+    "summarize_history",
+    "require_past_lny",
+]
+
+#: The embedded synthetic demo data set (see ``data/README.md``).
+DEMO_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_parcels.csv"
+
+_POLICIES = ("error", "zero", "interpolate")
+_PARQUET_MAGIC = b"PAR1"
+
+
+class DataError(ValueError):
+    """Input data that breaks the ``unique_id, ds, y`` contract."""
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where rows came from, so that errors can point at them."""
+
+    name: str  # file path or "input frame"
+    line_offset: int  # row i of the frame is line i + offset of the file (CSV: 2)
+
+    def where(self, i: int) -> str:
+        unit = "line" if self.line_offset == 2 else "row"
+        return f"{unit} {i + self.line_offset}"
+
+
+def load_history(
+    source,
+    *,
+    id_col: str = "unique_id",
+    ds_col: str = "ds",
+    y_col: str = "y",
+    na: str = "error",
+    gaps: str = "error",
+) -> pd.DataFrame:
+    """Load a daily history from CSV, Parquet or a DataFrame and validate it.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        A ``.csv`` or ``.parquet`` file, or a frame. A source without an id column is one
+        series, named after the file stem (``"series"`` for a frame).
+    id_col, ds_col, y_col : str
+        Column names in the source; the result always uses ``unique_id, ds, y``.
+    na : {"error", "zero", "interpolate"}
+        Policy for missing ``y`` values. ``"zero"`` treats them as no volume;
+        ``"interpolate"`` fills linearly in time within each series (ends: nearest value).
+    gaps : {"error", "zero", "interpolate"}
+        Policy for missing dates inside a series; filled days get ``y`` as for ``na``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unique_id`` (str), ``ds`` (datetime64), ``y`` (float64), sorted by
+        ``unique_id, ds``, one row per series and day, no gaps.
+
+    Raises
+    ------
+    DataError
+        Naming the file, column, row and value at fault.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ds": ["2024-01-01", "2024-01-02"], "y": [10, 12]})
+    >>> load_history(df).to_dict("list")["y"]
+    [10.0, 12.0]
+    """
+    for name, value in (("na", na), ("gaps", gaps)):
+        if value not in _POLICIES:
+            raise ValueError(f"{name} must be one of {_POLICIES}, got {value!r}")
+    raw, src = _read(source)
+    if raw.empty:
+        raise DataError(f"{src.name}: no rows")
+    missing = [c for c in (ds_col, y_col) if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{src.name}: missing column(s) {missing}; found {list(raw.columns)}"
+        )
+    default_id = Path(src.name).stem if src.line_offset == 2 else "series"
+    ids = raw[id_col].astype(str) if id_col in raw.columns else default_id
+    df = pd.DataFrame({"unique_id": ids, "ds": _parse_dates(raw[ds_col], src, ds_col)})
+    df["y"] = _parse_values(raw[y_col], src, y_col, allow_nan=na != "error")
+    _check_duplicates(df, src)
+    df = df.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    df, is_gap = _fill_gaps(df, src, gaps)
+    missing = df["y"].isna().to_numpy()
+    if missing.any():
+        zero = missing & (np.where(is_gap, gaps, na) == "zero")
+        df.loc[zero, "y"] = 0.0
+        df["y"] = df.groupby("unique_id", sort=False)["y"].transform(
+            lambda s: s.interpolate(limit_direction="both")
+        )
+    return df
+
+
+def _read(source) -> tuple[pd.DataFrame, _Source]:
+    if isinstance(source, pd.DataFrame):
+        return source.reset_index(drop=True), _Source("input frame", 1)
+    if not isinstance(source, (str, Path)):
+        raise DataError(f"expected a file path or a DataFrame, got {type(source).__name__}")
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head[:4] == _PARQUET_MAGIC or path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            return pd.read_parquet(path), _Source(str(path), 1)
+        except Exception as exc:  # pyarrow raises many types
+            raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    if b"\x00" in head:
+        raise DataError(f"{path}: binary content; expected a CSV or Parquet file")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False), _Source(str(path), 2)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _parse_dates(col: pd.Series, src: _Source, name: str) -> pd.Series:
+    text = col.astype(str).str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = _first_bad(bad)
+        raise DataError(
+            f"{src.name}: column {name!r}, {src.where(i)}: cannot parse {col.iloc[i]!r} "
+            f"as a date ({int(bad.sum())} bad value(s)); use ISO dates like 2024-02-10"
+        )
+    has_time = (parsed != parsed.dt.normalize()).to_numpy()
+    if has_time.any():
+        i = _first_bad(has_time)
+        raise DataError(
+            f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} has a time of "
+            "day; expected daily data (one date per row)"
+        )
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_values(col: pd.Series, src: _Source, name: str, *, allow_nan: bool) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(col):
+        values, blank = col.astype("float64"), col.isna().to_numpy()
+    else:
+        text = col.astype(object).where(col.notna(), "").astype(str).str.strip()
+        blank = text.isin(["", "nan", "NaN", "NA", "null", "None"]).to_numpy()
+        values = pd.to_numeric(text.mask(blank, "nan"), errors="coerce").astype("float64")
+    missing = values.isna().to_numpy()
+    not_number = missing & ~blank
+    if not_number.any():
+        i = _first_bad(not_number)
+        raise DataError(
+            f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} is not a number"
+        )
+    if missing.any() and not allow_nan:
+        i = _first_bad(missing)
+        raise DataError(
+            f"{src.name}: column {name!r}, {src.where(i)}: missing value "
+            f"({int(missing.sum())} in all); pass na='zero' or na='interpolate' to fill"
+        )
+    bad = (~np.isfinite(values.to_numpy()) & ~missing) | (values.to_numpy() < 0)
+    if bad.any():
+        i = _first_bad(bad)
+        raise DataError(
+            f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} is not allowed; "
+            "volumes must be finite and >= 0"
+        )
+    return values
+
+
+def _check_duplicates(df: pd.DataFrame, src: _Source) -> None:
+    dup = df.duplicated(["unique_id", "ds"]).to_numpy()
+    if dup.any():
+        i = _first_bad(dup)
+        raise DataError(
+            f"{src.name}: {src.where(i)}: duplicate (unique_id, ds) = "
+            f"({df['unique_id'].iloc[i]!r}, {df['ds'].iloc[i].date()}); "
+            f"{int(dup.sum())} duplicate row(s)"
+        )
+
+
+def _gap_report(df: pd.DataFrame) -> list[tuple[str, pd.Timestamp, int]]:
+    """(unique_id, first missing day, number of missing days) for each gap."""
+    out = []
+    for uid, g in df.groupby("unique_id", sort=False):
+        step = g["ds"].diff().dt.days.to_numpy()[1:]
+        for k in np.flatnonzero(step > 1):
+            out.append((uid, g["ds"].iloc[k] + pd.Timedelta(days=1), int(step[k] - 1)))
+    return out
+
+
+def _fill_gaps(df: pd.DataFrame, src: _Source, gaps: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Reindex each series to every day; also return which rows were added."""
+    report = _gap_report(df)
+    if not report:
+        return df, np.zeros(len(df), dtype=bool)
+    if gaps == "error":
+        uid, first, n = report[0]
+        total = sum(r[2] for r in report)
+        raise DataError(
+            f"{src.name}: series {uid!r} is not daily: {n} missing day(s) from "
+            f"{first.date()} ({len(report)} gap(s), {total} missing day(s) in all); "
+            "pass gaps='zero' or gaps='interpolate' to fill"
+        )
+    parts = []
+    for uid, g in df.groupby("unique_id", sort=False):
+        full = pd.date_range(g["ds"].iloc[0], g["ds"].iloc[-1], freq="D")
+        y = g.set_index("ds")["y"].reindex(full)
+        gap = ~full.isin(g["ds"])
+        parts.append(pd.DataFrame({"unique_id": uid, "ds": full, "y": y.to_numpy(),
+                                   "_gap": gap}))
+    out = pd.concat(parts, ignore_index=True)
+    return out.drop(columns="_gap"), out["_gap"].to_numpy(dtype=bool)
+
+
+def summarize_history(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per series: first and last day, days, mean volume, LNYs covered.
+
+    A LNY is *covered* when the history contains LNY day itself.
+
+    Examples
+    --------
+    >>> df = load_history(pd.DataFrame({"ds": pd.date_range("2024-01-01", "2024-03-01"),
+    ...                                 "y": 1.0}))
+    >>> summarize_history(df)[["unique_id", "days", "lny_covered"]].to_dict("records")
+    [{'unique_id': 'series', 'days': 61, 'lny_covered': '2024-02-10'}]
+    """
+    rows = []
+    for uid, g in df.groupby("unique_id", sort=True):
+        first, last = g["ds"].iloc[0], g["ds"].iloc[-1]
+        lnys = [d for d in lny_dates(first, last) if first <= d <= last]
+        rows.append(
+            {
+                "unique_id": uid,
+                "first": first.date(),
+                "last": last.date(),
+                "days": len(g),
+                "mean_y": float(g["y"].mean()),
+                "n_lny": len(lnys),
+                "lny_covered": ", ".join(str(d.date()) for d in lnys) or "none",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def require_past_lny(df: pd.DataFrame, *, n: int = 1, strict: bool = True) -> None:
+    """Check that every series contains at least ``n`` past LNY days.
+
+    Models that learn LNY effects call this with ``strict=True`` (a :class:`DataError`);
+    ``forecast validate`` calls it with ``strict=False`` (a warning).
+    """
+    summary = summarize_history(df)
+    short = summary[summary["n_lny"] < n]
+    if short.empty:
+        return
+    names = ", ".join(f"{r.unique_id!r} ({r.first}..{r.last})" for r in short.itertuples())
+    msg = f"history too short: need >= {n} past Lunar New Year(s) in series {names}"
+    if strict:
+        raise DataError(msg)
+    warnings.warn(msg, stacklevel=2)

@@ -1,0 +1,54 @@
+import subprocess
+import sys
+
+import pytest
+
+from forecast.cli import main
+from forecast.data import DEMO_PATH
+
+
+def test_validate_good_file_exits_0(capsys):
+    assert main(["validate", str(DEMO_PATH)]) == 0
+    out = capsys.readouterr().out
+    assert "5 series" in out and "2024-02-10" in out
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"ds,y\n2024-01-01,1\n2024-01-01,2\n", "duplicate"),
+        (b"ds,y\n2024-01-01,x\n", "not a number"),
+        (b"ds,y\n2024-01-01,-1\n", "not allowed"),
+        (b"ds,y\n2024-01-01,\n", "missing value"),
+        (b"ds,y\n2024-01-01,1\n2024-01-09,1\n", "not daily"),
+        (b"date,y\n2024-01-01,1\n", "missing column"),
+        (b"ds,y\nyesterday,1\n", "cannot parse"),
+        (b"ds,y\n", "no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary content"),
+    ],
+)
+def test_validate_bad_input_one_line_exit_2(tmp_path, capsys, content, match):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert match in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_validate_warns_but_passes_without_past_lny(tmp_path, capsys):
+    path = tmp_path / "short.csv"
+    path.write_text("ds,y\n2024-03-01,1\n2024-03-02,2\n")
+    assert main(["validate", str(path)]) == 0
+    assert "history too short" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["nope"]) == 2
+    assert main(["validate", "/does/not/exist.csv"]) == 2
+    assert capsys.readouterr().err.count("\n") == 2
+
+
+def test_python_dash_m_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "forecast", "validate", "/nonexistent"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("forecast: error:")

@@ -1,0 +1,123 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecast.data import DataError, load_history, require_past_lny, summarize_history
+
+
+def _write(tmp_path, text, name="h.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_loads_csv_with_and_without_unique_id(tmp_path):
+    one = load_history(_write(tmp_path, "ds,y\n2024-01-01,5\n2024-01-02,6\n", "hub.csv"))
+    assert one["unique_id"].unique().tolist() == ["hub"]
+    assert one["y"].dtype == np.float64 and one["ds"].dtype.kind == "M"
+    many = load_history(
+        _write(tmp_path, "unique_id,ds,y\nb,2024-01-02,1\nb,2024-01-01,2\na,2024-01-01,3\n")
+    )
+    assert many[["unique_id", "y"]].values.tolist() == [["a", 3.0], ["b", 2.0], ["b", 1.0]]
+
+
+def test_loads_parquet(tmp_path):
+    path = tmp_path / "h.parquet"
+    pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=3), "y": [1, 2, 3]}).to_parquet(path)
+    assert load_history(path)["y"].tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("ds,volume\n2024-01-01,1\n", r"missing column\(s\) \['y'\]"),
+        ("ds,y\n2024-01-01,1\n2024-13-45,2\n", r"column 'ds', line 3: cannot parse '2024-13-45'"),
+        ("ds,y\n2024-01-01,1\n2024-01-01,2\n", r"line 3: duplicate \(unique_id, ds\)"),
+        ("ds,y\n2024-01-01,1\n2024-01-02,abc\n", r"column 'y', line 3: 'abc' is not a number"),
+        ("ds,y\n2024-01-01,1\n2024-01-02,-4\n", r"column 'y', line 3: '-4' is not allowed"),
+        ("ds,y\n2024-01-01,1\n2024-01-02,\n", r"column 'y', line 3: missing value"),
+        ("ds,y\n2024-01-01,1\n2024-01-02,inf\n", r"line 3: 'inf' is not allowed"),
+        ("ds,y\n2024-01-01,1\n2024-01-05,2\n", r"not daily: 3 missing day\(s\) from 2024-01-02"),
+        ("ds,y\n2024-01-01 10:00,1\n", r"line 2: '2024-01-01 10:00' has a time of day"),
+        ("ds,y\n", r"no rows"),
+        ("", r"empty file"),
+    ],
+)
+def test_bad_csv_errors_name_file_column_row_value(tmp_path, text, match):
+    path = _write(tmp_path, text)
+    with pytest.raises(DataError, match=match) as info:
+        load_history(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        load_history(tmp_path / "absent.csv")
+    binary = tmp_path / "x.csv"
+    binary.write_bytes(b"\x7fELF\x00\x01\x02")
+    with pytest.raises(DataError, match="binary content"):
+        load_history(binary)
+    with pytest.raises(DataError, match="Parquet"):
+        load_history(_write(tmp_path, "not parquet", "x.parquet"))
+    with pytest.raises(DataError, match="DataFrame"):
+        load_history(42)
+
+
+def test_fill_policies_are_explicit(tmp_path):
+    path = _write(tmp_path, "ds,y\n2024-01-01,2\n2024-01-02,\n2024-01-05,8\n")
+    zero = load_history(path, na="zero", gaps="zero")
+    assert zero["y"].tolist() == [2, 0, 0, 0, 8]
+    interp = load_history(path, na="interpolate", gaps="interpolate")
+    assert interp["y"].tolist() == [2, 3.5, 5, 6.5, 8]
+    with pytest.raises(ValueError, match="na must be one of"):
+        load_history(path, na="drop")
+
+
+def test_summary_and_lny_requirement():
+    df = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-01", "2024-12-31"), "y": 1.0}))
+    assert summarize_history(df)["n_lny"].tolist() == [0]
+    with pytest.raises(DataError, match="history too short"):
+        require_past_lny(df)
+    with pytest.warns(UserWarning, match="history too short"):
+        require_past_lny(df, strict=False)
+
+
+_values = st.lists(
+    st.one_of(st.floats(0, 1e7, allow_nan=False), st.integers(0, 10**7)), min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=_values, start=st.dates(pd.Timestamp("1990-01-01").date(),
+                                      pd.Timestamp("2090-01-01").date()))
+def test_property_valid_frames_round_trip(values, start):
+    frame = pd.DataFrame({"ds": pd.date_range(start, periods=len(values)), "y": values})
+    out = load_history(frame.sample(frac=1.0, random_state=0))
+    assert out["ds"].is_monotonic_increasing
+    np.testing.assert_allclose(out["y"].to_numpy(), np.asarray(values, dtype=float))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=_values, bad_at=st.integers(0, 59), bad=st.sampled_from([-1.0, np.inf, "x"]))
+def test_property_one_bad_value_is_reported_at_its_row(values, bad_at, bad):
+    bad_at = bad_at % len(values)
+    y = list(values)
+    y[bad_at] = bad
+    frame = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=len(y)), "y": y})
+    with pytest.raises(DataError, match=f"row {bad_at + 1}:"):
+        load_history(frame)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(3, 40), drop=st.integers(1, 38))
+def test_property_gap_filling_restores_every_day(n, drop):
+    drop = 1 + drop % (n - 2)  # never the first or last day
+    ds = pd.date_range("2024-01-01", periods=n).delete(drop)
+    frame = pd.DataFrame({"ds": ds, "y": 1.0})
+    with pytest.raises(DataError, match="not daily"):
+        load_history(frame)
+    filled = load_history(frame, gaps="zero")
+    assert len(filled) == n and filled["y"].sum() == n - 1
