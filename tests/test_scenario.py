@@ -1,0 +1,99 @@
+"""Tests for forecast.scenario: loading, validation, round trips and the config hash."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from forecast.scenario import Compensation, Scenario, Staffing
+
+DEFAULT_TOML = Path(__file__).resolve().parents[1] / "data" / "scenario.toml"
+
+
+def test_default_toml_equals_the_code_defaults():
+    assert Scenario.from_toml(DEFAULT_TOML) == Scenario()
+
+
+def test_round_trips_through_nested_flat_and_json_dicts():
+    s = Scenario().updated({
+        "staffing.overrides": {"2026-02-16": 1200},
+        "attendance.concentration": float("inf"),
+        "operations.mode": "shutdown",
+    })
+    assert Scenario.from_dict(s.to_dict()) == s
+    assert Scenario.from_dict(s.to_dict(flat=True)) == s
+    assert Scenario.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    assert s.staffing.overrides == ((dt.date(2026, 2, 16), 1200.0),)
+
+
+def test_config_hash_is_stable_and_content_sensitive():
+    assert Scenario().config_hash() == Scenario.from_toml(DEFAULT_TOML).config_hash()
+    assert Scenario().config_hash() != Scenario().updated({"budget": 1.0}).config_hash()
+    assert len(Scenario().config_hash()) == 16
+
+
+def test_toml_partial_file_uses_defaults(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[programme]\nworkers = 900\n[window]\nstart = 2026-01-25\n')
+    s = Scenario.from_toml(path)
+    assert s.programme.workers == 900.0
+    assert s.window.start == dt.date(2026, 1, 25)
+    assert s.labour == Scenario().labour
+
+
+def test_compensation_per_parcel_schedule():
+    comp = Compensation(flat=10, tiers=((3, 100.0), (2, 5.0)), cap_per_parcel=50)
+    assert comp.tiers == ((2, 5.0), (3, 100.0))  # sorted
+    assert [comp.per_parcel(k) for k in range(5)] == [0.0, 10.0, 15.0, 50.0, 50.0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"staffing.baseline": -1}, r"staffing\.baseline must be >= 0, got -1"),
+        ({"programme.workers": -5}, r"programme\.workers must be >= 0"),
+        ({"productivity.mean": 0}, r"productivity\.mean must be > 0"),
+        ({"productivity.mean": "high"}, r"productivity\.mean must be a number"),
+        ({"promise.working_days": 2.5}, r"promise\.working_days must be an integer"),
+        ({"promise.calendar": "UK"}, r"promise\.calendar must be one of"),
+        ({"attendance.lny": 1.2}, r"attendance\.lny must be >= 0 and <= 1"),
+        ({"attendance.lny_start": 9, "attendance.lny_end": 3}, r"lny_start must be <="),
+        ({"operations.mode": "closed"}, r"operations\.mode must be one of"),
+        ({"compensation.tiers": [[1, 5.0]]}, r"days_late must be >= 2"),
+        ({"compensation.tiers": [[2, 5.0], [2, 6.0]]}, "must not repeat"),
+        ({"compensation.claim_rate": 2}, r"claim_rate must be >= 0 and <= 1"),
+        ({"labour.holiday_premium": 0.5}, r"holiday_premium must be >= 1"),
+        ({"window.start": "2026-13-01"}, r"window\.start must be an ISO date"),
+        ({"window.start": "2026-04-01"}, r"window\.end must lie"),
+        ({"programme.start": "2026-03-01"}, r"programme\.start must be <="),
+        ({"staffing.overrides": {"2026-02-17": -3}}, r"overrides\['2026-02-17'\]"),
+        ({"budget": True}, r"budget must be a number"),
+        ({"demand_uplift": 0}, r"demand_uplift must be > 0"),
+        ({"unique_id": ""}, "unique_id"),
+    ],
+)
+def test_bad_values_name_the_field(changes, match):
+    with pytest.raises(ValueError, match=match):
+        Scenario().updated(changes)
+
+
+def test_unknown_keys_are_rejected_with_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"unknown scenario key\(s\) \['staff'\]"):
+        Scenario.from_dict({"staff": {"baseline": 3}})
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['head'\] in \[staffing\]; allowed"):
+        Scenario.from_dict({"staffing": {"head": 3}})
+
+
+def test_bad_toml_is_a_value_error(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[staffing\nbaseline = 1")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        Scenario.from_toml(path)
+
+
+def test_direct_construction_is_validated_too():
+    with pytest.raises(ValueError, match="staffing.baseline"):
+        Staffing(baseline=-3)
+    with pytest.raises(ValueError, match="scenario.staffing must be a Staffing"):
+        Scenario(staffing={"baseline": 3})
