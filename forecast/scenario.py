@@ -181,7 +181,7 @@ class Attendance:
     """
 
     normal: float = 0.95
-    lny: float = 0.60
+    lny: float = 0.40
     programme: float = 0.97
     lny_start: int = -5
     lny_end: int = 7

@@ -1,0 +1,164 @@
+"""Tests for forecast.simulation: costs by hand on deterministic cases, invariants, inputs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.capacity import late_volume
+from forecast.calendar import promise_deadlines
+from forecast.scenario import Scenario
+from forecast.simulation import METRICS, simulate
+
+START, END = "2026-02-02", "2026-03-01"  # LNY 2026-02-17 inside
+DATES = pd.date_range(START, END)
+N_DAYS = len(DATES)
+
+DETERMINISTIC = {
+    "window.start": START, "window.end": END,
+    "productivity.cv": 0.0, "attendance.concentration": float("inf"),
+}
+
+
+def scenario(**changes):
+    return Scenario().updated({**DETERMINISTIC, **changes})
+
+
+def demand(n_paths=30, seed=0, level=150_000.0):
+    rng = np.random.default_rng(seed)
+    return level * rng.lognormal(0.0, 0.2, size=(n_paths, N_DAYS))
+
+
+def tidy(arrivals, uid="total"):
+    n_paths, n_days = arrivals.shape
+    return pd.DataFrame({
+        "unique_id": uid,
+        "ds": np.tile(DATES, n_paths),
+        "sample_id": np.repeat(np.arange(n_paths), n_days),
+        "y": arrivals.ravel(),
+    })
+
+
+def test_deterministic_case_matches_hand_computation():
+    s = scenario(**{"attendance.normal": 1.0, "attendance.lny": 0.5, "attendance.programme": 1.0})
+    arrivals = demand(5)
+    res = simulate(arrivals, s, seed=0, dates=DATES)
+    days = DATES.date
+    lny = (days >= pd.Timestamp("2026-02-12").date()) & (days <= pd.Timestamp("2026-02-24").date())
+    prog = (days >= s.programme.start) & (days <= s.programme.end)
+    workers = 1500 * np.where(lny, 0.5, 1.0) + 1500 * prog
+    capacity = workers * 120.0
+    due = (promise_deadlines(DATES, 3, "HK") - DATES[0]).days.to_numpy()
+    late = late_volume(arrivals, capacity, due)
+    np.testing.assert_allclose(res.per_path["late"], late.sum(axis=1))
+    holiday = np.isin(DATES.strftime("%m-%d"), ["02-17", "02-18", "02-19"])
+    wages = (workers * 750 * np.where(holiday, 2.0, 1.0)).sum() + prog.sum() * 1500 * 238
+    np.testing.assert_allclose(res.per_path["labour_cost"], wages)
+    np.testing.assert_allclose(res.per_path["programme_cost"], prog.sum() * 1500 * 238)
+    scored = arrivals[:, due < N_DAYS].sum(axis=1)
+    np.testing.assert_allclose(res.per_path["on_time_rate"], 1 - late.sum(axis=1) / scored)
+
+
+def test_tiered_compensation_by_working_days_late():
+    # one day of 1,000 parcels, then nothing; no capacity until the very end of the window
+    s = scenario(**{"staffing.baseline": 0, "programme.workers": 0,
+                    "staffing.overrides": {"2026-02-27": 100}, "attendance.normal": 1.0})
+    arrivals = np.zeros((1, N_DAYS))
+    arrivals[0, 0] = 1000.0  # Mon 2 Feb, due Thu 5 Feb; processed Fri 27 Feb: 3+ days late
+    res = simulate(arrivals, s, dates=DATES)
+    assert res.per_path["late"].iloc[0] == 1000.0
+    assert res.per_path["compensation"].iloc[0] == pytest.approx(1000 * 65.0)
+    # one working day late pays only the flat rate
+    s1 = s.updated({"staffing.overrides": {"2026-02-06": 100}})
+    assert simulate(arrivals, s1, dates=DATES).per_path["compensation"].iloc[0] == pytest.approx(
+        1000 * 20.0
+    )
+
+
+def test_invariants_no_negative_costs_and_late_within_arrivals():
+    res = simulate(demand(40), Scenario().updated({"window.start": START, "window.end": END}),
+                   seed=3, dates=DATES)
+    pp = res.per_path
+    assert list(pp.columns) == list(METRICS)
+    for col in ("compensation", "labour_cost", "programme_cost", "total_cost", "late",
+                "peak_backlog", "backlog_days"):
+        assert (pp[col] >= 0).all(), col
+    assert (pp["late"] <= pp["arrivals"] + 1e-6).all()
+    assert pp["on_time_rate"].between(0, 1).all()
+    np.testing.assert_allclose(pp["total_cost"], pp["labour_cost"] + pp["compensation"])
+
+
+def test_zero_late_when_capacity_always_covers_demand():
+    s = scenario(**{"staffing.baseline": 10_000, "attendance.lny": 0.95})
+    res = simulate(demand(20), s, dates=DATES)
+    assert (res.per_path["late"] == 0).all()
+    assert (res.per_path["compensation"] == 0).all()
+    assert (res.backlog == 0).all()
+
+
+def test_shutdown_closes_the_network_on_lny_days_1_to_3():
+    s = scenario(**{"operations.mode": "shutdown"})
+    res = simulate(demand(10), s, dates=DATES)
+    closed = np.isin(DATES.strftime("%m-%d"), ["02-17", "02-18", "02-19"])
+    idx = np.flatnonzero(closed)
+    assert (np.diff(res.backlog[:, idx[0] - 1: idx[-1] + 1], axis=1) > 0).all()  # only grows
+    keep = simulate(demand(10), scenario(), dates=DATES)
+    assert (res.per_path["late"] >= keep.per_path["late"] - 1e-6).all()
+
+
+def test_frame_and_array_inputs_agree_and_series_is_selected():
+    arrivals = demand(8)
+    frame = pd.concat([tidy(arrivals), tidy(arrivals * 3, uid="kwai-chung")])
+    s = scenario()
+    a = simulate(arrivals, s, seed=5, dates=DATES).per_path
+    f = simulate(frame, s, seed=5).per_path
+    pd.testing.assert_frame_equal(a, f)
+    with pytest.raises(ValueError, match=r"unique_id 'nowhere' not in the paths; available"):
+        simulate(frame, s.updated({"unique_id": "nowhere"}))
+
+
+def test_seed_reproducible_and_streams_differ():
+    s = Scenario().updated({"window.start": START, "window.end": END})
+    arrivals = demand(20, level=170_000)
+    a = simulate(arrivals, s, seed=1, dates=DATES).per_path
+    pd.testing.assert_frame_equal(a, simulate(arrivals, s, seed=1, dates=DATES).per_path)
+    assert not a["labour_cost"].equals(simulate(arrivals, s, seed=2, dates=DATES).per_path["labour_cost"])
+
+
+def test_summary_frame_budget_and_fan():
+    s = Scenario().updated({"window.start": START, "window.end": END, "budget": 5e6})
+    res = simulate(demand(50, level=170_000), s, seed=0, dates=DATES)
+    summary = res.summary_frame()
+    assert list(summary.columns) == ["mean", "p50", "p90", "p99", "cvar90"]
+    assert list(summary.index) == list(METRICS)
+    cost = summary.loc["total_cost"]
+    assert cost["p50"] <= cost["p90"] <= cost["p99"] and cost["cvar90"] >= cost["p90"]
+    assert summary.loc["on_time_rate", "cvar90"] <= summary.loc["on_time_rate", "mean"]
+    spend = res.per_path["programme_cost"] + res.per_path["compensation"]
+    assert res.prob_over_budget == pytest.approx((spend > 5e6).mean())
+    fan = res.backlog_fan(level=(80, 50))
+    assert list(fan.columns) == ["unique_id", "ds", "backlog", "backlog-lo-50", "backlog-hi-50",
+                                 "backlog-lo-80", "backlog-hi-80"]
+    assert len(fan) == N_DAYS and (fan["backlog-lo-80"] <= fan["backlog-hi-80"]).all()
+    assert res.provenance["config_hash"] == s.config_hash()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"paths": np.ones((3, 5)), "dates": pd.date_range(START, periods=5)}, "must cover every day"),
+        ({"paths": np.ones((3, N_DAYS))}, "dates are required"),
+        ({"paths": np.ones((3, N_DAYS - 1)), "dates": DATES}, "shape"),
+        ({"paths": -np.ones((3, N_DAYS)), "dates": DATES}, "finite and >= 0"),
+        ({"paths": np.full((3, N_DAYS), np.nan), "dates": DATES}, "finite and >= 0"),
+        ({"paths": pd.DataFrame({"ds": DATES, "y": 1.0})}, r"lacks column\(s\) \['sample_id'\]"),
+    ],
+)
+def test_bad_paths_raise_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(scenario=scenario(), **kwargs)
+
+
+def test_gap_in_a_sample_path_is_reported():
+    frame = tidy(demand(3)).drop(index=5)
+    with pytest.raises(ValueError, match="missing a day"):
+        simulate(frame, scenario())
