@@ -31,6 +31,7 @@ __all__ = [
     "days_to_lny",
     "lny_phase_frame",
     "lny_holiday_table",
+    "lny_phase_table",
     "promise_deadlines",
 ]
 
@@ -188,6 +189,21 @@ def lny_holiday_table(
         for p in phases
     ]
     return pd.DataFrame(rows, columns=["holiday", "ds", "lower_window", "upper_window"])
+
+
+def lny_phase_table(phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES) -> pd.DataFrame:
+    """The phase table as a frame: ``phase, start, end, days, description``.
+
+    Examples
+    --------
+    >>> lny_phase_table()["phase"].tolist()[:2]
+    ['gift_surge', 'cutoff']
+    """
+    phases = _check_phases(phases)
+    return pd.DataFrame(
+        [(p.name, p.start, p.end, p.length, p.description) for p in phases],
+        columns=["phase", "start", "end", "days", "description"],
+    )
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

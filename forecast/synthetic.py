@@ -140,8 +140,10 @@ def generate_demo(*, seed: int = DEMO_SEED, truth: dict = DEMO_TRUTH) -> pd.Data
     Examples
     --------
     >>> df = generate_demo()
-    >>> sorted(df["unique_id"].unique())[-1], len(df) // 5
-    ('total', 3653)
+    >>> sorted(df["unique_id"].unique())
+    ['chek-lap-kok', 'kowloon-bay', 'kwai-chung', 'total', 'tsing-yi']
+    >>> int((df["unique_id"] == "total").sum())
+    3653
     """
     ds = pd.date_range(truth["start"], truth["end"], freq="D")
     _, noise_rng = np.random.default_rng(seed).spawn(2)

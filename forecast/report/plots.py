@@ -1,0 +1,165 @@
+"""Figures for the notebooks and the briefing: history, demand forecast.
+
+Every function takes tidy frames (``unique_id, ds, y`` and ``sample_id`` for paths), draws
+on a new figure (or the given ``ax``) and returns the ``matplotlib.figure.Figure``; new
+figures are closed in pyplot at once, so a notebook shows each exactly once (as the cell's
+value) and long runs do not accumulate open figures. Colours
+and phase shading are shared so that all figures read alike.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
+
+__all__ = [
+    "PHASE_COLOURS",
+    "plot_history",
+    "plot_lny_overlay",
+    "plot_fan",
+    "plot_window_total",
+    "shade_lny_phases",
+]
+
+PHASE_COLOURS = {
+    "gift_surge": "#f4a261",
+    "cutoff": "#adb5bd",
+    "eve": "#e76f51",
+    "closure": "#c1121f",
+    "restart": "#2a9d8f",
+}
+_BLUE = "#1d3557"
+
+
+def _axes(ax, figsize=(9, 4)):
+    if ax is not None:
+        return ax.figure, ax
+    # Created through pyplot (which loads Jupyter's PNG display), then closed at once: the
+    # figure is shown only where it is returned, and long runs do not accumulate figures.
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    plt.close(fig)
+    return fig, ax
+
+
+def _thousands(ax, axis="y"):
+    fmt = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def shade_lny_phases(ax, *, lny=None, phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES,
+                     legend: bool = True) -> None:
+    """Shade LNY phases on ``ax``: around the date ``lny``, or on a days-from-LNY axis."""
+    for p in phases:
+        lo, hi = p.start - 0.5, p.end + 0.5
+        if lny is not None:
+            lo = pd.Timestamp(lny) + pd.Timedelta(days=lo)
+            hi = pd.Timestamp(lny) + pd.Timedelta(days=hi)
+        ax.axvspan(lo, hi, color=PHASE_COLOURS.get(p.name, "#ccc"), alpha=0.18, lw=0,
+                   label=p.name.replace("_", " ") if legend else None)
+
+
+def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
+    """Weekly-mean volume of each series over the whole history, LNY days marked.
+
+    Examples
+    --------
+    >>> from forecast.synthetic import generate_demo
+    >>> fig = plot_history(generate_demo(), unique_ids=["total"])
+    """
+    fig, ax = _axes(ax, (10, 4))
+    ids = unique_ids if unique_ids is not None else sorted(df["unique_id"].unique())
+    for uid in ids:
+        s = df[df["unique_id"] == uid].set_index("ds")["y"]
+        weekly = s.resample("W").mean()
+        ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, label=uid)
+    for d in lny_dates(df["ds"].min(), df["ds"].max()):
+        if df["ds"].min() <= d <= df["ds"].max():
+            ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8, alpha=0.5)
+    ax.set(title="Daily parcels (weekly mean); red lines: Lunar New Year", ylabel="parcels/day")
+    _thousands(ax)
+    ax.legend(ncols=min(len(ids), 5), fontsize=8, frameon=False)
+    return fig
+
+
+def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=None):
+    """Each past year's volume around LNY, as a ratio to that year's pre-LNY baseline.
+
+    The baseline is the mean of days LNY-49 .. LNY-22 (four ordinary weeks before the
+    gift surge); the x axis is days from LNY, with the phases shaded.
+    """
+    fig, ax = _axes(ax, (10, 4.5))
+    s = df[df["unique_id"] == unique_id].set_index("ds")["y"]
+    offsets = days_to_lny(s.index)
+    years = (s.index - pd.to_timedelta(offsets, unit="D")).year.to_numpy()
+    for year in sorted(set(years)):
+        sel = years == year
+        off, y = offsets[sel], s.to_numpy()[sel]
+        base_sel = (off >= -49) & (off <= -22)
+        inside = (off >= window[0]) & (off <= window[1])
+        if base_sel.sum() < 20 or inside.sum() < (window[1] - window[0]):
+            continue  # this year's window is not fully in the history
+        ax.plot(off[inside], y[inside] / y[base_sel].mean(), lw=1, alpha=0.85, label=str(year))
+    shade_lny_phases(ax)
+    ax.axhline(1.0, color="k", lw=0.6)
+    ax.set(xlim=window, xlabel="days from Lunar New Year", ylabel="volume / pre-LNY baseline",
+           title=f"{unique_id}: every past Lunar New Year, overlaid")
+    ax.legend(ncols=7, fontsize=7, frameon=False, loc="lower left")
+    return fig
+
+
+def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | None = None,
+             level=(50, 80, 95), history_days: int = 70, actual: pd.DataFrame | None = None,
+             ax=None):
+    """Fan chart: history, then the paths' central intervals, with LNY phases shaded.
+
+    Parameters
+    ----------
+    history, paths : pandas.DataFrame
+        Tidy history and sample paths; ``unique_id`` picks one series (default: the first).
+    level : sequence of int
+        Central interval levels, in percent.
+    actual : pandas.DataFrame, optional
+        What really happened over the horizon (drawn in black), e.g. in a backtest.
+    """
+    fig, ax = _axes(ax, (10, 4.5))
+    uid = unique_id if unique_id is not None else paths["unique_id"].iloc[0]
+    hist = history[history["unique_id"] == uid].tail(history_days)
+    wide = paths[paths["unique_id"] == uid].pivot(index="ds", columns="sample_id", values="y")
+    for lv in sorted(level, reverse=True):
+        lo, hi = np.percentile(wide.to_numpy(), [50 - lv / 2, 50 + lv / 2], axis=1)
+        ax.fill_between(wide.index, lo, hi, color=_BLUE, alpha=0.12 + 0.1 * (lv < 90),
+                        lw=0, label=f"{lv}% interval")
+    ax.plot(wide.index, wide.median(axis=1), color=_BLUE, lw=1.5, label="median")
+    ax.plot(hist["ds"], hist["y"], color="#444", lw=1, label="history")
+    if actual is not None:
+        act = actual[actual["unique_id"] == uid]
+        ax.plot(act["ds"], act["y"], color="k", lw=1, ls="--", label="actual")
+    for d in lny_dates(wide.index.min(), wide.index.max()):
+        shade_lny_phases(ax, lny=d, legend=False)
+        ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
+    ax.set(title=f"{uid}: forecast paths (shaded: LNY phases)", ylabel="parcels/day")
+    _thousands(ax)
+    ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_window_total(totals, *, actual: float | None = None, title: str = "", ax=None):
+    """Histogram of a per-path total (e.g. the LNY-window total), with P10/P50/P90 marked."""
+    fig, ax = _axes(ax, (7, 3.5))
+    totals = np.asarray(totals, dtype=float)
+    ax.hist(totals, bins=40, color=_BLUE, alpha=0.75)
+    for q, ls in ((10, ":"), (50, "-"), (90, ":")):
+        v = np.percentile(totals, q)
+        ax.axvline(v, color="k", ls=ls, lw=1)
+        ax.annotate(f"P{q}\n{v:,.0f}", (v, ax.get_ylim()[1] * 0.9), fontsize=8, ha="center")
+    if actual is not None:
+        ax.axvline(actual, color=PHASE_COLOURS["closure"], lw=2, label="actual")
+        ax.legend(frameon=False)
+    ax.set(title=title or "Distribution over sample paths", xlabel="parcels", ylabel="paths")
+    _thousands(ax, "x")
+    return fig

@@ -1,0 +1,49 @@
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from forecast.report import plots
+from forecast.synthetic import generate_demo
+
+
+@pytest.fixture(scope="module")
+def history():
+    df = generate_demo()
+    return df[df["ds"] >= "2022-01-01"]
+
+
+def _paths(history, n_paths=30, h=45, seed=0):
+    rng = np.random.default_rng(seed)
+    last = history["ds"].max()
+    ds = pd.date_range(last + pd.Timedelta(days=1), periods=h)
+    y = rng.gamma(50, 2000, size=(n_paths, h))
+    return pd.DataFrame({"unique_id": "total", "ds": np.tile(ds, n_paths),
+                         "sample_id": np.repeat(np.arange(n_paths), h), "y": y.ravel()})
+
+
+def test_every_plot_returns_a_closed_figure(history):
+    import matplotlib.pyplot as plt
+
+    before = len(plt.get_fignums())
+    figs = [
+        plots.plot_history(history),
+        plots.plot_lny_overlay(history, "total"),
+        plots.plot_fan(history, _paths(history)),
+        plots.plot_window_total(np.arange(100.0), actual=50.0),
+    ]
+    assert all(isinstance(f, Figure) for f in figs)
+    assert len(plt.get_fignums()) == before  # nothing left open in pyplot
+
+
+def test_overlay_draws_one_line_per_complete_year(history):
+    fig = plots.plot_lny_overlay(history, "total")
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert {"2023", "2024", "2025"} <= set(labels) and "2022" not in labels  # no baseline
+
+
+def test_fan_bands_are_nested(history):
+    fig = plots.plot_fan(history, _paths(history), level=(50, 95))
+    bands = fig.axes[0].collections[:2]  # drawn widest first
+    wide, narrow = (b.get_paths()[0].vertices[:, 1] for b in bands)
+    assert np.ptp(wide) >= np.ptp(narrow)
