@@ -1,0 +1,136 @@
+"""Tests for forecast.planning: closed-form answers on deterministic cases, tidy frames."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.planning import (
+    compare_scenarios,
+    cost_optimal_headcount,
+    required_headcount,
+    tornado,
+    tradeoff_curve,
+)
+from forecast.scenario import Scenario
+
+START, END = "2026-03-02", "2026-03-15"  # no public holidays
+DATES = pd.date_range(START, END)
+N_DAYS = len(DATES)
+
+
+def deterministic(**changes):
+    """Only programme workers, 10 parcels each, no noise, same-day promise."""
+    return Scenario().updated({
+        "window.start": START, "window.end": END, "staffing.baseline": 0,
+        "programme.start": START, "programme.end": END, "programme.bonus_per_worker_day": 0,
+        "productivity.mean": 10, "productivity.cv": 0, "attendance.programme": 1,
+        "attendance.concentration": float("inf"), "promise.working_days": 0,
+        "labour.daily_wage": 100, **changes,
+    })
+
+
+@pytest.mark.parametrize("daily", [1234.0, 1000.0, 7.0])
+def test_required_headcount_closed_form(daily):
+    paths = np.full((4, N_DAYS), daily)
+    expected = math.ceil(daily / 10)
+    assert required_headcount(paths, deterministic(), target=1.0, alpha=1.0, dates=DATES) == expected
+
+
+def test_required_headcount_respects_alpha_across_paths():
+    # path i has demand 100 * (i + 1) a day: alpha = 0.5 needs the 5th of 10 paths covered
+    paths = 100.0 * np.arange(1, 11)[:, None] * np.ones((10, N_DAYS))
+    s = deterministic()
+    assert required_headcount(paths, s, target=1.0, alpha=0.5, dates=DATES) == 50
+    assert required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES) == 100
+    assert required_headcount(paths, s, target=0.0, alpha=1.0, dates=DATES) == 0
+
+
+def test_required_headcount_partial_on_time_target():
+    # demand 1000/day, capacity 10W: with a same-day promise and FIFO, the backlog grows
+    # by (1000 - 10W) a day and cohort d is late by min(1000, (d + 1)(1000 - 10W)).
+    daily, n = 1000.0, N_DAYS
+    def on_time(w):
+        deficit = daily - 10 * w
+        late = sum(min(daily, (d + 1) * max(deficit, 0.0)) for d in range(n))
+        return 1 - late / (daily * n)
+    expected = next(w for w in range(0, 101) if on_time(w) >= 0.9)
+    paths = np.full((2, n), daily)
+    assert required_headcount(paths, deterministic(), target=0.9, alpha=1.0, dates=DATES) == expected
+
+
+def test_required_headcount_unreachable_is_a_value_error():
+    s = deterministic(**{"programme.start": "2026-03-10", "programme.end": "2026-03-10"})
+    with pytest.raises(ValueError, match="no programme headcount"):
+        required_headcount(np.full((2, N_DAYS), 100.0), s, target=1.0, alpha=1.0, dates=DATES)
+
+
+@pytest.mark.parametrize(("daily", "wage", "expected"), [(1234.0, 100.0, 124), (1000.0, 1000.0, 0)])
+def test_cost_optimal_headcount_closed_form(daily, wage, expected):
+    # wage 100 < 10 parcels x HK$20: cover demand exactly; wage 1,000 > 10 x HK$65: hire nobody
+    paths = np.full((3, N_DAYS), daily)
+    s = deterministic(**{"labour.daily_wage": wage})
+    assert cost_optimal_headcount(paths, s, dates=DATES) == expected
+    assert cost_optimal_headcount(paths, s, stat="p90", dates=DATES) == expected
+
+
+def test_tradeoff_curve_is_monotone_with_marginal_values():
+    s = deterministic()
+    paths = np.full((3, N_DAYS), 1000.0) * np.array([[0.9], [1.0], [1.1]])
+    curve = tradeoff_curve(paths, s, workers=[0, 50, 100, 150], dates=DATES)
+    assert list(curve["workers"]) == [0, 50, 100, 150]
+    assert curve["mean_late"].is_monotonic_decreasing
+    assert curve["mean_labour_cost"].is_monotonic_increasing
+    assert curve.loc[3, "mean_late"] == 0 and curve.loc[3, "marginal_saving"] == 0
+    assert (curve["marginal_cost"] == 100 * N_DAYS).all()  # one more worker-fortnight
+    assert (curve["marginal_saving"] >= 0).all()
+    # at 100 workers the 1.1x path is 100 parcels a day short: one more worker clears 10
+    # of them a day, each saving at least the flat HK$20
+    assert curve.loc[2, "marginal_saving"] >= 10 * N_DAYS * 20 / 3 - 1e-6
+    assert (curve[["mean_total_cost", "p90_total_cost", "prob_on_target"]] >= 0).all().all()
+
+
+def test_compare_scenarios_tidy_and_optimised_is_cheapest_on_average():
+    s = Scenario().updated({"window.start": "2026-02-01", "window.end": "2026-03-10"})
+    dates = pd.date_range("2026-02-01", "2026-03-10")
+    rng = np.random.default_rng(0)
+    paths = 150_000 * rng.lognormal(0, 0.15, size=(30, len(dates)))
+    cmp = compare_scenarios(paths, s, seed=1, dates=dates)
+    assert list(cmp.columns) == ["scenario", "workers", "metric", "mean", "p50", "p90", "p99",
+                                 "cvar90", "prob_over_budget"]
+    assert len(cmp) == 3 * 9
+    mean_cost = cmp[cmp["metric"] == "total_cost"].set_index("scenario")["mean"]
+    assert mean_cost["optimised"] <= mean_cost["keep running"] + 1e-6
+    assert cmp.loc[cmp["scenario"] == "shutdown as usual", "workers"].eq(0).all()
+
+
+def test_tornado_tidy_sorted_and_directions():
+    s = Scenario().updated({"window.start": "2026-02-01", "window.end": "2026-03-10"})
+    dates = pd.date_range("2026-02-01", "2026-03-10")
+    paths = 170_000 * np.random.default_rng(2).lognormal(0, 0.15, size=(30, len(dates)))
+    t = tornado(paths, s, metric="late", stat="mean", dates=dates)
+    assert list(t.columns) == ["factor", "side", "value", "base", "delta"]
+    assert len(t) == 8 and set(t["side"]) == {"low", "high"}
+    spread = t.groupby("factor", sort=False)["delta"].apply(lambda d: d.abs().max())
+    assert spread.is_monotonic_decreasing
+    d = t.set_index(["factor", "side"])["delta"]
+    assert d["productivity", "high"] <= 0 <= d["productivity", "low"]
+    assert d["demand_uplift", "high"] >= 0 >= d["demand_uplift", "low"]
+    assert d["absenteeism", "high"] >= 0
+    assert d["compensation_rate", "high"] == 0  # rates do not change lateness
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda p: required_headcount(p, deterministic(), target=1.5, dates=DATES), "target"),
+        (lambda p: required_headcount(p, deterministic(), alpha=0, dates=DATES), "alpha"),
+        (lambda p: cost_optimal_headcount(p, deterministic(), stat="max", dates=DATES), "stat"),
+        (lambda p: tradeoff_curve(p, deterministic(), workers=[-1], dates=DATES), "workers"),
+        (lambda p: tornado(p, deterministic(), metric="profit", dates=DATES), "metric"),
+    ],
+)
+def test_bad_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(np.full((2, N_DAYS), 100.0))
