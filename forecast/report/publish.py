@@ -1,0 +1,330 @@
+"""Execute planner notebooks with papermill and publish them as notebooks and HTML.
+
+:func:`publish` runs several notebooks in order with the same parameters, shows one line
+per notebook with its timing on stderr, exports each executed notebook to self-contained
+HTML and returns the timings for the manifest. A failing cell becomes one
+:class:`NotebookError` naming the notebook, the cell and the error, not a long traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "NotebookError",
+    "PublishResult",
+    "execute_notebook",
+    "export_html",
+    "notebook_parameters",
+    "publish",
+]
+
+
+class NotebookError(RuntimeError):
+    """A notebook cell raised; names the notebook, the cell and the error.
+
+    Attributes
+    ----------
+    notebook : str
+        File name of the notebook.
+    cell : int or None
+        Execution count of the failing cell, when papermill reports it.
+    ename, evalue : str
+        Exception type and message raised in the cell.
+    """
+
+    def __init__(self, notebook: str, cell: int | None, ename: str, evalue: str) -> None:
+        self.notebook, self.cell, self.ename, self.evalue = notebook, cell, ename, evalue
+        where = f"cell [{cell}]" if cell is not None else "a cell"
+        super().__init__(f"notebook {notebook} failed in {where}: {ename}: {evalue}")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What :func:`publish` produced.
+
+    Attributes
+    ----------
+    notebooks : tuple of Path
+        Executed notebooks, in run order.
+    html : tuple of Path
+        HTML exports (empty if ``html=False``).
+    timings : dict
+        Seconds per notebook, keyed by notebook stem (e.g. ``"01-history"``).
+    """
+
+    notebooks: tuple[Path, ...]
+    html: tuple[Path, ...]
+    timings: dict[str, float]
+
+    @property
+    def artefacts(self) -> tuple[Path, ...]:
+        """All published files, for :func:`~forecast.report.provenance.write_manifest`."""
+        return self.notebooks + self.html
+
+
+def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Names and annotated types declared in a notebook's ``parameters`` cell(s).
+
+    Examples
+    --------
+    >>> import nbformat, tempfile, pathlib
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell("n_paths: int = 100  # sample paths")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nb.cells.append(cell)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
+    >>> nbformat.write(nb, path)
+    >>> notebook_parameters(path)
+    {'n_paths': 'int'}
+    """
+    import nbformat
+
+    path = _existing(path, "notebook")
+    declared: dict[str, str] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as exc:
+            raise ValueError(f"notebook {path.name}: parameters cell is not valid Python: {exc}")
+        for node in tree.body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                declared[node.target.id] = ast.unparse(node.annotation)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        declared[target.id] = "None"
+    return declared
+
+
+def execute_notebook(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    parameters: Mapping[str, object],
+    *,
+    cwd: str | os.PathLike[str],
+    kernel_name: str = "python3",
+    progress: bool = True,
+) -> Path:
+    """Execute a notebook with papermill, injecting ``parameters``.
+
+    Parameters
+    ----------
+    src, dst : str or path-like
+        Source notebook and where to write the executed copy (its directory must exist).
+    parameters : Mapping
+        Values to inject; every name must be declared in the notebook's cell tagged
+        ``parameters``.
+    cwd : str or path-like
+        Working directory of the kernel (relative paths in the notebook resolve here).
+    kernel_name : str
+        Jupyter kernel to run (default ``"python3"``).
+    progress : bool
+        Show papermill's per-cell progress bar on stderr.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dst``.
+
+    Raises
+    ------
+    ValueError
+        Missing files, no ``parameters`` cell, or an undeclared parameter name.
+    NotebookError
+        A cell raised; ``dst`` still holds the notebook up to the failure.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell("n: int = 1")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nb.cells += [cell, nbformat.v4.new_code_cell("print(n * 2)")]
+    >>> nbformat.write(nb, tmp / "nb.ipynb")
+    >>> out = execute_notebook(tmp / "nb.ipynb", tmp / "out.ipynb", {"n": 21}, cwd=tmp,
+    ...                        progress=False)
+    >>> nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"]
+    '42\\n'
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    src = _existing(src, "notebook")
+    dst = Path(dst)
+    cwd = Path(cwd)
+    if not dst.parent.is_dir():
+        raise ValueError(f"execute_notebook: output directory {dst.parent} does not exist")
+    if not cwd.is_dir():
+        raise ValueError(f"execute_notebook: cwd {cwd} is not an existing directory")
+    declared = notebook_parameters(src)
+    if parameters and not declared:
+        raise ValueError(f"notebook {src.name} has no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ValueError(
+            f"notebook {src.name} does not declare parameter(s) {unknown}; "
+            f"declared: {sorted(declared)}"
+        )
+    try:
+        papermill.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=dict(parameters),
+            cwd=str(cwd),
+            kernel_name=kernel_name,
+            language="python",
+            progress_bar=progress,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        raise NotebookError(src.name, exc.exec_count, exc.ename, exc.evalue) from None
+    return dst
+
+
+def export_html(ipynb: str | os.PathLike[str], html: str | os.PathLike[str]) -> Path:
+    """Export an executed notebook to one self-contained HTML file.
+
+    Figures are embedded as base64 PNGs and no script or style sheet is loaded from the
+    network (no MathJax or require.js from a CDN), so the file opens offline.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells.append(nbformat.v4.new_markdown_cell("# Title"))
+    >>> nbformat.write(nb, tmp / "nb.ipynb")
+    >>> "Title" in export_html(tmp / "nb.ipynb", tmp / "nb.html").read_text()
+    True
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    ipynb = _existing(ipynb, "notebook")
+    html = Path(html)
+    if not html.parent.is_dir():
+        raise ValueError(f"export_html: output directory {html.parent} does not exist")
+    exporter = HTMLExporter(
+        template_name="lab",
+        embed_images=True,
+        mathjax_url="",
+        require_js_url="",
+        mermaid_js_url="",
+        mermaid_layout_elk_js_url="",
+    )
+    exporter.exclude_anchor_links = True
+    notebook = nbformat.read(ipynb, as_version=4)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": ipynb.stem}})
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def publish(
+    notebooks: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    parameters: Mapping[str, object],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    kernel_name: str = "python3",
+    html: bool = True,
+    progress: bool = True,
+) -> PublishResult:
+    """Execute notebooks in order and publish them (``.ipynb`` and ``.html``) to ``out_dir``.
+
+    Parameters
+    ----------
+    notebooks : sequence of path
+        Notebooks to run, in order; file names must be distinct.
+    out_dir : str or path-like
+        Output directory (created if missing).
+    parameters : Mapping
+        One set of parameters for all notebooks; each notebook receives the names its
+        ``parameters`` cell declares. A name that no notebook declares is a ValueError.
+    cwd : path, optional
+        Kernel working directory; default ``out_dir``.
+    kernel_name : str
+        Jupyter kernel to run.
+    html : bool
+        Also export each executed notebook to HTML.
+    progress : bool
+        Print one line per notebook with its timing to stderr.
+
+    Returns
+    -------
+    PublishResult
+        Executed notebooks, HTML files and seconds per notebook.
+
+    Raises
+    ------
+    NotebookError
+        The first failing notebook; later notebooks are not run.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell("seed: int = 0")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nb.cells += [cell, nbformat.v4.new_code_cell("seed + 1")]
+    >>> nbformat.write(nb, tmp / "01-demo.ipynb")
+    >>> result = publish([tmp / "01-demo.ipynb"], tmp / "out", {"seed": 3}, progress=False)
+    >>> [p.name for p in result.artefacts]
+    ['01-demo.ipynb', '01-demo.html']
+    """
+    sources = [_existing(nb, "notebook") for nb in notebooks]
+    names = [src.name for src in sources]
+    if not sources:
+        raise ValueError("publish: no notebooks given")
+    if len(set(names)) != len(names):
+        raise ValueError(f"publish: notebook file names must be distinct, got {names}")
+    declared = {src: notebook_parameters(src) for src in sources}
+    unused = sorted(set(parameters) - set().union(*map(set, declared.values())))
+    if unused:
+        raise ValueError(f"publish: no notebook declares parameter(s) {unused}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cwd = out_dir if cwd is None else Path(cwd)
+    executed, exported, timings = [], [], {}
+    total_start = time.perf_counter()
+    for i, src in enumerate(sources, start=1):
+        _say(progress, f"[{i}/{len(sources)}] {src.stem} ...")
+        start = time.perf_counter()
+        own = {k: v for k, v in parameters.items() if k in declared[src]}
+        dst = out_dir / src.name
+        try:
+            execute_notebook(src, dst, own, cwd=cwd, kernel_name=kernel_name, progress=False)
+        except NotebookError:
+            _say(progress, f"[{i}/{len(sources)}] {src.stem} FAILED after "
+                 f"{time.perf_counter() - start:.1f} s (partial notebook: {dst})")
+            raise
+        executed.append(dst)
+        if html:
+            exported.append(export_html(dst, dst.with_suffix(".html")))
+        timings[src.stem] = time.perf_counter() - start
+        _say(progress, f"[{i}/{len(sources)}] {src.stem} done in {timings[src.stem]:.1f} s")
+    _say(progress, f"published {len(executed)} notebook(s) to {out_dir} in "
+         f"{time.perf_counter() - total_start:.1f} s")
+    return PublishResult(tuple(executed), tuple(exported), timings)
+
+
+def _say(enabled: bool, line: str) -> None:
+    if enabled:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _existing(path: str | os.PathLike[str], what: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{what} {path} does not exist")
+    return path

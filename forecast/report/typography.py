@@ -1,0 +1,175 @@
+"""Text for a manager: number formats, and the fonts that can show it.
+
+Numbers are formatted the way a planning manager reads them (``HK$ 1.2M``, ``12,345``,
+``87%``). Typst embeds no CJK font, so Chinese hub names need one from a PyPI package
+(Noto Sans CJK from ``noto-cjk-sans-otc``) or a file the caller passes. Characters that no
+available font covers are replaced by ``?`` -- visibly, never as empty boxes (tofu).
+Only East Asian wide characters are checked against the CJK font; the base font
+(Libertinus Serif, embedded in Typst) is trusted for Latin, Greek and Cyrillic text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["format_money", "format_count", "format_percent", "find_cjk_font", "CjkFont"]
+
+#: Typst family of the body text (embedded in the typst package).
+BASE_FONT = "Libertinus Serif"
+#: Preferred face of the Noto Sans CJK collection: Hong Kong glyph forms.
+CJK_FAMILY = "Noto Sans CJK HK"
+
+def format_money(amount: float, *, currency: str = "HK$") -> str:
+    """Format an amount for a manager: ``HK$ 1.2M``, ``HK$ 850k``, ``HK$ 950``.
+
+    Examples
+    --------
+    >>> format_money(1_234_567), format_money(850_000), format_money(5e6), format_money(950)
+    ('HK$ 1.2M', 'HK$ 850k', 'HK$ 5.0M', 'HK$ 950')
+    """
+    check_number("amount", amount)
+    sign, value = ("-" if amount < 0 else ""), abs(float(amount))
+    if round(value, -5) >= 1e9:
+        text = f"{value / 1e9:.1f}B"
+    elif round(value, -2) >= 1e6:
+        text = f"{value / 1e6:.1f}M"
+    elif round(value) >= 1e4:
+        text = f"{value / 1e3:.0f}k"
+    else:
+        text = f"{value:,.0f}"
+    return f"{currency} {sign}{text}"
+
+
+def format_count(count: float) -> str:
+    """Format a count with thousands separators, rounded to a whole number.
+
+    Examples
+    --------
+    >>> format_count(12345.6)
+    '12,346'
+    """
+    check_number("count", count)
+    return f"{float(count):,.0f}"
+
+
+def format_percent(p: float) -> str:
+    """Format a probability or share as a percentage for a manager.
+
+    Monte Carlo estimates of 0 or 1 are shown as ``< 1%`` / ``> 99%``, never as
+    certainty.
+
+    Examples
+    --------
+    >>> format_percent(0.873), format_percent(0.0), format_percent(1.0)
+    ('87%', '< 1%', '> 99%')
+    """
+    check_number("p", p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"format_percent expects a value in [0, 1], got {p}")
+    if p < 0.005:
+        return "< 1%"
+    if p > 0.995:
+        return "> 99%"
+    return f"{100 * p:.0f}%"
+
+
+def check_number(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
+        value, "__float__"
+    ):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def find_cjk_font() -> Path | None:
+    """Return the Noto Sans CJK font file shipped by ``noto-cjk-sans-otc``, if installed.
+
+    Examples
+    --------
+    >>> font = find_cjk_font()
+    >>> font is None or font.suffix in (".ttc", ".otc", ".otf", ".ttf")
+    True
+    """
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return path if path.is_file() else None
+
+
+def needs_cjk(text: str) -> bool:
+    """True if ``text`` has East Asian wide characters (Chinese, Japanese, Korean).
+
+    Examples
+    --------
+    >>> needs_cjk("Sha Tin"), needs_cjk("沙田")
+    (False, True)
+    """
+    return any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+
+
+@dataclass(frozen=True)
+class CjkFont:
+    """A CJK font file, the Typst family to ask for, and the code points it covers.
+
+    Examples
+    --------
+    >>> font = find_cjk_font()
+    >>> font is None or CjkFont.load(font).covers("沙")
+    True
+    """
+
+    path: Path
+    family: str
+    covered: frozenset[int]
+
+    @classmethod
+    def load(cls, path: str | Path) -> CjkFont:
+        """Read a font file (``.ttf``, ``.otf``, ``.ttc``); ValueError if Typst cannot."""
+        import typst
+        from fontTools.ttLib import TTFont
+
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise ValueError(f"CJK font {path} is not an existing font file")
+        found = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(path.parent)]
+        ).fonts()
+        faces = {f.family: f.index for f in found if Path(f.path).resolve() == path}
+        if not faces:
+            raise ValueError(f"CJK font {path} is not a font file Typst can read")
+        family = CJK_FAMILY if CJK_FAMILY in faces else sorted(faces)[0]
+        font = TTFont(path, fontNumber=faces[family], lazy=True)
+        try:
+            covered = frozenset(font.getBestCmap() or ())
+        finally:
+            font.close()
+        return cls(path, family, covered)
+
+    def covers(self, ch: str) -> bool:
+        """True if the font has a glyph for the character ``ch``."""
+        return ord(ch) in self.covered
+
+
+def printable(text: str, font: CjkFont | None) -> str:
+    """Replace each run of wide characters that ``font`` cannot show by one ``?``.
+
+    Examples
+    --------
+    >>> printable("沙田 hub", None)
+    '? hub'
+    """
+
+    def missing(ch: str) -> bool:
+        return unicodedata.east_asian_width(ch) in ("W", "F") and (
+            font is None or not font.covers(ch)
+        )
+
+    runs = itertools.groupby(text, key=missing)
+    return "".join("?" if bad else "".join(chars) for bad, chars in runs)
