@@ -21,20 +21,18 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from forecast.report.briefing_data import FIGURE_TEXT, briefing_data, format_window
 from forecast.report.provenance import Provenance
 from forecast.report.typography import (
-    BASE_FONT,
     CjkFont,
     check_number,
     find_cjk_font,
     format_count,
     format_money,
     format_percent,
-    printable,
 )
 
 __all__ = [
@@ -47,18 +45,6 @@ __all__ = [
 
 _TEMPLATE = Path(__file__).with_name("briefing.typ")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_FIGURE_TEXT = {
-    "fan_chart": ("Demand forecast", "Daily parcels with 50% and 90% bands; LNY phases shaded."),
-    "late_parcels": ("Late parcels", "Distribution of parcels delivered after the promise."),
-    "cost_exceedance": (
-        "Cost risk",
-        "Probability that total cost (labour + compensation) exceeds each amount.",
-    ),
-    "staffing_tradeoff": (
-        "Staffing trade-off",
-        "Expected total cost and on-time probability by holiday headcount.",
-    ),
-}
 _MAX_ASSUMPTIONS, _MAX_TEXT, _MAX_ALTERNATIVES = 12, 400, 3
 
 
@@ -231,8 +217,9 @@ class Briefing:
     def __post_init__(self) -> None:
         _check_text("Briefing.title", self.title, allow_empty=False)
         _check_text("Briefing.series", self.series, allow_empty=False)
-        if not isinstance(self.series_id, str) or not self.series_id.isascii() or not self.series_id:
-            raise ValueError(f"Briefing.series_id must be a non-empty ASCII str, got {self.series_id!r}")
+        sid = self.series_id
+        if not isinstance(sid, str) or not sid.isascii() or not sid:
+            raise ValueError(f"Briefing.series_id must be a non-empty ASCII str, got {sid!r}")
         for name in ("date", "window_start", "window_end"):
             value = getattr(self, name)
             if isinstance(value, dt.datetime):  # also pandas.Timestamp
@@ -246,7 +233,9 @@ class Briefing:
             )
         check_number("Briefing.on_time_target", self.on_time_target)
         if not 0 < self.on_time_target <= 1:
-            raise ValueError(f"Briefing.on_time_target must be in (0, 1], got {self.on_time_target}")
+            raise ValueError(
+                f"Briefing.on_time_target must be in (0, 1], got {self.on_time_target}"
+            )
         check_number("Briefing.budget", self.budget)
         if self.budget < 0:
             raise ValueError(f"Briefing.budget must be >= 0, got {self.budget}")
@@ -265,7 +254,9 @@ class Briefing:
             raise ValueError("Briefing.assumptions must be a sequence of str, not one str")
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
         if len(self.assumptions) > _MAX_ASSUMPTIONS:
-            raise ValueError(f"Briefing.assumptions: at most {_MAX_ASSUMPTIONS} items fit the briefing")
+            raise ValueError(
+                f"Briefing.assumptions: at most {_MAX_ASSUMPTIONS} items fit the briefing"
+            )
         for i, text in enumerate(self.assumptions):
             _check_text(f"Briefing.assumptions[{i}]", text, allow_empty=False)
         volume = (self.volume_mean, self.volume_lo, self.volume_hi)
@@ -273,16 +264,19 @@ class Briefing:
             for name, value in zip(("volume_mean", "volume_lo", "volume_hi"), volume):
                 check_number(f"Briefing.{name}", value)
             if not 0 <= self.volume_lo <= self.volume_mean <= self.volume_hi:
-                raise ValueError("Briefing volume must satisfy 0 <= volume_lo <= volume_mean <= volume_hi")
+                raise ValueError(
+                    "Briefing volume must satisfy 0 <= volume_lo <= volume_mean <= volume_hi"
+                )
         if not 0 < self.volume_level < 100:
             raise ValueError(f"Briefing.volume_level must be in (0, 100), got {self.volume_level}")
-        if self.headline_figure not in _FIGURE_TEXT:
+        if self.headline_figure not in FIGURE_TEXT:
             raise ValueError(
-                f"Briefing.headline_figure must be one of {sorted(_FIGURE_TEXT)}, "
+                f"Briefing.headline_figure must be one of {sorted(FIGURE_TEXT)}, "
                 f"got {self.headline_figure!r}"
             )
         if self.recommendation_text is not None:
-            _check_text("Briefing.recommendation_text", self.recommendation_text, allow_empty=False)
+            _check_text("Briefing.recommendation_text", self.recommendation_text,
+                        allow_empty=False)
         _check_text("Briefing.network_label", self.network_label, allow_empty=False)
 
     def recommendation_sentence(self) -> str:
@@ -292,7 +286,7 @@ class Briefing:
         r = self.recommended
         return (
             f"Keep {format_count(r.headcount)} staff on duty over the holiday "
-            f"({_format_window(self)}): {format_percent(r.p_on_time)} chance of delivering "
+            f"({format_window(self)}): {format_percent(r.p_on_time)} chance of delivering "
             f"at least {format_percent(self.on_time_target)} of parcels on time, about "
             f"{format_count(r.late_mean)} late parcels (P90 {format_count(r.late_p90)}) and "
             f"{format_money(r.compensation_mean)} expected compensation (P90 "
@@ -306,112 +300,6 @@ def _check_text(name: str, value: object, *, allow_empty: bool) -> None:
         raise ValueError(f"{name} must be a non-empty str, got {value!r}")
     if len(value) > _MAX_TEXT:
         raise ValueError(f"{name} is {len(value)} characters; at most {_MAX_TEXT} fit the briefing")
-
-
-def _format_window(b: Briefing) -> str:
-    return f"{b.window_start:%d %b %Y} to {b.window_end:%d %b %Y}"
-
-
-def _table(b: Briefing) -> dict[str, object]:
-    plans = (b.recommended, *b.alternatives)
-    target = format_percent(b.on_time_target)
-    rows = [
-        ("Holiday headcount (staff on duty)", [format_count(p.headcount) for p in plans]),
-        (f"P(on-time share >= {target})", [format_percent(p.p_on_time) for p in plans]),
-        ("Late parcels, expected", [format_count(p.late_mean) for p in plans]),
-        ("Late parcels, P90", [format_count(p.late_p90) for p in plans]),
-        ("Compensation, expected", [format_money(p.compensation_mean) for p in plans]),
-        ("Compensation, P90", [format_money(p.compensation_p90) for p in plans]),
-        ("Labour cost", [format_money(p.labour_cost) for p in plans]),
-        ("Total cost, expected", [format_money(p.expected_total_cost) for p in plans]),
-        (f"P(total cost > budget {format_money(b.budget)})",
-         [format_percent(p.p_over_budget) for p in plans]),
-    ]
-    return {
-        "header": ["Plan", *[p.name for p in plans]],
-        "rows": [[label, *values] for label, values in rows],
-        "note": "P90: 9 in 10 simulated holidays end at or below this value. "
-        "Total cost = labour cost + late-delivery compensation.",
-    }
-
-
-def _payload(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object], list[str]]:
-    """The JSON data the Typst template reads, and notices about degraded text."""
-    notices: list[str] = []
-    series = b.series
-    if printable(series, font) != series:
-        series = b.series_id
-        notices.append(
-            f"series {b.series_id!r} is shown by its id because its name has characters "
-            "no installed font can show (pip install noto-cjk-sans-otc)."
-        )
-    volume = None
-    if b.volume_mean is not None:
-        volume = (
-            f"Forecast volume in the window: {format_count(b.volume_mean)} parcels "
-            f"({b.volume_level}% interval {format_count(b.volume_lo)} to "
-            f"{format_count(b.volume_hi)})."
-        )
-
-    def fig(key: str) -> dict[str, str]:
-        title, caption = _FIGURE_TEXT[key]
-        return {"path": f"fig_{key}.png", "title": title, "caption": caption}
-
-    p = b.provenance
-    data = {
-        "title": b.title,
-        "date": f"{b.date:%d %b %Y}",
-        "series": series,
-        "network_label": b.network_label,
-        "window": _format_window(b),
-        "recommendation": b.recommendation_sentence(),
-        "volume": volume,
-        "table": _table(b),
-        "figures": {
-            "headline": fig(b.headline_figure),
-            "others": [fig(k) for k in _FIGURE_TEXT if k != b.headline_figure],
-        },
-        "assumptions": list(b.assumptions),
-        "definitions": [
-            f"On time means delivered within 3 working days; the target is "
-            f"{format_percent(b.on_time_target)} of parcels in the planning window.",
-            "Probabilities and P90 values come from simulated holiday periods that combine "
-            "demand uncertainty with the staffing plan's capacity.",
-            "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million.",
-        ],
-        "provenance": [
-            ["Package version", f"forecast {p.version}"],
-            ["Configuration hash (sha256)", p.config_hash],
-            ["Data hash (sha256)", p.data_hash],
-            ["Random seed", str(p.seed)],
-            ["Series id", b.series_id],
-        ],
-        "footer": f"{b.title} · {p.footer()}",
-    }
-    data, replaced = _map_text(data, lambda t: printable(t, font))
-    if replaced:
-        notices.append(
-            "characters that no installed font can show are printed as '?' "
-            "(pip install noto-cjk-sans-otc for Chinese)."
-        )
-    data, _ = _map_text(data, lambda t: t.replace("HK$ ", "HK$\u00a0"))  # no line break
-    data["notices"] = notices
-    data["fonts"] = [BASE_FONT] + ([font.family] if font is not None else [])
-    return data, notices
-
-
-def _map_text(value: object, fn: Callable[[str], str]) -> tuple[object, bool]:
-    """Apply ``fn`` to every string in nested lists and dicts; report any change."""
-    if isinstance(value, str):
-        new = fn(value)
-        return new, new != value
-    if isinstance(value, list):
-        pairs = [_map_text(v, fn) for v in value]
-        return [v for v, _ in pairs], any(c for _, c in pairs)
-    if isinstance(value, dict):
-        pairs = {k: _map_text(v, fn) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
-    return value, False
 
 
 def render_briefing(
@@ -472,7 +360,7 @@ def render_briefing(
         font = CjkFont.load(found) if found is not None else None
     else:
         font = CjkFont.load(cjk_font) if cjk_font is not None else None
-    data, notices = _payload(briefing, font)
+    data, notices = briefing_data(briefing, font)
     for notice in notices:
         warnings.warn(f"briefing: {notice}", BriefingFontWarning, stacklevel=2)
     midnight = dt.datetime.combine(briefing.date, dt.time(), dt.timezone.utc)

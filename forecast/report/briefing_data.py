@@ -1,0 +1,161 @@
+"""The data contract between Python and the Typst template ``briefing.typ``.
+
+:func:`briefing_data` turns a :class:`~forecast.report.briefing.Briefing` into the JSON
+document the template reads: every string already worded and formatted for a manager,
+every character printable with the available fonts. Typst never sees user text as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from forecast.report.typography import (
+    BASE_FONT,
+    CjkFont,
+    format_count,
+    format_money,
+    format_percent,
+    printable,
+)
+
+if TYPE_CHECKING:
+    from forecast.report.briefing import Briefing
+
+__all__ = ["FIGURE_TEXT", "briefing_data", "format_window"]
+
+#: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
+FIGURE_TEXT = {
+    "fan_chart": ("Demand forecast", "Daily parcels with 50% and 90% bands; LNY phases shaded."),
+    "late_parcels": ("Late parcels", "Distribution of parcels delivered after the promise."),
+    "cost_exceedance": (
+        "Cost risk",
+        "Probability that total cost (labour + compensation) exceeds each amount.",
+    ),
+    "staffing_tradeoff": (
+        "Staffing trade-off",
+        "Expected total cost and on-time probability by holiday headcount.",
+    ),
+}
+
+def format_window(b: Briefing) -> str:
+    """The planning window as ``10 Feb 2026 to 24 Feb 2026``."""
+    return f"{b.window_start:%d %b %Y} to {b.window_end:%d %b %Y}"
+
+
+def _table(b: Briefing) -> dict[str, object]:
+    plans = (b.recommended, *b.alternatives)
+    target = format_percent(b.on_time_target)
+    rows = [
+        ("Holiday headcount (staff on duty)", [format_count(p.headcount) for p in plans]),
+        (f"Chance of meeting the {target} on-time target",
+         [format_percent(p.p_on_time) for p in plans]),
+        ("Late parcels, expected", [format_count(p.late_mean) for p in plans]),
+        ("Late parcels, P90", [format_count(p.late_p90) for p in plans]),
+        ("Compensation, expected", [format_money(p.compensation_mean) for p in plans]),
+        ("Compensation, P90", [format_money(p.compensation_p90) for p in plans]),
+        ("Labour cost", [format_money(p.labour_cost) for p in plans]),
+        ("Total cost, expected", [format_money(p.expected_total_cost) for p in plans]),
+        (f"Chance total cost exceeds the {format_money(b.budget)} budget",
+         [format_percent(p.p_over_budget) for p in plans]),
+    ]
+    return {
+        "header": ["Plan", *[p.name for p in plans]],
+        "rows": [[label, *values] for label, values in rows],
+        "note": "P90: 9 in 10 simulated holidays end at or below this value. "
+        "Total cost = labour cost + late-delivery compensation.",
+    }
+
+
+def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object], list[str]]:
+    """The JSON data the Typst template reads, and notices about degraded text.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome
+    >>> from forecast.report.provenance import Provenance
+    >>> plan = PlanOutcome("Recommended", 1500, 0.91, 12e3, 20e3, 1.1e6, 2.0e6, 5e6, 0.3)
+    >>> b = Briefing("LNY", dt.date(2026, 1, 5), "沙田", "hub_st", dt.date(2026, 2, 14),
+    ...              dt.date(2026, 2, 27), 0.95, 5e6, plan,
+    ...              BriefingFigures("f.png", "l.png", "c.png", "s.png"),
+    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42))
+    >>> data, notices = briefing_data(b, None)
+    >>> data["series"], data["table"]["rows"][0]
+    ('hub_st', ['Holiday headcount (staff on duty)', '1,500'])
+    """
+    notices: list[str] = []
+    series = b.series
+    if printable(series, font) != series:
+        series = b.series_id
+        notices.append(
+            f"series {b.series_id!r} is shown by its id because its name has characters "
+            "no installed font can show (pip install noto-cjk-sans-otc)."
+        )
+    volume = None
+    if b.volume_mean is not None:
+        volume = (
+            f"Forecast volume in the window: {format_count(b.volume_mean)} parcels "
+            f"({b.volume_level}% interval {format_count(b.volume_lo)} to "
+            f"{format_count(b.volume_hi)})."
+        )
+
+    def fig(key: str) -> dict[str, str]:
+        title, caption = FIGURE_TEXT[key]
+        return {"path": f"fig_{key}.png", "title": title, "caption": caption}
+
+    p = b.provenance
+    data = {
+        "title": b.title,
+        "date": f"{b.date:%d %b %Y}",
+        "series": series,
+        "network_label": b.network_label,
+        "window": format_window(b),
+        "recommendation": b.recommendation_sentence(),
+        "volume": volume,
+        "table": _table(b),
+        "figures": {
+            "headline": fig(b.headline_figure),
+            "others": [fig(k) for k in FIGURE_TEXT if k != b.headline_figure],
+        },
+        "assumptions": list(b.assumptions),
+        "definitions": [
+            f"On time means delivered within 3 working days; the target is "
+            f"{format_percent(b.on_time_target)} of parcels in the planning window.",
+            "Probabilities and P90 values come from simulated holiday periods that combine "
+            "demand uncertainty with the staffing plan's capacity.",
+            "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million.",
+        ],
+        "provenance": [
+            ["Package version", f"forecast {p.version}"],
+            ["Configuration hash (sha256)", p.config_hash],
+            ["Data hash (sha256)", p.data_hash],
+            ["Random seed", str(p.seed)],
+            ["Series id", b.series_id],
+        ],
+        "footer": f"{b.title} · {p.footer()}",
+    }
+    data, replaced = _map_text(data, lambda t: printable(t, font))
+    if replaced:
+        notices.append(
+            "characters that no installed font can show are printed as '?' "
+            "(pip install noto-cjk-sans-otc for Chinese)."
+        )
+    data, _ = _map_text(data, lambda t: t.replace("HK$ ", "HK$\u00a0"))  # no line break
+    data["notices"] = notices
+    data["fonts"] = [BASE_FONT] + ([font.family] if font is not None else [])
+    return data, notices
+
+
+def _map_text(value: object, fn: Callable[[str], str]) -> tuple[object, bool]:
+    """Apply ``fn`` to every string in nested lists and dicts; report any change."""
+    if isinstance(value, str):
+        new = fn(value)
+        return new, new != value
+    if isinstance(value, list):
+        pairs = [_map_text(v, fn) for v in value]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    if isinstance(value, dict):
+        pairs = {k: _map_text(v, fn) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
+    return value, False
