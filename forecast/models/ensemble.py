@@ -1,0 +1,123 @@
+"""``auto``: a CRPS-weighted mixture of joint paths from calibrated models.
+
+Each component is fitted with calibration on, which backtests it on the past LNYs in the
+history (``calibration_``). Per series, component ``k`` gets weight proportional to
+``scaled_crps_k ** -power`` over those folds (``combine="mixture"``), or all the weight
+goes to the best one (``combine="best"``). With no usable past LNY fold the weights are
+equal. A path of the mixture is a whole path of one component, so joint dependence is
+kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.models.base import ForecastModel
+
+__all__ = ["AutoModel", "mixture_weights"]
+
+
+def mixture_weights(scores: np.ndarray, *, power: float = 2.0, combine: str = "mixture") -> np.ndarray:
+    """Weights from per-component backtest scores (lower is better).
+
+    Without finite scores (no past LNY fold), all weight goes to the first component.
+
+    Examples
+    --------
+    >>> mixture_weights(np.array([1.0, 2.0])).round(2).tolist()
+    [0.8, 0.2]
+    >>> mixture_weights(np.array([1.0, 2.0]), combine="best").tolist()
+    [1.0, 0.0]
+    """
+    s = np.asarray(scores, dtype=float)
+    if not np.all(np.isfinite(s)) or np.any(s <= 0):
+        w = np.zeros(len(s))
+        w[0] = 1.0
+        return w
+    if combine == "best":
+        w = np.zeros(len(s))
+        w[np.argmin(s)] = 1.0
+        return w
+    w = s ** -power
+    return w / w.sum()
+
+
+def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
+    raw = weights * n
+    counts = np.floor(raw).astype(int)
+    counts[np.argsort(-(raw - counts), kind="stable")[: n - counts.sum()]] += 1
+    return counts
+
+
+class AutoModel(ForecastModel):
+    """Recommended default: backtest-weighted mixture of ``statespace`` and ``prophet``.
+
+    Parameters
+    ----------
+    alias : str, default "auto"
+    components : tuple of str, default ("statespace", "prophet")
+        Aliases passed to :func:`forecast.models.make_model`.
+    combine : {"mixture", "best"}, default "mixture"
+    power : float, default 2.0
+        Weight exponent on inverse scaled CRPS.
+    country : str or None, default "HK"
+        Passed to every component.
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> m = AutoModel(components=("statespace",)).fit(toy_history(years=3))
+    >>> m.weights_.columns.tolist()
+    ['unique_id', 'model', 'scaled_crps', 'weight']
+    """
+
+    default_alias = "auto"
+    defaults = {"components": ("statespace", "prophet"), "combine": "mixture", "power": 2.0,
+                "country": "HK", "calibrate": False}
+
+    def _check_params(self) -> None:
+        if self.params["combine"] not in ("mixture", "best"):
+            raise ValueError(f"combine must be 'mixture' or 'best', got {self.params['combine']!r}")
+        if not self.params["components"] or "auto" in self.params["components"]:
+            raise ValueError("components must be a non-empty tuple of model aliases (not 'auto')")
+
+    def fit(self, df: pd.DataFrame) -> AutoModel:
+        """Fit every component (with calibration) and weight them per series."""
+        from forecast.models import make_model
+
+        p = self.params
+        self.models_ = [make_model(a, country=p["country"]).fit(df) for a in p["components"]]
+        self.states_, self.last_ds_, self.scales_ = {}, dict(self.models_[0].last_ds_), {}
+        rows, cal = [], []
+        for uid in self.models_[0].states_:
+            scores = []
+            for m in self.models_:
+                c = m.calibration_
+                scores.append(float(c.loc[c.unique_id == uid, "scaled_crps_after"].iloc[0])
+                              if c is not None else np.nan)
+            w = mixture_weights(np.array(scores), power=p["power"], combine=p["combine"])
+            self.states_[uid] = w
+            rows += [(uid, m.alias, s, wk) for m, s, wk in zip(self.models_, scores, w)]
+        for m in self.models_:
+            if m.calibration_ is not None:
+                cal.append(m.calibration_.assign(model=m.alias))
+        self.weights_ = pd.DataFrame(rows, columns=["unique_id", "model", "scaled_crps", "weight"])
+        self.calibration_ = pd.concat(cal, ignore_index=True) if cal else None
+        return self
+
+    def _paths_one(self, uid, h, n_paths, *, rng) -> np.ndarray:
+        counts = _allocate(self.states_[uid], n_paths)
+        rngs = rng.spawn(len(self.models_) + 1)
+        parts = [m._paths_one(uid, h, c, rng=r)
+                 for m, c, r in zip(self.models_, counts, rngs) if c > 0]
+        paths = np.concatenate(parts, axis=0)
+        return paths[rngs[-1].permutation(n_paths)]
+
+    @property
+    def lny_effects_(self):
+        """LNY multipliers of the first component that reports them."""
+        for m in self.models_:
+            if hasattr(type(m), "lny_effects_"):
+                return m.lny_effects_
+        raise ValueError("no component of auto reports LNY effects")

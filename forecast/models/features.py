@@ -1,0 +1,140 @@
+"""Calendar features for the regression models: trend, weekly, yearly, holidays, LNY.
+
+LNY is described twice, on purpose: one 0/1 column per phase of ``forecast.calendar``
+(the effects a planner reads, ``lny_effects_``) plus one column per day offset in
+``dev_range`` that the models shrink towards zero (ridge), so that a series whose LNY
+shape differs from the default phases (e.g. a surge on days 2-3) is still fitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
+
+__all__ = ["FeatureSpec", "lny_groups", "public_holidays", "regime_start"]
+
+
+def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
+    """Public holidays of ``country`` between ``start`` and ``end``, minus LNY-window days.
+
+    Examples
+    --------
+    >>> public_holidays("HK", "2024-12-20", "2024-12-31").strftime("%m-%d").tolist()
+    ['12-25', '12-26']
+    """
+    if country is None:
+        return pd.DatetimeIndex([])
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    try:
+        cal = holidays.country_holidays(country, years=range(start.year, end.year + 1))
+    except NotImplementedError:
+        raise ValueError(f"unknown holiday country {country!r}; use an ISO code such as 'HK'") from None
+    days = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in cal.keys()))
+    days = days[(days >= start) & (days <= end)]
+    off = days_to_lny(days)
+    return days[(off < exclude[0]) | (off > exclude[1])]
+
+
+def lny_groups(phases, dev_range: tuple[int, int]) -> list[tuple[str, int, int]]:
+    """Phases plus the ``pre``/``post`` stretches of ``dev_range`` outside them.
+
+    Examples
+    --------
+    >>> [g[0] for g in lny_groups(DEFAULT_LNY_PHASES, (-28, 21))]
+    ['pre', 'gift_surge', 'cutoff', 'eve', 'closure', 'restart', 'post']
+    """
+    lo, hi = min(p.start for p in phases), max(p.end for p in phases)
+    groups = [(p.name, p.start, p.end) for p in sorted(phases, key=lambda p: p.start)]
+    if dev_range[0] < lo:
+        groups.insert(0, ("pre", dev_range[0], lo - 1))
+    if dev_range[1] > hi:
+        groups.append(("post", hi + 1, dev_range[1]))
+    return groups
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Everything needed to build the same columns for training and future dates."""
+
+    t0: pd.Timestamp
+    knots: tuple[float, ...]
+    country: str | None = "HK"
+    phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES
+    n_fourier: int = 4
+    dev_range: tuple[int, int] = (-28, 21)
+
+    def __post_init__(self) -> None:
+        if self.dev_range[0] > min(p.start for p in self.phases) or self.dev_range[1] < max(
+            p.end for p in self.phases
+        ):
+            raise ValueError(f"dev_range {self.dev_range} must cover every LNY phase")
+        if not 0 <= self.n_fourier <= 10:
+            raise ValueError(f"n_fourier must lie in 0..10, got {self.n_fourier}")
+
+    @classmethod
+    def for_history(cls, ds: pd.DatetimeIndex, *, knot_days: int = 182, **kw) -> FeatureSpec:
+        """Spec with trend knots every ``knot_days`` inside the history (none in the last)."""
+        span = (ds[-1] - ds[0]).days
+        knots = tuple(k / 365.25 for k in range(knot_days, span - knot_days + 1, knot_days))
+        return cls(t0=ds[0], knots=knots, **kw)
+
+    def matrix(self, ds: pd.DatetimeIndex) -> tuple[np.ndarray, dict[str, slice]]:
+        """Design matrix and the column slice of each group.
+
+        Groups: ``trend`` (intercept, slope, hinges), ``week`` (6), ``year`` (Fourier),
+        ``holiday`` (1), ``phase`` (one per phase), ``dev`` (one per offset in dev_range).
+        """
+        ds = pd.DatetimeIndex(ds)
+        t = (ds - self.t0).days.to_numpy() / 365.25
+        cols, groups = [], {}
+
+        def add(name, block):
+            start = sum(c.shape[1] for c in cols)
+            cols.append(np.asarray(block, dtype=float).reshape(len(ds), -1))
+            groups[name] = slice(start, start + cols[-1].shape[1])
+
+        add("trend", np.column_stack([np.ones_like(t), t] + [np.maximum(t - k, 0) for k in self.knots]))
+        add("week", (ds.day_of_week.to_numpy()[:, None] == np.arange(1, 7)[None, :]))
+        doy = 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
+        k = np.arange(1, self.n_fourier + 1)[None, :]
+        add("year", np.column_stack([np.sin(doy[:, None] * k), np.cos(doy[:, None] * k)]))
+        off = days_to_lny(ds)
+        hol = public_holidays(self.country, ds.min(), ds.max(), exclude=self.dev_range)
+        add("holiday", ds.isin(hol))
+        add("phase", np.column_stack([(off >= p.start) & (off <= p.end) for p in self.phases]))
+        offsets = np.arange(self.dev_range[0], self.dev_range[1] + 1)
+        add("dev", off[:, None] == offsets[None, :])
+        return np.column_stack(cols), groups
+
+    def complete_windows(self, ds: pd.DatetimeIndex) -> int:
+        """Number of LNYs whose whole ``dev_range`` lies inside ``ds``."""
+        lny = lny_dates(ds[0], ds[-1])
+        ok = (lny + pd.Timedelta(days=self.dev_range[0]) >= ds[0]) & (
+            lny + pd.Timedelta(days=self.dev_range[1]) <= ds[-1])
+        return int(ok.sum())
+
+
+def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
+                 min_days: int = 180) -> int:
+    """Index of the first day of the current regime of a series.
+
+    The regime starts after the last day whose 28-day rolling median differs from the
+    latest one by more than a factor ``max_ratio`` (a border closure, a pandemic, a
+    network change), but keeps at least ``min_days`` days.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2020-01-01", periods=1200)
+    >>> y = np.where(np.arange(1200) < 300, 10.0, 1000.0)
+    >>> int(regime_start(ds, y))
+    301
+    """
+    m = pd.Series(np.log1p(y)).rolling(28, center=True, min_periods=7).median().to_numpy()
+    far = np.flatnonzero(np.abs(m - m[-14]) > np.log(max_ratio))
+    start = int(far[-1] + 1) if len(far) else 0
+    return min(start, max(len(ds) - min_days, 0))

@@ -1,0 +1,109 @@
+"""``lunar-naive``: last year's value at the same offset from LNY, level-adjusted.
+
+The planner's own heuristic, kept as an honest baseline. The forecast for day ``d`` with
+offset ``o`` from its nearest LNY is last year's value at ``LNY(prev) + o``, times the
+ratio of the last ``level_days`` observed days to their LNY-aligned counterparts a year
+before. Noise is empirical: the heuristic's own log errors over the history (made with
+the level ratio known ``lag`` days earlier), resampled as whole blocks of ``h`` days so the
+paths keep the errors' day-to-day dependence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import days_to_lny, lunar_new_year
+from forecast.models.base import Components, ForecastModel
+
+__all__ = ["LunarNaive", "lny_aligned_dates"]
+
+
+def lny_aligned_dates(ds: pd.DatetimeIndex, *, years_back: int = 1) -> pd.DatetimeIndex:
+    """The date at the same offset from LNY ``years_back`` lunar years earlier.
+
+    Examples
+    --------
+    >>> lny_aligned_dates(pd.to_datetime(["2024-02-09"])).strftime("%Y-%m-%d").tolist()
+    ['2023-01-21']
+    """
+    ds = pd.DatetimeIndex(ds)
+    off = days_to_lny(ds)
+    anchor_years = (ds - pd.to_timedelta(off, unit="D")).year
+    prev = pd.DatetimeIndex([lunar_new_year(int(yr) - years_back) for yr in anchor_years])
+    return prev + pd.to_timedelta(off, unit="D")
+
+
+@dataclass(frozen=True)
+class _State:
+    ds: pd.DatetimeIndex
+    y: np.ndarray
+    errors: np.ndarray
+
+
+class LunarNaive(ForecastModel):
+    """Last year's LNY-aligned value, level-adjusted, with block-bootstrapped errors.
+
+    Parameters
+    ----------
+    alias : str, default "lunar-naive"
+    level_days : int, default 28
+        Days used for the level ratio.
+    lag : int, default 28
+        Lead time assumed when measuring the heuristic's in-sample errors.
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> m = LunarNaive().fit(toy_history(years=3))
+    >>> m.predict(3, level=(80,)).columns.tolist()
+    ['unique_id', 'ds', 'lunar-naive', 'lunar-naive-lo-80', 'lunar-naive-hi-80']
+    """
+
+    default_alias = "lunar-naive"
+    defaults = {"level_days": 28, "lag": 28, "calibrate": False}
+
+    def _check_params(self) -> None:
+        for k in ("level_days", "lag"):
+            v = self.params[k]
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{k} must be a positive int, got {v!r}")
+        if self.params["calibrate"]:
+            raise ValueError("lunar-naive is a baseline: it does not calibrate")
+
+    def _lookup(self, ds_hist, y_hist, dates):
+        idx = (dates - ds_hist[0]).days.to_numpy()
+        ok = (idx >= 0) & (idx < len(y_hist))
+        return np.where(ok, y_hist[np.clip(idx, 0, len(y_hist) - 1)], np.nan)
+
+    def _fit_one(self, uid, ds, y) -> _State:
+        k, lag = self.params["level_days"], self.params["lag"]
+        prev = self._lookup(ds, y, lny_aligned_dates(ds))
+        if np.isfinite(prev).sum() < k + lag + 28:
+            raise ValueError(
+                f"{self.alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}) needs more than "
+                "one lunar year of history (last year's LNY-aligned values)"
+            )
+        cur_m = pd.Series(y).rolling(k).mean().to_numpy()
+        prev_m = pd.Series(prev).rolling(k).mean().to_numpy()
+        ratio = np.roll(cur_m / np.maximum(prev_m, 1e-9), lag)
+        ratio[:lag] = np.nan
+        err = np.log1p(y) - np.log1p(prev * ratio)
+        err = err[np.isfinite(err)]
+        return _State(ds, y, err - np.median(err))
+
+    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
+        k = self.params["level_days"]
+        ds = pd.date_range(state.ds[-1] + pd.Timedelta(days=1), periods=h)
+        base = self._lookup(state.ds, state.y, lny_aligned_dates(ds))
+        recent = state.ds[-k:]
+        prev_recent = self._lookup(state.ds, state.y, lny_aligned_dates(recent))
+        if np.isnan(base).any() or np.isnan(prev_recent).any():
+            raise ValueError(f"{self.alias}: history too short for last year's aligned values")
+        ratio = state.y[-k:].mean() / max(prev_recent.mean(), 1e-9)
+        e = state.errors
+        starts = rng.integers(0, len(e), n_paths)
+        noise = e[(starts[:, None] + np.arange(h)[None, :]) % len(e)]
+        return Components(np.log1p(base * ratio), np.zeros((n_paths, h)), noise)

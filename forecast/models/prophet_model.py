@@ -1,0 +1,208 @@
+"""Prophet models: ``prophet`` (LNY phases, log scale, joint paths) and the references.
+
+- ``prophet``: Prophet fitted to ``log1p(y)`` with the LNY phases of
+  :mod:`forecast.calendar` as holidays (one effect per day of each phase, plus ``pre``/
+  ``post`` stretches) and public holidays as one extra holiday; ``uncertainty_samples=0``.
+  Paths come from our own joint simulation: local level + AR(1) on Prophet's residuals
+  plus LNY-effect draws (:mod:`forecast.models.residuals`), calibrated on past LNYs.
+- ``prophet-builtin``: what a user would otherwise pick: Prophet on ``y`` with
+  ``add_country_holidays(country)`` and Prophet's own predictive sampler (trend
+  uncertainty + independent daily noise).
+- ``prophet-window``: as ``prophet-builtin`` but with one hand-made LNY holiday covering
+  LNY-7 .. LNY+14 instead of the country holidays.
+
+Prophet's Stan fit is seeded through its ``seed`` argument; its sampler uses numpy's
+global random state, which :func:`_global_seed` sets and restores around the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import DEFAULT_LNY_PHASES, lny_dates, lny_holiday_table
+from forecast.models._core import robust_scale
+from forecast.models.base import Components, ForecastModel
+from forecast.models.features import lny_groups, public_holidays
+from forecast.models.residuals import (
+    LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+)
+from forecast.models.statespace import trim_to_regime
+
+__all__ = ["ProphetModel", "ProphetReference"]
+
+def _quiet_loggers() -> None:
+    for name in ("cmdstanpy", "prophet", "prophet.plot", "prophet.forecaster"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("cmdstanpy").disabled = True
+
+
+def _prophet_class():
+    from prophet import Prophet  # imported lazily: slow import, noisy plotly warning
+
+    _quiet_loggers()  # prophet sets its own levels on import
+    return Prophet
+
+
+@contextlib.contextmanager
+def _global_seed(seed: int):
+    """Run a block with numpy's legacy global state seeded, then restore the old state."""
+    saved = np.random.get_state()
+    np.random.set_state(np.random.RandomState(seed).get_state())
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def _lny_holidays(start, end, phases, dev_range) -> pd.DataFrame:
+    table = lny_holiday_table(start, end, phases)
+    extra = [
+        (name, lny + pd.Timedelta(days=s), 0, e - s)
+        for name, s, e in lny_groups(phases, dev_range) if name in ("pre", "post")
+        for lny in lny_dates(start, end)
+    ]
+    return pd.concat([table, pd.DataFrame(extra, columns=table.columns)], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _State:
+    prophet: object
+    resid_end: float
+    dyn: LevelAR
+    lny_sd: dict
+    groups: list
+    last: pd.Timestamp
+
+
+class ProphetModel(ForecastModel):
+    """Prophet on ``log1p(y)`` with LNY phase holidays and joint, calibrated paths.
+
+    Parameters
+    ----------
+    alias : str, default "prophet"
+    country : str or None, default "HK"
+    phases : tuple of LnyPhase, default DEFAULT_LNY_PHASES
+    changepoint_prior_scale : float, default 0.05
+    resid_window : int, default 730
+    calibrate : bool, default True
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> m = ProphetModel(calibrate=False).fit(toy_history(years=3))
+    >>> m.sample_paths(7, n_paths=10, seed=1).shape
+    (70, 4)
+    """
+
+    default_alias = "prophet"
+    defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "changepoint_prior_scale": 0.05,
+                "resid_window": 730, "calibrate": True, "max_folds": 2, "seed": 0}
+
+    def _fit_one(self, uid, ds, y) -> _State:
+        p = self.params
+        ds, y, spec, n_win = trim_to_regime(uid, ds, y, p, self.alias)
+        end = ds[-1] + pd.Timedelta(days=400)
+        pub = public_holidays(p["country"], ds[0], end, exclude=spec.dev_range)
+        hol = [pd.DataFrame({"holiday": "public_holiday", "ds": pub, "lower_window": 0,
+                             "upper_window": 0})]
+        if n_win > 0:  # else: documented fallback, no LNY effects (see trim_to_regime)
+            hol.append(_lny_holidays(ds[0] - pd.Timedelta(days=400), end, spec.phases, spec.dev_range))
+        m = _prophet_class()(holidays=pd.concat(hol, ignore_index=True), uncertainty_samples=0,
+                             yearly_seasonality=len(ds) >= 400, weekly_seasonality=True,
+                             daily_seasonality=False,
+                             changepoint_prior_scale=p["changepoint_prior_scale"])
+        train = pd.DataFrame({"ds": ds, "y": np.log1p(y)})
+        m.fit(train, seed=int(p["seed"]))
+        fitted = m.predict(train[["ds"]])
+        r = train["y"].to_numpy() - fitted["yhat"].to_numpy()
+        dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
+        groups = lny_groups(spec.phases, spec.dev_range)
+        lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, groups)
+        return _State(m, float(r[-1]), dyn, lny_sd, groups, ds[-1])
+
+    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
+        ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
+        yhat = state.prophet.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
+        center = yhat + state.dyn.center(h)
+        shared, noise = state.dyn.draw(h, n_paths, rng=rng)
+        shared = shared + draw_lny_effects(ds, state.groups, state.lny_sd, n_paths, rng=rng)
+        return Components(center, shared, noise)
+
+    @property
+    def lny_effects_(self) -> pd.DataFrame:
+        """Fitted LNY multipliers per series and phase (geometric mean over phase days)."""
+        self._check_fitted()
+        rows = []
+        for uid, st in self.states_.items():
+            lny = lny_dates(st.last, st.last + pd.Timedelta(days=400))[-1]
+            phases = self.params["phases"]
+            ds = pd.date_range(lny + pd.Timedelta(days=min(p.start for p in phases)),
+                               lny + pd.Timedelta(days=max(p.end for p in phases)))
+            comp = st.prophet.predict(pd.DataFrame({"ds": ds}))
+            for p in phases:
+                days = (ds >= lny + pd.Timedelta(days=p.start)) & (ds <= lny + pd.Timedelta(days=p.end))
+                eff = comp.loc[days, p.name].mean() if p.name in comp else 0.0
+                rows.append((uid, p.name, float(np.exp(eff))))
+        return pd.DataFrame(rows, columns=["unique_id", "phase", "multiplier"])
+
+
+class ProphetReference(ForecastModel):
+    """Prophet as a user would run it: raw scale, its own (independent-noise) sampler.
+
+    Parameters
+    ----------
+    alias : str, default "prophet-builtin"
+    holidays : {"builtin", "window"}, default "builtin"
+        ``"builtin"``: ``add_country_holidays(country)``; ``"window"``: one LNY holiday
+        from ``window[0]`` to ``window[1]`` days around LNY.
+    country : str, default "HK"
+    window : tuple of int, default (-7, 14)
+    seed : int, default 0
+        Seed of the Stan fit.
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> m = ProphetReference(holidays="window").fit(toy_history(years=2))
+    >>> bool((m.sample_paths(5, n_paths=20, seed=0).y >= 0).all())
+    True
+    """
+
+    default_alias = "prophet-builtin"
+    defaults = {"holidays": "builtin", "country": "HK", "window": (-7, 14), "calibrate": False,
+                "seed": 0}
+
+    def _check_params(self) -> None:
+        if self.params["holidays"] not in ("builtin", "window"):
+            raise ValueError(f"holidays must be 'builtin' or 'window', got {self.params['holidays']!r}")
+        if self.params["calibrate"]:
+            raise ValueError("ProphetReference is a reference: it does not calibrate")
+
+    def _fit_one(self, uid, ds, y):
+        p = self.params
+        Prophet = _prophet_class()
+        if p["holidays"] == "window":
+            lo, hi = p["window"]
+            days = lny_dates(ds[0] - pd.Timedelta(days=400), ds[-1] + pd.Timedelta(days=400))
+            hol = pd.DataFrame({"holiday": "lny_window", "ds": days, "lower_window": lo,
+                                "upper_window": hi})
+            m = Prophet(holidays=hol)
+        else:
+            m = Prophet()
+            m.add_country_holidays(country_name=p["country"])
+        m.fit(pd.DataFrame({"ds": ds, "y": y}), seed=int(p["seed"]))
+        return (m, ds[-1])
+
+    def _draw_one(self, state, h, n_paths, *, rng) -> Components:
+        m, last = state
+        ds = pd.DataFrame({"ds": pd.date_range(last + pd.Timedelta(days=1), periods=h)})
+        m.uncertainty_samples = n_paths
+        with _global_seed(int(rng.integers(2**31 - 1))):
+            samples = m.predictive_samples(ds)["yhat"]  # (h, n_paths)
+        zeros = np.zeros((n_paths, h))
+        return Components(np.zeros(h), zeros, samples.T, log_scale=False)

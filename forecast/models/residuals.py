@@ -1,0 +1,138 @@
+"""Joint residual dynamics: a statsmodels local level + AR(1) on log-scale residuals.
+
+The regression models (``statespace``, ``prophet``) leave a residual series on the log
+scale. Its dynamics are an ``UnobservedComponents(level="llevel", autoregressive=1)``:
+a random-walk level (level drift, shared across the horizon within a path) plus AR(1)
+day-to-day deviations, started from the filtered state at the last observation. The
+LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
+the group.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+from forecast.calendar import days_to_lny
+from forecast.models._core import robust_scale, simulate_ar1, simulate_random_walk
+
+#: Log-scale sd of LNY effects that could not be estimated (no LNY in the current regime).
+UNKNOWN_LNY_SD = 0.25
+
+__all__ = ["UNKNOWN_LNY_SD", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects"]
+
+
+@dataclass(frozen=True)
+class LevelAR:
+    """Fitted residual dynamics at the end of the history (log scale)."""
+
+    level: float
+    level_var: float
+    ar0: float
+    phi: float
+    step_var: float
+    noise_var: float
+
+    def __post_init__(self) -> None:
+        if not -1 < self.phi < 1:
+            raise ValueError(f"LevelAR.phi must lie in (-1, 1), got {self.phi}")
+        if min(self.level_var, self.step_var, self.noise_var) < 0:
+            raise ValueError("LevelAR variances must be >= 0")
+
+    def center(self, h: int) -> np.ndarray:
+        """Expected residual path: filtered level plus the decaying AR state."""
+        return self.level + self.ar0 * self.phi ** np.arange(1, h + 1)
+
+    def draw(self, h: int, n_paths: int, *, rng: np.random.Generator):
+        """(shared level deviations, AR noise), each (n_paths, h)."""
+        shared = simulate_random_walk(np.sqrt(self.level_var), np.sqrt(self.step_var), h, n_paths, rng=rng)
+        noise = simulate_ar1(self.phi, np.sqrt(self.noise_var), h, n_paths, rng=rng)
+        return shared, noise
+
+
+def clip_outliers(r: np.ndarray, *, k: float = 3.5) -> np.ndarray:
+    """Winsorise residuals at ``k`` robust standard deviations around their median.
+
+    Examples
+    --------
+    >>> bool(clip_outliers(np.array([0.0, 0.1, -0.1, 0.05, 9.0]), k=3.0).max() < 1)
+    True
+    """
+    med, s = np.median(r), max(robust_scale(r), 1e-6)
+    return np.clip(r, med - k * s, med + k * s)
+
+
+def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
+    """Fit a local level + AR(1) to the last ``window`` values of ``z`` (statsmodels MLE).
+
+    Falls back to a plain AR(1) around the recent mean when the MLE fails.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> e = np.zeros(400)
+    >>> for t in range(1, 400): e[t] = 0.6 * e[t - 1] + rng.normal(0, 0.1)
+    >>> fit = fit_level_ar(2.0 + e)
+    >>> bool(0.3 < fit.phi < 0.9) and abs(fit.level - 2.0) < 0.2
+    True
+    """
+    z = np.asarray(z, dtype=float)[-window:]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mod = UnobservedComponents(z, level="llevel", autoregressive=1)
+            res = mod.fit(disp=False, method="lbfgs", maxiter=200)
+        p = dict(zip(mod.param_names, res.params))
+        phi = float(np.clip(p["ar.L1"], -0.95, 0.98))
+        state, cov = res.filtered_state[:, -1], res.filtered_state_cov[:, :, -1]
+        if not np.all(np.isfinite(state)):
+            raise ValueError("non-finite filtered state")
+        return LevelAR(
+            level=float(state[0]), level_var=float(max(cov[0, 0], 0.0)), ar0=float(state[1]),
+            phi=phi, step_var=float(max(p["sigma2.level"], 0.0)),
+            noise_var=float(max(p["sigma2.ar"], 1e-10)),
+        )
+    except (ValueError, np.linalg.LinAlgError):
+        tail = z[-90:]
+        d = tail - tail.mean()
+        phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
+        return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
+                       phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
+
+
+def draw_lny_effects(
+    ds: pd.DatetimeIndex, groups, group_sd: dict[str, float], n_paths: int, *,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Shared LNY-effect deviations: one normal draw per path and group, (n_paths, h).
+
+    ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
+    """
+    off = days_to_lny(ds)
+    out = np.zeros((n_paths, len(ds)))
+    for name, start, end in groups:
+        days = (off >= start) & (off <= end)
+        if days.any() and group_sd.get(name, 0.0) > 0:
+            out[:, days] += rng.standard_normal((n_paths, 1)) * group_sd[name]
+    return out
+
+
+def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[str, float]:
+    """Standard error of each group's mean effect: AR-inflated residual sd over the days seen.
+
+    With no LNY window seen, every group gets ``UNKNOWN_LNY_SD``.
+
+    Examples
+    --------
+    >>> round(float(lny_group_sd(0.1, 0.0, 4, [("eve", -1, -1)])["eve"]), 3)
+    0.05
+    """
+    if n_windows < 1:
+        return {name: UNKNOWN_LNY_SD for name, _s, _e in groups}
+    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
+    n = n_windows
+    return {name: resid_sd * np.sqrt(infl / ((end - start + 1) * n)) for name, start, end in groups}

@@ -1,0 +1,174 @@
+"""``statespace``: robust log-scale regression with LNY phases, then local level + AR(1).
+
+Two stages, both fast and deterministic:
+
+1. Weighted ridge regression of ``log1p(y)`` on trend hinges, weekday, yearly Fourier,
+   public holidays, LNY phases and per-offset LNY deviations (shrunk to zero). Weights
+   decay with age (``half_life_days``) and down-weight outliers (Huber, two passes), so
+   typhoon days or a data glitch do not bend the LNY effects.
+2. The residual plus the trend level is detrended (the trend is held flat at its last
+   value) and modelled by a statsmodels ``UnobservedComponents`` local level + AR(1), see
+   :mod:`forecast.models.residuals`.
+
+Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
+state; ``shared`` = random-walk level + LNY-effect draws; ``noise`` = AR(1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import DEFAULT_LNY_PHASES
+from forecast.models._core import robust_scale, weighted_ridge
+from forecast.models.base import Components, ForecastModel
+from forecast.models.features import FeatureSpec, lny_groups, regime_start
+from forecast.models.residuals import (
+    LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+)
+
+__all__ = ["StateSpaceModel", "require_lny_history"]
+
+_OFF = 1e9
+_PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "phase": 1e-3}
+
+
+def require_lny_history(uid: str, ds: pd.DatetimeIndex, spec: FeatureSpec, alias: str) -> int:
+    """Number of complete LNY windows in the history; ``ValueError`` if there is none."""
+    n = spec.complete_windows(ds)
+    if n < 1:
+        raise ValueError(
+            f"{alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}) has no complete past "
+            f"LNY window (LNY{spec.dev_range[0]:+d}..LNY{spec.dev_range[1]:+d} days); at least "
+            "one is needed to estimate LNY effects"
+        )
+    return n
+
+
+@dataclass(frozen=True)
+class _State:
+    spec: FeatureSpec
+    beta: np.ndarray
+    groups: dict
+    trend_end: float
+    dyn: LevelAR
+    lny_sd: dict
+    last: pd.Timestamp
+    n_windows: int
+
+
+def trim_to_regime(uid, ds, y, params, alias):
+    """Drop history before a structural break (:func:`regime_start`).
+
+    Returns ``(ds, y, spec, n_windows)``. Raises ``ValueError`` when the whole history has
+    no complete LNY window. Documented fallback: when only the dropped part had one,
+    ``n_windows`` is 0 and the model forecasts without LNY effects, with wide LNY-effect
+    uncertainty (``UNKNOWN_LNY_SD`` on the log scale).
+    """
+    kw = {"country": params["country"], "phases": tuple(params["phases"])}
+    require_lny_history(uid, ds, FeatureSpec.for_history(ds, **kw), alias)
+    start = regime_start(ds, y)
+    ds, y = ds[start:], y[start:]
+    spec = FeatureSpec.for_history(ds, **kw)
+    return ds, y, spec, spec.complete_windows(ds)
+
+
+def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.ndarray,
+                   half_life_days: float, dev_penalty: float, override: dict | None = None,
+                   n_pass: int = 2):
+    """Robust, age-weighted ridge fit; returns (beta, residuals, weights).
+
+    ``override`` maps group names to penalties (a huge one switches a group off).
+    """
+    penalty = np.zeros(X.shape[1])
+    for name, sl in groups.items():
+        penalty[sl] = (override or {}).get(name, _PENALTY.get(name, dev_penalty))
+    penalty[groups["trend"].start] = 0.0  # intercept
+    w_age = 0.5 ** (age_days / half_life_days)
+    w = w_age.copy()
+    for _ in range(n_pass + 1):
+        beta, _inv = weighted_ridge(X, x, weights=w, penalty=penalty)
+        r = x - X @ beta
+        s = max(robust_scale(r), 1e-6)
+        w = w_age * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
+    return beta, r, w
+
+
+class StateSpaceModel(ForecastModel):
+    """Robust LNY regression on the log scale with local level + AR(1) residual dynamics.
+
+    Parameters
+    ----------
+    alias : str, default "statespace"
+    country : str or None, default "HK"
+        Public holidays (``holidays`` package ISO code) modelled as one effect.
+    phases : tuple of LnyPhase, default DEFAULT_LNY_PHASES
+    half_life_days : float, default 730
+        Age at which an observation's weight halves.
+    dev_penalty : float, default 2.0
+        Ridge penalty on per-offset LNY deviations from the phase effects.
+    resid_window : int, default 730
+        Days of residuals used to fit the level + AR(1) dynamics.
+    calibrate : bool, default True
+        Learn path-spread scales from backtests on past LNYs (``calibration_``).
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> m = StateSpaceModel(calibrate=False).fit(toy_history(years=3))
+    >>> m.sample_paths(7, n_paths=10, seed=1).shape
+    (70, 4)
+    """
+
+    default_alias = "statespace"
+    defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "half_life_days": 730.0,
+                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 3}
+
+    def _check_params(self) -> None:
+        for k in ("half_life_days", "dev_penalty", "resid_window"):
+            if not self.params[k] > 0:
+                raise ValueError(f"{k} must be > 0, got {self.params[k]!r}")
+
+    def _fit_one(self, uid, ds, y) -> _State:
+        p = self.params
+        ds, y, spec, n_win = trim_to_regime(uid, ds, y, p, self.alias)
+        X, groups = spec.matrix(ds)
+        x = np.log1p(y)
+        age = (ds[-1] - ds).days.to_numpy().astype(float)
+        off = {"year": _OFF} if len(ds) < 400 else {}
+        if n_win == 0:
+            off.update(phase=_OFF, dev=_OFF)
+        beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=p["half_life_days"],
+                                     dev_penalty=p["dev_penalty"], override=off)
+        tr = groups["trend"]
+        trend = X[:, tr] @ beta[tr]
+        dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
+        glist = lny_groups(spec.phases, spec.dev_range)
+        lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, glist)
+        return _State(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], n_win)
+
+    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
+        ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
+        X, groups = state.spec.matrix(ds)
+        tr = groups["trend"]
+        b = state.beta.copy()
+        b[tr] = 0.0
+        center = X @ b + state.trend_end + state.dyn.center(h)
+        shared, noise = state.dyn.draw(h, n_paths, rng=rng)
+        glist = lny_groups(state.spec.phases, state.spec.dev_range)
+        shared = shared + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng)
+        return Components(center, shared, noise)
+
+    @property
+    def lny_effects_(self) -> pd.DataFrame:
+        """Fitted LNY multipliers per series and phase (geometric mean over phase days)."""
+        self._check_fitted()
+        rows = []
+        for uid, st in self.states_.items():
+            ph, dev = st.beta[st.groups["phase"]], st.beta[st.groups["dev"]]
+            for j, p in enumerate(st.spec.phases):
+                days = np.arange(p.start, p.end + 1) - st.spec.dev_range[0]
+                rows.append((uid, p.name, float(np.exp(ph[j] + dev[days].mean()))))
+        return pd.DataFrame(rows, columns=["unique_id", "phase", "multiplier"])

@@ -1,0 +1,178 @@
+"""Contract, invariants and recovery tests for forecast.models (fast ones)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.models import MODEL_ALIASES, StateSpaceModel, make_model
+from forecast.models.base import Components
+from forecast.models.calibration import fit_scales, lny_origins
+from forecast.models.ensemble import _allocate, mixture_weights
+from forecast.models.testing import TOY_LNY_TRUTH, toy_history
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_history(years=4, seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted(toy):
+    return StateSpaceModel().fit(toy)
+
+
+def test_make_model_knows_every_alias():
+    for alias in MODEL_ALIASES:
+        assert make_model(alias).alias == alias
+    with pytest.raises(ValueError, match="unknown model alias"):
+        make_model("arima")
+    with pytest.raises(ValueError, match="unknown option"):
+        make_model("statespace", colour="red")
+
+
+def test_sample_paths_contract(fitted, toy):
+    paths = fitted.sample_paths(10, n_paths=30, seed=1)
+    assert paths.columns.tolist() == ["unique_id", "ds", "sample_id", "y"]
+    assert len(paths) == 300
+    assert paths.ds.min() == toy.ds.max() + pd.Timedelta(days=1)
+    assert paths.ds.nunique() == 10 and paths.sample_id.nunique() == 30
+    assert (paths.y >= 0).all()
+
+
+def test_sample_paths_deterministic_under_seed(fitted):
+    a = fitted.sample_paths(7, n_paths=20, seed=5)
+    b = fitted.sample_paths(7, n_paths=20, seed=5)
+    c = fitted.sample_paths(7, n_paths=20, seed=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a.y, c.y)
+
+
+def test_refit_is_deterministic(toy):
+    a = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, seed=0)
+    b = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, seed=0)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_predict_columns_and_order(fitted):
+    s = fitted.predict(5, level=(80, 95), n_paths=200)
+    assert s.columns.tolist() == ["unique_id", "ds", "statespace", "statespace-lo-80",
+                                  "statespace-hi-80", "statespace-lo-95", "statespace-hi-95"]
+    assert (s["statespace-lo-95"] <= s["statespace-lo-80"]).all()
+    assert (s["statespace-lo-80"] <= s["statespace"]).all()
+    assert (s["statespace"] <= s["statespace-hi-80"]).all()
+    with pytest.raises(ValueError, match="level"):
+        fitted.predict(5, level=(0,))
+
+
+def test_sampling_before_fit_is_an_error():
+    with pytest.raises(ValueError, match="call fit"):
+        make_model("statespace").sample_paths(5)
+
+
+def test_many_series(toy):
+    two = pd.concat([toy, toy_history(years=4, seed=4, unique_id="b", level=5000.0)])
+    paths = StateSpaceModel(calibrate=False).fit(two).sample_paths(3, n_paths=5, seed=0)
+    assert sorted(paths.unique_id.unique()) == ["b", "toy"]
+    means = paths.groupby("unique_id").y.mean()
+    assert means["b"] < means["toy"]
+
+
+def test_lny_effects_recovered(fitted):
+    eff = fitted.lny_effects_.set_index("phase").multiplier
+    for phase, truth in TOY_LNY_TRUTH.items():
+        assert abs(eff[phase] / truth - 1) < 0.15, (phase, eff[phase], truth)
+
+
+def test_paths_are_dependent_day_to_day(fitted):
+    p = fitted.sample_paths(30, n_paths=400, seed=2)
+    m = np.log(p.y.to_numpy().reshape(400, 30))
+    dev = m - m.mean(axis=0)
+    assert np.corrcoef(dev[:, 10], dev[:, 11])[0, 1] > 0.2
+
+
+def test_calibration_is_recorded(fitted):
+    cal = fitted.calibration_
+    assert cal.loc[0, "n_folds"] >= 2
+    for col in ("shared_scale", "noise_scale", "cov80_before", "cov80_after"):
+        assert np.isfinite(cal.loc[0, col])
+
+
+def test_constant_series_rejected():
+    df = toy_history(years=2).assign(y=7.0)
+    with pytest.raises(ValueError, match="constant"):
+        StateSpaceModel().fit(df)
+
+
+def test_no_past_lny_rejected():
+    df = toy_history(years=1, end="2025-12-31").iloc[60:]  # starts after LNY 2025 window
+    with pytest.raises(ValueError, match="no complete past LNY"):
+        StateSpaceModel().fit(df)
+
+
+def test_negative_values_rejected(toy):
+    bad = toy.copy()
+    bad.loc[5, "y"] = -1.0
+    with pytest.raises(ValueError, match=">= 0"):
+        StateSpaceModel().fit(bad)
+
+
+def test_huge_outlier_does_not_bend_the_forecast(toy, fitted):
+    spiked = toy.copy()
+    spiked.loc[len(spiked) - 40, "y"] *= 1000
+    spiked.loc[len(spiked) - 400, "y"] = 0.0
+    m = StateSpaceModel(calibrate=False).fit(spiked)
+    eff = m.lny_effects_.set_index("phase").multiplier
+    assert abs(eff["closure"] / TOY_LNY_TRUTH["closure"] - 1) < 0.15
+    a = m.predict(28, n_paths=200)["statespace"].sum()
+    b = fitted.predict(28, n_paths=200)["statespace"].sum()
+    assert abs(a / b - 1) < 0.1
+
+
+def test_structural_break_history_is_dropped():
+    df = toy_history(years=4, seed=1)
+    df.loc[: 500, "y"] *= 0.05  # e.g. a border closure in the first 500 days
+    m = StateSpaceModel(calibrate=False).fit(df)
+    recent = df.y.iloc[-28:].mean()
+    assert 0.7 < m.predict(28, n_paths=200)["statespace"].mean() / recent < 1.4
+
+
+def test_lunar_naive_contract_and_short_history(toy):
+    m = make_model("lunar-naive").fit(toy)
+    p = m.sample_paths(20, n_paths=15, seed=0)
+    assert len(p) == 300 and (p.y >= 0).all()
+    with pytest.raises(ValueError, match="one lunar year"):
+        make_model("lunar-naive").fit(toy.iloc[:200])
+
+
+def test_lny_origins_need_history_and_horizon():
+    ds = pd.date_range("2022-06-01", "2025-02-10")
+    years = [d.year for d, _ in lny_origins(ds)]
+    assert years == [2024]  # 2025: horizon not observed; 2023: < 400 days before
+
+
+def _folds(true_sd, model_sd, n=3, h=56, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    mask = np.zeros(h, bool)
+    mask[21:43] = True
+    for _ in range(n):
+        center = np.full(h, np.log1p(1000.0))
+        comps = Components(center, np.zeros((300, h)), rng.normal(0, model_sd, (300, h)))
+        actual = np.expm1(center + rng.normal(0, true_sd, h))
+        out.append((comps, actual, mask))
+    return out
+
+
+def test_fit_scales_widens_too_narrow_paths():
+    res = fit_scales(_folds(true_sd=0.2, model_sd=0.1))
+    assert res["noise_scale"] > 1.3
+    assert res["cov80_before"] < 0.6 and abs(res["cov80_after"] - 0.8) < 0.12
+    assert fit_scales([])["noise_scale"] == 1.0
+
+
+def test_mixture_weights_and_allocation():
+    assert mixture_weights(np.array([np.nan, 1.0])).tolist() == [1.0, 0.0]
+    w = mixture_weights(np.array([0.1, 0.2, 0.4]))
+    assert np.isclose(w.sum(), 1) and w[0] > w[1] > w[2]
+    counts = _allocate(w, 101)
+    assert counts.sum() == 101 and (counts >= 0).all()
