@@ -184,7 +184,7 @@ class Attendance:
     lny: float = 0.40
     programme: float = 0.97
     lny_start: int = -5
-    lny_end: int = 7
+    lny_end: int = 6
     concentration: float = 200.0
 
     def __post_init__(self):
@@ -323,7 +323,9 @@ class Scenario:
             if not isinstance(getattr(self, name), cls):
                 raise ValueError(f"scenario.{name} must be a {cls.__name__}")
         if not isinstance(self.unique_id, str) or not self.unique_id:
-            raise ValueError(f"scenario.unique_id must be a non-empty string, got {self.unique_id!r}")
+            raise ValueError(
+                f"scenario.unique_id must be a non-empty string, got {self.unique_id!r}"
+            )
         _number(self, "budget", lo=0)
         _number(self, "demand_uplift", lo=0, lo_open=True, hi=10)
 

@@ -14,6 +14,7 @@ from forecast.planning import (
     tradeoff_curve,
 )
 from forecast.scenario import Scenario
+from forecast.simulation import METRICS
 
 START, END = "2026-03-02", "2026-03-15"  # no public holidays
 DATES = pd.date_range(START, END)
@@ -35,7 +36,8 @@ def deterministic(**changes):
 def test_required_headcount_closed_form(daily):
     paths = np.full((4, N_DAYS), daily)
     expected = math.ceil(daily / 10)
-    assert required_headcount(paths, deterministic(), target=1.0, alpha=1.0, dates=DATES) == expected
+    got = required_headcount(paths, deterministic(), target=1.0, alpha=1.0, dates=DATES)
+    assert got == expected
 
 
 def test_required_headcount_respects_alpha_across_paths():
@@ -57,13 +59,19 @@ def test_required_headcount_partial_on_time_target():
         return 1 - late / (daily * n)
     expected = next(w for w in range(0, 101) if on_time(w) >= 0.9)
     paths = np.full((2, n), daily)
-    assert required_headcount(paths, deterministic(), target=0.9, alpha=1.0, dates=DATES) == expected
+    got = required_headcount(paths, deterministic(), target=0.9, alpha=1.0, dates=DATES)
+    assert got == expected
 
 
 def test_required_headcount_unreachable_is_a_value_error():
+    # workers only on 10 March: parcels of other days can never be delivered
     s = deterministic(**{"programme.start": "2026-03-10", "programme.end": "2026-03-10"})
-    with pytest.raises(ValueError, match="no programme headcount"):
-        required_headcount(np.full((2, N_DAYS), 100.0), s, target=1.0, alpha=1.0, dates=DATES)
+    paths = np.full((2, N_DAYS), 100.0)
+    message = r"no programme headcount .* \(reached 0.000, over the window"
+    with pytest.raises(ValueError, match=message):
+        required_headcount(paths, s, target=1.0, alpha=1.0, over="window", dates=DATES)
+    # judged on programme days only: clear the backlog of 8 days + that day's 100 parcels
+    assert required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES) == 90
 
 
 @pytest.mark.parametrize(("daily", "wage", "expected"), [(1234.0, 100.0, 124), (1000.0, 1000.0, 0)])
@@ -99,7 +107,7 @@ def test_compare_scenarios_tidy_and_optimised_is_cheapest_on_average():
     cmp = compare_scenarios(paths, s, seed=1, dates=dates)
     assert list(cmp.columns) == ["scenario", "workers", "metric", "mean", "p50", "p90", "p99",
                                  "cvar90", "prob_over_budget"]
-    assert len(cmp) == 3 * 9
+    assert len(cmp) == 3 * len(METRICS)
     mean_cost = cmp[cmp["metric"] == "total_cost"].set_index("scenario")["mean"]
     assert mean_cost["optimised"] <= mean_cost["keep running"] + 1e-6
     assert cmp.loc[cmp["scenario"] == "shutdown as usual", "workers"].eq(0).all()
