@@ -18,6 +18,11 @@ Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday pre
 public holidays) + programme bonus; ``compensation`` from the tiered per-parcel schedule;
 ``total_cost`` = labour + compensation. The budget is compared with programme bonus +
 compensation (the money the holiday programme decision is about).
+
+Horizon end: parcels whose deadline falls after ``window.end`` are not scored (neither
+late nor compensated); parcels still queued at the end whose deadline lies inside are
+late, and are compensated at the tiers already passed (a lower bound). End the window
+well after the post-LNY restart so the backlog clears inside it.
 """
 
 from __future__ import annotations
