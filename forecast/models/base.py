@@ -182,6 +182,10 @@ class ForecastModel:
     def _draw_one(self, state, h: int, n_paths: int, *, rng: np.random.Generator) -> Components:
         raise NotImplementedError
 
+    def _regime_start(self, ds: pd.DatetimeIndex, y: np.ndarray) -> int:
+        """Index where the history the model uses starts (models that trim override)."""
+        return 0
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "states_"):
             raise ValueError(f"{self.alias}: call fit(df) before sample_paths or predict")

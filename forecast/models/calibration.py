@@ -25,7 +25,7 @@ from forecast.models.base import WINDOW, Components
 __all__ = ["lny_origins", "fit_scales", "calibrate_series", "ORIGIN_OFFSET", "HORIZON"]
 
 ORIGIN_OFFSET, HORIZON = -28, 56
-_MIN_TRAIN_DAYS = 400
+_MIN_TRAIN_DAYS = 365
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 # shrinkage towards scale 1, in folds: a window total gives one number per fold, daily
@@ -46,7 +46,7 @@ def lny_origins(
     --------
     >>> ds = pd.date_range("2020-01-01", "2023-12-31")
     >>> [(d.year, n) for d, n in lny_origins(ds)]
-    [(2023, 1089), (2022, 734)]
+    [(2023, 1089), (2022, 734), (2021, 380)]
     """
     out = []
     for lny in lny_dates(ds[0], ds[-1])[::-1]:
@@ -129,13 +129,17 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
                      n_paths: int = 200, seed: int = 0) -> dict:
     """Backtest an unfitted copy of ``model`` on past LNYs of one series, learn scales.
 
-    Folds whose truncated history the model cannot fit (``ValueError``, e.g. no complete
-    past LNY yet) are skipped; with no usable fold the scales stay 1 (recorded).
+    Origins lie inside the model's current regime (``model._regime_start``: history before
+    a structural break is not used). Folds whose truncated history the model cannot fit
+    (``ValueError``, e.g. no complete past LNY yet) are skipped; with no usable fold the scales stay 1 (recorded).
     """
     inner = model.clone(calibrate=False)
     rngs = np.random.default_rng(seed).spawn(8)
     folds = []
-    for (lny, n_train), rng in zip(lny_origins(ds, max_folds=model.params.get("max_folds", 3)), rngs):
+    start = model._regime_start(ds, y)  # folds only inside the current regime
+    origins = lny_origins(ds[start:], max_folds=model.params.get("max_folds", 3))
+    for (lny, n_rel), rng in zip(origins, rngs):
+        n_train = start + n_rel
         try:
             state = inner._fit_one(uid, ds[:n_train], y[:n_train])
         except ValueError:

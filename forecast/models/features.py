@@ -16,7 +16,7 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
 
-__all__ = ["FeatureSpec", "lny_groups", "public_holidays", "regime_start"]
+__all__ = ["FeatureSpec", "holiday_names", "lny_groups", "public_holidays", "regime_start", "level_similarity"]
 
 
 def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
@@ -57,6 +57,26 @@ def lny_groups(phases, dev_range: tuple[int, int]) -> list[tuple[str, int, int]]
     return groups
 
 
+def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=(-28, 21)) -> np.ndarray:
+    """Name of the public holiday on each date ('' if none or inside the LNY range).
+
+    Examples
+    --------
+    >>> holiday_names("HK", pd.to_datetime(["2024-12-25", "2024-12-27"])).tolist()
+    ['Christmas Day', '']
+    """
+    ds = pd.DatetimeIndex(ds)
+    out = np.full(len(ds), "", dtype=object)
+    if country is None or len(ds) == 0:
+        return out
+    hol = public_holidays(country, ds.min(), ds.max(), exclude=exclude)
+    cal = holidays.country_holidays(country, years=range(ds.min().year, ds.max().year + 1))
+    idx = np.flatnonzero(ds.isin(hol))
+    # one name per kind of day: "X (observed)" -> "X", "A; B" -> "A"
+    out[idx] = [cal.get(d.date()).split(";")[0].split(" (")[0].strip() for d in ds[idx]]
+    return out
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Everything needed to build the same columns for training and future dates."""
@@ -67,6 +87,7 @@ class FeatureSpec:
     phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES
     n_fourier: int = 4
     dev_range: tuple[int, int] = (-28, 21)
+    holiday_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dev_range[0] > min(p.start for p in self.phases) or self.dev_range[1] < max(
@@ -81,13 +102,14 @@ class FeatureSpec:
         """Spec with trend knots every ``knot_days`` inside the history (none in the last)."""
         span = (ds[-1] - ds[0]).days
         knots = tuple(k / 365.25 for k in range(knot_days, span - knot_days + 1, knot_days))
-        return cls(t0=ds[0], knots=knots, **kw)
+        names = holiday_names(kw.get("country", "HK"), ds, exclude=kw.get("dev_range", (-28, 21)))
+        return cls(t0=ds[0], knots=knots, holiday_names=tuple(sorted(set(names) - {""})), **kw)
 
     def matrix(self, ds: pd.DatetimeIndex) -> tuple[np.ndarray, dict[str, slice]]:
         """Design matrix and the column slice of each group.
 
         Groups: ``trend`` (intercept, slope, hinges), ``week`` (6), ``year`` (Fourier),
-        ``holiday`` (1), ``phase`` (one per phase), ``dev`` (one per offset in dev_range).
+        ``holiday`` (1), ``holiday_name`` (one per holiday seen in training), ``phase`` (one per phase), ``dev`` (one per offset in dev_range).
         """
         ds = pd.DatetimeIndex(ds)
         t = (ds - self.t0).days.to_numpy() / 365.25
@@ -104,12 +126,22 @@ class FeatureSpec:
         k = np.arange(1, self.n_fourier + 1)[None, :]
         add("year", np.column_stack([np.sin(doy[:, None] * k), np.cos(doy[:, None] * k)]))
         off = days_to_lny(ds)
-        hol = public_holidays(self.country, ds.min(), ds.max(), exclude=self.dev_range)
-        add("holiday", ds.isin(hol))
+        names = holiday_names(self.country, ds, exclude=self.dev_range)
+        add("holiday", names != "")
+        add("holiday_name", names[:, None] == np.array(self.holiday_names, dtype=object)[None, :])
         add("phase", np.column_stack([(off >= p.start) & (off <= p.end) for p in self.phases]))
         offsets = np.arange(self.dev_range[0], self.dev_range[1] + 1)
         add("dev", off[:, None] == offsets[None, :])
         return np.column_stack(cols), groups
+
+    def effective_windows(self, ds: pd.DatetimeIndex, weights: np.ndarray) -> float:
+        """Complete LNY windows in ``ds``, each counted by its mean weight (0..1)."""
+        total = 0.0
+        for lny in lny_dates(ds[0], ds[-1]):
+            a, b = lny + pd.Timedelta(days=self.dev_range[0]), lny + pd.Timedelta(days=self.dev_range[1])
+            if a >= ds[0] and b <= ds[-1]:
+                total += float(weights[(ds >= a) & (ds <= b)].mean())
+        return total
 
     def complete_windows(self, ds: pd.DatetimeIndex) -> int:
         """Number of LNYs whose whole ``dev_range`` lies inside ``ds``."""
@@ -138,3 +170,22 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     far = np.flatnonzero(np.abs(m - m[-14]) > np.log(max_ratio))
     start = int(far[-1] + 1) if len(far) else 0
     return min(start, max(len(ds) - min_days, 0))
+
+
+def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
+    """Weight of each day by how close its local level is to the latest one, in (0, 1].
+
+    ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the 28-day rolling median to the
+    median of the last 91 days: days of a border closure or lockdown (level a fraction of
+    today's) get almost no weight, while ordinary growth keeps most of it (a factor 1.5
+    gives 0.63).
+
+    Examples
+    --------
+    >>> w = level_similarity(np.r_[np.full(100, 10.0), np.full(100, 1000.0)])
+    >>> bool(w[:50].max() < 1e-6 and w[-50:].min() > 0.99)
+    True
+    """
+    x = np.log1p(y)
+    m = pd.Series(x).rolling(28, center=True, min_periods=7).median().to_numpy()
+    return np.exp(-(((m - np.median(x[-91:])) / scale) ** 2))

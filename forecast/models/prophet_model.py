@@ -27,7 +27,7 @@ import pandas as pd
 from forecast.calendar import DEFAULT_LNY_PHASES, lny_dates, lny_holiday_table
 from forecast.models._core import robust_scale
 from forecast.models.base import Components, ForecastModel
-from forecast.models.features import lny_groups, public_holidays
+from forecast.models.features import lny_groups, public_holidays, regime_start
 from forecast.models.residuals import (
     LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
 )
@@ -102,6 +102,9 @@ class ProphetModel(ForecastModel):
     default_alias = "prophet"
     defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "changepoint_prior_scale": 0.05,
                 "resid_window": 730, "calibrate": True, "max_folds": 2, "seed": 0}
+
+    def _regime_start(self, ds, y) -> int:
+        return regime_start(ds, y)
 
     def _fit_one(self, uid, ds, y) -> _State:
         p = self.params

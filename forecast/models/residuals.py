@@ -1,7 +1,7 @@
 """Joint residual dynamics: a statsmodels local level + AR(1) on log-scale residuals.
 
 The regression models (``statespace``, ``prophet``) leave a residual series on the log
-scale. Its dynamics are an ``UnobservedComponents(level="llevel", autoregressive=1)``:
+scale. Its dynamics are an ``UnobservedComponents(level="rwalk", autoregressive=1)``:
 a random-walk level (level drift, shared across the horizon within a path) plus AR(1)
 day-to-day deviations, started from the filtered state at the last observation. The
 LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
@@ -84,8 +84,8 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mod = UnobservedComponents(z, level="llevel", autoregressive=1)
-            res = mod.fit(disp=False, method="lbfgs", maxiter=200)
+            mod = UnobservedComponents(z, level="rwalk", autoregressive=1)
+            res = mod.fit(disp=False, method="nm", maxiter=400)
         p = dict(zip(mod.param_names, res.params))
         phi = float(np.clip(p["ar.L1"], -0.95, 0.98))
         state, cov = res.filtered_state[:, -1], res.filtered_state_cov[:, :, -1]
@@ -124,14 +124,14 @@ def draw_lny_effects(
 def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[str, float]:
     """Standard error of each group's mean effect: AR-inflated residual sd over the days seen.
 
-    With no LNY window seen, every group gets ``UNKNOWN_LNY_SD``.
+    With less than half an LNY window seen, every group gets ``UNKNOWN_LNY_SD``.
 
     Examples
     --------
     >>> round(float(lny_group_sd(0.1, 0.0, 4, [("eve", -1, -1)])["eve"]), 3)
     0.05
     """
-    if n_windows < 1:
+    if n_windows < 0.5:
         return {name: UNKNOWN_LNY_SD for name, _s, _e in groups}
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     n = n_windows

@@ -24,7 +24,7 @@ import pandas as pd
 from forecast.calendar import DEFAULT_LNY_PHASES
 from forecast.models._core import robust_scale, weighted_ridge
 from forecast.models.base import Components, ForecastModel
-from forecast.models.features import FeatureSpec, lny_groups, regime_start
+from forecast.models.features import FeatureSpec, level_similarity, lny_groups, regime_start
 from forecast.models.residuals import (
     LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
 )
@@ -32,7 +32,8 @@ from forecast.models.residuals import (
 __all__ = ["StateSpaceModel", "require_lny_history"]
 
 _OFF = 1e9
-_PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "phase": 1e-3}
+_PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
+            "phase": 1e-3}
 
 
 def require_lny_history(uid: str, ds: pd.DatetimeIndex, spec: FeatureSpec, alias: str) -> int:
@@ -56,7 +57,7 @@ class _State:
     dyn: LevelAR
     lny_sd: dict
     last: pd.Timestamp
-    n_windows: int
+    n_windows: float
 
 
 def trim_to_regime(uid, ds, y, params, alias):
@@ -77,7 +78,7 @@ def trim_to_regime(uid, ds, y, params, alias):
 
 def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.ndarray,
                    half_life_days: float, dev_penalty: float, override: dict | None = None,
-                   n_pass: int = 2):
+                   weights: np.ndarray | None = None, n_pass: int = 2):
     """Robust, age-weighted ridge fit; returns (beta, residuals, weights).
 
     ``override`` maps group names to penalties (a huge one switches a group off).
@@ -86,7 +87,7 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.n
     for name, sl in groups.items():
         penalty[sl] = (override or {}).get(name, _PENALTY.get(name, dev_penalty))
     penalty[groups["trend"].start] = 0.0  # intercept
-    w_age = 0.5 ** (age_days / half_life_days)
+    w_age = 0.5 ** (age_days / half_life_days) * (1.0 if weights is None else weights)
     w = w_age.copy()
     for _ in range(n_pass + 1):
         beta, _inv = weighted_ridge(X, x, weights=w, penalty=penalty)
@@ -131,19 +132,27 @@ class StateSpaceModel(ForecastModel):
             if not self.params[k] > 0:
                 raise ValueError(f"{k} must be > 0, got {self.params[k]!r}")
 
+    def _regime_start(self, ds, y) -> int:
+        return regime_start(ds, y)
+
     def _fit_one(self, uid, ds, y) -> _State:
         p = self.params
-        ds, y, spec, n_win = trim_to_regime(uid, ds, y, p, self.alias)
+        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]))
+        require_lny_history(uid, ds, spec, self.alias)
+        similar = level_similarity(y)  # days far from today's level barely count
+        n_win = spec.effective_windows(ds, similar)
         X, groups = spec.matrix(ds)
         x = np.log1p(y)
         age = (ds[-1] - ds).days.to_numpy().astype(float)
-        off = {"year": _OFF} if len(ds) < 400 else {}
-        if n_win == 0:
+        off = {"year": _OFF} if (similar > 0.5).sum() < 400 else {}
+        if n_win < 0.5:  # documented fallback: LNY effects unknown (see trim_to_regime)
+            n_win = 0.0
             off.update(phase=_OFF, dev=_OFF)
         beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=p["half_life_days"],
-                                     dev_penalty=p["dev_penalty"], override=off)
+                                     dev_penalty=p["dev_penalty"], override=off, weights=similar)
         tr = groups["trend"]
         trend = X[:, tr] @ beta[tr]
+        r = r[regime_start(ds, y):]  # dynamics from the current regime only
         dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
         glist = lny_groups(spec.phases, spec.dev_range)
         lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, glist)

@@ -1,0 +1,70 @@
+"""Backtest every model around LNY on the real series in ../shared/data (not in the repo).
+
+Usage::
+
+    .venv/bin/python benchmarks/backtest_real.py [--paths 200] [--models a,b,...]
+
+Prints one comparison table per series (markdown), the per-year scaled CRPS, and the
+wall time of the whole backtest. Series and LNY years are the ones named in issue 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.backtest import backtest, compare
+from forecast.models import MODEL_ALIASES
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CASES = [  # file, series, LNY years, holiday country
+    ("hk_immd_daily_passengers.csv", "total", [2024, 2025, 2026], "HK"),
+    ("kaohsiung_metro_daily_ridership.csv", "total", [2023, 2024, 2025], "TW"),
+]
+
+
+def load(path: Path, series: str) -> pd.DataFrame:
+    raw = pd.read_csv(path)
+    raw = raw[raw.series == series]
+    return pd.DataFrame({"unique_id": series, "ds": pd.to_datetime(raw.ds), "y": raw.y.astype(float)})
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A pipe table (no tabulate dependency)."""
+    cols = [str(c) for c in df.columns]
+    rows = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r] for r in df.itertuples(index=False)]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--paths", type=int, default=200)
+    ap.add_argument("--models", default=",".join(MODEL_ALIASES))
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--cases", default="all", help="comma-separated file names, or all")
+    args = ap.parse_args()
+    models = args.models.split(",")
+    for file, series, years, country in CASES:
+        if args.cases != "all" and file not in args.cases.split(","):
+            continue
+        df = load(args.data / file, series)
+        t0 = time.perf_counter()
+        res = backtest(df, models, lny_years=years, n_paths=args.paths, seed=0,
+                       options={"*": {"country": country}})
+        wall = time.perf_counter() - t0
+        print(f"\n### {file} `{series}`, LNY {years}, origin LNY-28, horizon 56, "
+              f"{args.paths} paths: {wall:.1f} s\n")
+        print(markdown(compare(res)))
+        d = res.daily
+        per = d.groupby(["model", "lny_year"]).apply(lambda g: g.crps.mean() / g.y.mean(),
+                                                      include_groups=False)
+        print("\nscaled CRPS per LNY year\n")
+        print(markdown(per.unstack().reset_index()))
+
+
+if __name__ == "__main__":
+    main()
