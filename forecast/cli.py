@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 from forecast import __version__
 from forecast.data import DEMO_PATH, load_history, require_past_lny, summarize_history
@@ -44,6 +45,43 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from forecast.report.job import run_job
+    from forecast.report.pipeline import PlanConfig
+
+    for label, path in (("--data", args.data), ("--config", args.config)):
+        if not Path(path).is_file():
+            raise ValueError(f"{label} {path}: no such file")
+    config = PlanConfig(data_path=str(Path(args.data).resolve()),
+                        scenario_path=str(Path(args.config).resolve()), model=args.model,
+                        n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
+                        target=args.target, alpha=args.alpha)
+    manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
+    print(f"published to {manifest.parent} (see {manifest.name})")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from forecast.backtest import backtest, compare
+
+    df = load_history(args.file, id_col=args.id_col)
+    if args.series:
+        df = df[df["unique_id"].isin(args.series)]
+        if df.empty:
+            raise ValueError(f"--series {args.series}: no such series in {args.file}")
+    result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
+                      origin_offset=args.origin, n_paths=args.paths, seed=args.seed)
+    table = compare(result)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(table.round(4).to_string())
+    if args.out:
+        table.to_csv(args.out, lineterminator="\n")
+        print(f"written to {args.out}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="forecast", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"forecast {__version__}")
@@ -58,6 +96,40 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gaps", default="error", choices=("error", "zero", "interpolate"),
                    help="policy for missing days (default: error)")
     p.set_defaults(func=_cmd_validate)
+
+    from forecast.models import MODEL_ALIASES  # light: no model library is imported here
+
+    p = sub.add_parser("run", help="compute the LNY staffing plan and publish the report")
+    p.add_argument("--config", default=str(DEMO_PATH.parent / "scenario.toml"),
+                   help="scenario TOML (default: data/scenario.toml)")
+    p.add_argument("--data", default=str(DEMO_PATH), help="history file (default: demo data)")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--model", default="auto", choices=MODEL_ALIASES,
+                   help="demand model (default: auto)")
+    p.add_argument("--paths", type=int, default=2000, help="demand sample paths (default 2000)")
+    p.add_argument("--backtest-lny", type=int, default=5,
+                   help="past LNYs to backtest the models on (default 5; 0 skips)")
+    p.add_argument("--target", type=float, default=0.95,
+                   help="on-time share to reach (default 0.95)")
+    p.add_argument("--alpha", type=float, default=0.9,
+                   help="probability of reaching it (default 0.9)")
+    p.add_argument("--no-html", action="store_true", help="skip the HTML exports")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("backtest", help="backtest demand models on past LNYs")
+    p.add_argument("file", nargs="?", default=str(DEMO_PATH), help="history file")
+    p.add_argument("--id-col", default="unique_id", help="series column (default unique_id)")
+    p.add_argument("--series", nargs="+", help="only these series")
+    p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES)
+    p.add_argument("--years", nargs="+", type=int, required=True, help="LNY years to test")
+    p.add_argument("--origin", type=int, default=-28, help="origin, days from LNY (-28)")
+    p.add_argument("--horizon", type=int, default=56, help="days forecast (56)")
+    p.add_argument("--paths", type=int, default=200, help="paths per fold (200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="also write the table to this CSV")
+    p.set_defaults(func=_cmd_backtest)
     return parser
 
 
@@ -70,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except (ValueError, OSError) as exc:  # DataError is a ValueError
+        print(f"forecast: error: {exc}".replace("\n", " "), file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        from forecast.report.publish import NotebookError
+
+        if not isinstance(exc, NotebookError):
+            raise
         print(f"forecast: error: {exc}".replace("\n", " "), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

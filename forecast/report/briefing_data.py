@@ -120,8 +120,9 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
         },
         "assumptions": list(b.assumptions),
         "definitions": [
-            f"On time means delivered within 3 working days; the target is "
-            f"{format_percent(b.on_time_target)} of parcels in the planning window.",
+            f"On time means delivered within the promised working days; the target is "
+            f"{format_percent(b.on_time_target)} of the parcels arriving on the holiday "
+            "programme's days.",
             "Probabilities and P90 values come from simulated holiday periods that combine "
             "demand uncertainty with the staffing plan's capacity.",
             "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million.",

@@ -1,0 +1,151 @@
+"""The main job behind ``forecast run``: compute the plan once and publish it.
+
+Into ``out_dir`` it writes the executed notebooks (``notebooks/*.ipynb`` and ``.html``),
+the key figures (``figures/*.png``), summary tables (``tables/*.csv``), the manager's
+briefing (``briefing.pdf``) and ``manifest.json`` (package version, config and data hashes,
+seed, timings, and a sha256 of every artefact).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from forecast import __version__
+from forecast.report import capacity_plots, plots, tables
+from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
+from forecast.report.pipeline import PlanConfig, PlanRun, run_plan
+from forecast.report.provenance import Provenance, write_manifest
+from forecast.report.publish import publish
+
+__all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "run_job"]
+
+#: The planner notebooks, executed in this order.
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = ("01-history", "02-demand-forecast", "03-capacity", "04-briefing")
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _figures(run: PlanRun, folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    figs = {
+        "fan_chart": plots.plot_fan(run.history, run.paths, history_days=45),
+        "late_parcels": capacity_plots.plot_late_distribution(run.recommended),
+        "cost_exceedance": capacity_plots.plot_cost_exceedance(run.recommended),
+        "staffing_tradeoff": capacity_plots.plot_tradeoff(
+            run.tradeoff, recommended=run.recommended_workers),
+        "backlog_fan": capacity_plots.plot_backlog_fan(run.recommended),
+        "tornado": capacity_plots.plot_tornado(run.tornado),
+    }
+    out = {}
+    for name, fig in figs.items():
+        out[name] = folder / f"{name}.png"
+        fig.savefig(out[name], dpi=150)
+    return out
+
+
+def _tables(run: PlanRun, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = {
+        "decision": run.decision_table(),
+        "simulation_summary": run.recommended.summary_frame(),
+        "per_path": run.recommended.per_path,
+        "tradeoff": run.tradeoff,
+        "scenarios": run.scenarios,
+        "tornado": run.tornado,
+        "forecast": run.forecast_summary(),
+        "phase_forecast": tables.phase_forecast(run.paths),
+        "backtest": run.backtest_table(),
+    }
+    paths = []
+    for name, frame in frames.items():
+        path = folder / f"{name}.csv"
+        keep_index = frame.index.name is not None
+        frame.to_csv(path, index=keep_index, float_format="%.6g", lineterminator="\n")
+        paths.append(path)
+    return paths
+
+
+def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
+    return PlanOutcome(name, int(row["programme_workers"]), float(row["p_on_time_target"]),
+                       float(row["late_mean"]), float(row["late_p90"]),
+                       float(row["compensation_mean"]), float(row["compensation_p90"]),
+                       float(row["labour_cost_mean"]), float(row["p_over_budget"]))
+
+
+def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing:
+    decision = run.decision_table()
+    totals = run.window_totals()
+    s = run.scenario
+    notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
+    notes.append(f"Demand model: {run.config.model}, {run.config.n_paths:,} joint sample paths.")
+    return Briefing(
+        title=f"Lunar New Year {run.lny.year}: holiday staffing",
+        date=date,
+        series=run.unique_id,
+        series_id=run.unique_id,
+        window_start=s.window.start,
+        window_end=s.window.end,
+        on_time_target=run.config.target,
+        budget=s.budget,
+        recommended=_outcome("Recommended", run, decision.loc["recommended"]),
+        alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
+        figures=BriefingFigures(*(figures[k] for k in (
+            "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff"))),
+        provenance=Provenance(__version__, run.provenance["config_hash"],
+                              run.provenance["data_hash"], run.config.seed),
+        assumptions=tuple(notes[:12]),
+        volume_mean=float(totals.mean()),
+        volume_lo=float(sorted(totals)[int(0.1 * len(totals))]),
+        volume_hi=float(sorted(totals)[int(0.9 * len(totals)) - 1]),
+        recommendation_text=tables.recommendation(run),
+    )
+
+
+def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
+            html: bool = True, date: dt.date | None = None) -> Path:
+    """Compute the plan for ``config`` and publish everything into ``out_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``manifest.json`` written.
+    """
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
+    run = run_plan(config, cache_dir=out / ".cache", progress=progress)
+    timings["plan"] = round(time.perf_counter() - t0, 2)
+
+    _say(progress, f"[2/4] notebooks -> {out / 'notebooks'}")
+    parameters = {**asdict(config), "cache_dir": str(out / ".cache"), "unique_id": run.unique_id}
+    result = publish([NOTEBOOKS_DIR / f"{n}.ipynb" for n in NOTEBOOKS], out / "notebooks",
+                     parameters, cwd=NOTEBOOKS_DIR, html=html, progress=progress)
+    timings.update({f"notebook {k}": v for k, v in result.timings.items()})
+
+    _say(progress, "[3/4] figures and tables")
+    t1 = time.perf_counter()
+    figures = _figures(run, out / "figures")
+    csvs = _tables(run, out / "tables")
+    timings["figures and tables"] = round(time.perf_counter() - t1, 2)
+
+    _say(progress, "[4/4] briefing.pdf")
+    t1 = time.perf_counter()
+    pdf = render_briefing(_briefing(run, figures, date or dt.date.today()), out / "briefing.pdf")
+    timings["briefing"] = round(time.perf_counter() - t1, 2)
+    timings["total"] = round(time.perf_counter() - t0, 2)
+    return write_manifest(
+        out, version=__version__, config_hash=run.provenance["config_hash"],
+        data_hash=run.provenance["data_hash"], seed=config.seed,
+        timings={**run.timings, **timings},
+        artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
+    )
