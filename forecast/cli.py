@@ -49,9 +49,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from forecast.report.job import run_job
     from forecast.report.pipeline import PlanConfig
 
+    from forecast.scenario import Scenario
+
     for label, path in (("--data", args.data), ("--config", args.config)):
         if not Path(path).is_file():
             raise ValueError(f"{label} {path}: no such file")
+    Scenario.from_toml(args.config)  # fail on bad input before any work starts
+    load_history(args.data)
     config = PlanConfig(data_path=str(Path(args.data).resolve()),
                         scenario_path=str(Path(args.config).resolve()), model=args.model,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,

@@ -1,0 +1,60 @@
+import pandas as pd
+import pytest
+
+from forecast.report.pipeline import PlanConfig, run_plan
+
+SMALL = dict(model="lunar-naive", n_paths=60, backtest_lny=1, backtest_paths=20)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_plan(PlanConfig(**SMALL), cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_plan_covers_the_planning_window_with_joint_paths(run):
+    w = run.scenario.window
+    assert run.paths["ds"].min() == run.history["ds"].max() + pd.Timedelta(days=1)
+    assert run.paths["ds"].max() == pd.Timestamp(w.end)
+    assert run.paths["sample_id"].nunique() == SMALL["n_paths"]
+    assert run.lny == pd.Timestamp("2026-02-17")
+
+
+def test_recommendation_meets_the_target_and_is_not_dearer_than_needed(run):
+    assert run.recommended_workers == max(run.service_workers, run.cost_optimal_workers)
+    table = run.decision_table()
+    assert table.loc["recommended", "programme_workers"] == run.recommended_workers
+    assert table.loc["recommended", "p_on_time_target"] >= run.config.alpha
+    assert (table.drop(columns="p_on_time_target") >= 0).all().all()
+
+
+def test_backtest_table_lists_the_references(run):
+    models = set(run.backtest_table().index if run.backtest_table().index.name == "model"
+                 else run.backtest_table()["model"])
+    assert {"lunar-naive", "prophet-builtin", "prophet-window"} <= models
+
+
+def test_cache_returns_the_same_plan(tmp_path):
+    cfg = PlanConfig(**{**SMALL, "backtest_lny": 0})
+    first = run_plan(cfg, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("plan-*.pkl"))) == 1
+    again = run_plan(cfg, cache_dir=tmp_path)
+    assert again.paths.equals(first.paths) and again.provenance == first.provenance
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("model", "arima", "model must be one of"),
+    ("n_paths", 0, "n_paths"),
+    ("target", 1.5, "target"),
+    ("seed", -1, "seed"),
+])
+def test_config_validates(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        PlanConfig(**{field: value})
+
+
+def test_window_before_the_end_of_history_is_an_error(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('[window]\nstart = 2025-06-01\nend = 2025-07-31\n'
+                    '[programme]\nstart = 2025-06-10\nend = 2025-06-20\n')
+    with pytest.raises(ValueError, match="plan a window after the history"):
+        run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))
