@@ -27,11 +27,15 @@ import pandas as pd
 from forecast.calendar import DEFAULT_LNY_PHASES, lny_dates, lny_holiday_table
 from forecast.models._core import robust_scale
 from forecast.models.base import Components, ForecastModel
-from forecast.models.features import lny_groups, public_holidays, regime_start
-from forecast.models.residuals import (
-    LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+from forecast.models.features import (
+    FeatureSpec, level_similarity, lny_groups, public_holidays, regime_start,
 )
-from forecast.models.statespace import trim_to_regime
+from forecast.models.residuals import (
+    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+)
+from forecast.models.statespace import require_lny_history
+
+_MIN_SIMILARITY = 0.5
 
 __all__ = ["ProphetModel", "ProphetReference"]
 
@@ -88,6 +92,9 @@ class ProphetModel(ForecastModel):
     country : str or None, default "HK"
     phases : tuple of LnyPhase, default DEFAULT_LNY_PHASES
     changepoint_prior_scale : float, default 0.05
+    holidays_prior_scale : float, default 0.05
+        Prior scale of holiday effects on Prophet's internal scale (``log1p(y) / max``):
+        about 0.7 on the log scale for a series in the hundreds of thousands.
     resid_window : int, default 730
     calibrate : bool, default True
 
@@ -101,31 +108,43 @@ class ProphetModel(ForecastModel):
 
     default_alias = "prophet"
     defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "changepoint_prior_scale": 0.05,
-                "resid_window": 730, "calibrate": True, "max_folds": 2, "seed": 0}
+                "holidays_prior_scale": 0.05, "resid_window": 730, "calibrate": True, "max_folds": 2, "seed": 0}
 
     def _regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
     def _fit_one(self, uid, ds, y) -> _State:
         p = self.params
-        ds, y, spec, n_win = trim_to_regime(uid, ds, y, p, self.alias)
+        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]))
+        require_lny_history(uid, ds, spec, self.alias)
+        similar = level_similarity(y)  # drop days far from today's level (closures...)
+        n_win = spec.effective_windows(ds, similar)
+        first = int(np.argmax(similar >= _MIN_SIMILARITY))
+        ds, y, similar = ds[first:], y[first:], similar[first:]
         end = ds[-1] + pd.Timedelta(days=400)
         pub = public_holidays(p["country"], ds[0], end, exclude=spec.dev_range)
         hol = [pd.DataFrame({"holiday": "public_holiday", "ds": pub, "lower_window": 0,
                              "upper_window": 0})]
-        if n_win > 0:  # else: documented fallback, no LNY effects (see trim_to_regime)
+        if n_win >= 0.5:  # else: documented fallback, no LNY effects (see trim_to_regime)
             hol.append(_lny_holidays(ds[0] - pd.Timedelta(days=400), end, spec.phases, spec.dev_range))
+        else:
+            n_win = 0.0
         m = _prophet_class()(holidays=pd.concat(hol, ignore_index=True), uncertainty_samples=0,
-                             yearly_seasonality=len(ds) >= 400, weekly_seasonality=True,
-                             daily_seasonality=False,
-                             changepoint_prior_scale=p["changepoint_prior_scale"])
-        train = pd.DataFrame({"ds": ds, "y": np.log1p(y)})
+                             yearly_seasonality=4 if int((similar >= 0.5).sum()) >= 400 else False,
+                             weekly_seasonality=True, daily_seasonality=False,
+                             changepoint_prior_scale=p["changepoint_prior_scale"],
+                             holidays_prior_scale=p["holidays_prior_scale"])
+        x = np.where(similar >= _MIN_SIMILARITY, np.log1p(y), np.nan)
+        train = pd.DataFrame({"ds": ds, "y": x})
         m.fit(train, seed=int(p["seed"]))
         fitted = m.predict(train[["ds"]])
-        r = train["y"].to_numpy() - fitted["yhat"].to_numpy()
+        r = np.nan_to_num(x - fitted["yhat"].to_numpy())
+        between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
+        r = r[regime_start(ds, y):]
         dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
         groups = lny_groups(spec.phases, spec.dev_range)
         lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, groups)
+        lny_sd["_common"] = between
         return _State(m, float(r[-1]), dyn, lny_sd, groups, ds[-1])
 
     def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:

@@ -22,8 +22,11 @@ from forecast.models._core import robust_scale, simulate_ar1, simulate_random_wa
 
 #: Log-scale sd of LNY effects that could not be estimated (no LNY in the current regime).
 UNKNOWN_LNY_SD = 0.25
+#: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
+#: fitted effects explain): timing of school holidays, weather, one-off events.
+PRIOR_BETWEEN_YEAR_SD = 0.08
 
-__all__ = ["UNKNOWN_LNY_SD", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects"]
+__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects"]
 
 
 @dataclass(frozen=True)
@@ -111,14 +114,48 @@ def draw_lny_effects(
     """Shared LNY-effect deviations: one normal draw per path and group, (n_paths, h).
 
     ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
+    ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
+    every group (the year-to-year shift of the whole window).
     """
     off = days_to_lny(ds)
     out = np.zeros((n_paths, len(ds)))
+    common = group_sd.get("_common", 0.0)
+    if common > 0:
+        lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
+        out[:, (off >= lo) & (off <= hi)] += rng.standard_normal((n_paths, 1)) * common
     for name, start, end in groups:
         days = (off >= start) & (off <= end)
         if days.any() and group_sd.get(name, 0.0) > 0:
             out[:, days] += rng.standard_normal((n_paths, 1)) * group_sd[name]
     return out
+
+
+def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=None,
+                    prior_sd: float = PRIOR_BETWEEN_YEAR_SD, prior_windows: float = 2.0) -> float:
+    """Year-to-year sd of the mean LNY-window residual, shrunk towards ``prior_sd``.
+
+    Each complete window of ``dev_range`` whose mean weight is above 0.5 gives the mean
+    residual over its days; with ``n`` such windows their mean square (times ``n/(n-1)``,
+    as the fitted LNY effects absorb the average) is pooled with ``prior_windows`` windows
+    at ``prior_sd``.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2020-01-01", "2024-12-31")
+    >>> round(between_year_sd(ds, np.zeros(len(ds)), (-28, 21)), 3)  # 4 windows, all 0
+    0.046
+    """
+    off = days_to_lny(ds)
+    inside = (off >= dev_range[0]) & (off <= dev_range[1])
+    anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
+    w = np.ones(len(ds)) if weights is None else np.asarray(weights)
+    frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
+    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("r", "size"))
+    g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
+    n = len(g)
+    ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
+    n_used = n if n >= 2 else 0
+    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
 
 
 def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[str, float]:

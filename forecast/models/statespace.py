@@ -26,7 +26,7 @@ from forecast.models._core import robust_scale, weighted_ridge
 from forecast.models.base import Components, ForecastModel
 from forecast.models.features import FeatureSpec, level_similarity, lny_groups, regime_start
 from forecast.models.residuals import (
-    LevelAR, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
 )
 
 __all__ = ["StateSpaceModel", "require_lny_history"]
@@ -152,10 +152,12 @@ class StateSpaceModel(ForecastModel):
                                      dev_penalty=p["dev_penalty"], override=off, weights=similar)
         tr = groups["trend"]
         trend = X[:, tr] @ beta[tr]
+        between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
         r = r[regime_start(ds, y):]  # dynamics from the current regime only
         dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
         glist = lny_groups(spec.phases, spec.dev_range)
         lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, glist)
+        lny_sd["_common"] = between
         return _State(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], n_win)
 
     def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
