@@ -59,16 +59,23 @@ def weighted_ridge(
 
 
 def simulate_ar1(
-    phi: float, sigma: float, h: int, n_paths: int, *, rng: np.random.Generator
+    phi: float, sigma: float, h: int, n_paths: int, *, rng: np.random.Generator,
+    shocks: np.ndarray | None = None,
 ) -> np.ndarray:
     """Zero-start AR(1) deviations ``e_t = phi e_{t-1} + sigma z_t``, shape (n_paths, h).
+
+    ``z`` is standard normal, or resampled from ``shocks`` (standardised empirical
+    innovations, which keeps their heavy tails).
 
     Examples
     --------
     >>> simulate_ar1(0.5, 1.0, 3, 2, rng=np.random.default_rng(0)).shape
     (2, 3)
     """
-    z = rng.standard_normal((n_paths, h)) * sigma
+    if shocks is None or len(shocks) < 30:
+        z = rng.standard_normal((n_paths, h)) * sigma
+    else:
+        z = shocks[rng.integers(0, len(shocks), (n_paths, h))] * sigma
     out = np.empty_like(z)
     prev = np.zeros(n_paths)
     for t in range(h):

@@ -88,6 +88,10 @@ class FeatureSpec:
     n_fourier: int = 4
     dev_range: tuple[int, int] = (-28, 21)
     holiday_names: tuple[str, ...] = ()
+    #: (month, day) of e-commerce shopping days (6.18, 11.11, 12.12): one effect per day
+    #: for ``peak_days`` days from each; shrunk to zero where a series has no such peaks
+    peaks: tuple[tuple[int, int], ...] = ((6, 18), (11, 11), (12, 12))
+    peak_days: int = 7
 
     def __post_init__(self) -> None:
         if self.dev_range[0] > min(p.start for p in self.phases) or self.dev_range[1] < max(
@@ -109,7 +113,8 @@ class FeatureSpec:
         """Design matrix and the column slice of each group.
 
         Groups: ``trend`` (intercept, slope, hinges), ``week`` (6), ``year`` (Fourier),
-        ``holiday`` (1), ``holiday_name`` (one per holiday seen in training), ``phase`` (one per phase), ``dev`` (one per offset in dev_range).
+        ``holiday`` (1), ``holiday_name`` (one per holiday seen in training), ``phase`` (one per phase), ``dev`` (one per offset in dev_range), ``peak``
+        (one per e-commerce shopping day and day after it).
         """
         ds = pd.DatetimeIndex(ds)
         t = (ds - self.t0).days.to_numpy() / 365.25
@@ -132,6 +137,12 @@ class FeatureSpec:
         add("phase", np.column_stack([(off >= p.start) & (off <= p.end) for p in self.phases]))
         offsets = np.arange(self.dev_range[0], self.dev_range[1] + 1)
         add("dev", off[:, None] == offsets[None, :])
+        cols_peak = []
+        for month, day in self.peaks:
+            anchor = pd.to_datetime({"year": ds.year, "month": month, "day": day})
+            since = (ds - pd.DatetimeIndex(anchor)).days.to_numpy()
+            cols_peak += [since == k for k in range(self.peak_days)]
+        add("peak", np.column_stack(cols_peak) if cols_peak else np.zeros((len(ds), 0)))
         return np.column_stack(cols), groups
 
     def effective_windows(self, ds: pd.DatetimeIndex, weights: np.ndarray) -> float:

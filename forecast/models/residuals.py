@@ -24,7 +24,7 @@ from forecast.models._core import robust_scale, simulate_ar1, simulate_random_wa
 UNKNOWN_LNY_SD = 0.25
 #: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
 #: fitted effects explain): timing of school holidays, weather, one-off events.
-PRIOR_BETWEEN_YEAR_SD = 0.08
+PRIOR_BETWEEN_YEAR_SD = 0.06
 
 __all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects"]
 
@@ -39,6 +39,7 @@ class LevelAR:
     phi: float
     step_var: float
     noise_var: float
+    shocks: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not -1 < self.phi < 1:
@@ -53,7 +54,8 @@ class LevelAR:
     def draw(self, h: int, n_paths: int, *, rng: np.random.Generator):
         """(shared level deviations, AR noise), each (n_paths, h)."""
         shared = simulate_random_walk(np.sqrt(self.level_var), np.sqrt(self.step_var), h, n_paths, rng=rng)
-        noise = simulate_ar1(self.phi, np.sqrt(self.noise_var), h, n_paths, rng=rng)
+        noise = simulate_ar1(self.phi, np.sqrt(self.noise_var), h, n_paths, rng=rng,
+                             shocks=self.shocks)
         return shared, noise
 
 
@@ -69,10 +71,21 @@ def clip_outliers(r: np.ndarray, *, k: float = 3.5) -> np.ndarray:
     return np.clip(r, med - k * s, med + k * s)
 
 
+def _shocks(z: np.ndarray, phi: float) -> np.ndarray:
+    """Standardised AR(1) innovations of ``z`` around its 28-day rolling mean."""
+    d = z - pd.Series(z).rolling(28, min_periods=1, center=True).mean().to_numpy()
+    u = d[1:] - phi * d[:-1]
+    u = u - u.mean()
+    sd = u.std()
+    return u / sd if sd > 0 else np.zeros(0)
+
+
 def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     """Fit a local level + AR(1) to the last ``window`` values of ``z`` (statsmodels MLE).
 
-    Falls back to a plain AR(1) around the recent mean when the MLE fails.
+    Falls back to a plain AR(1) around the recent mean when the MLE fails. The
+    standardised empirical innovations are kept (``shocks``) so that paths resample them
+    instead of drawing normal ones: daily errors have heavier tails than a normal.
 
     Examples
     --------
@@ -97,7 +110,7 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
         return LevelAR(
             level=float(state[0]), level_var=float(max(cov[0, 0], 0.0)), ar0=float(state[1]),
             phi=phi, step_var=float(max(p["sigma2.level"], 0.0)),
-            noise_var=float(max(p["sigma2.ar"], 1e-10)),
+            noise_var=float(max(p["sigma2.ar"], 1e-10)), shocks=_shocks(z, phi),
         )
     except (ValueError, np.linalg.LinAlgError):
         tail = z[-90:]
@@ -131,7 +144,7 @@ def draw_lny_effects(
 
 
 def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=None,
-                    prior_sd: float = PRIOR_BETWEEN_YEAR_SD, prior_windows: float = 2.0) -> float:
+                    prior_sd: float = PRIOR_BETWEEN_YEAR_SD, prior_windows: float = 1.0) -> float:
     """Year-to-year sd of the mean LNY-window residual, shrunk towards ``prior_sd``.
 
     Each complete window of ``dev_range`` whose mean weight is above 0.5 gives the mean

@@ -33,7 +33,7 @@ __all__ = ["StateSpaceModel", "require_lny_history"]
 
 _OFF = 1e9
 _PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
-            "phase": 1e-3}
+            "phase": 1e-3, "peak": 1.0}
 
 
 def require_lny_history(uid: str, ds: pd.DatetimeIndex, spec: FeatureSpec, alias: str) -> int:
@@ -125,7 +125,7 @@ class StateSpaceModel(ForecastModel):
 
     default_alias = "statespace"
     defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "half_life_days": 730.0,
-                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 3}
+                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 5}
 
     def _check_params(self) -> None:
         for k in ("half_life_days", "dev_penalty", "resid_window"):
