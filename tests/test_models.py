@@ -176,3 +176,14 @@ def test_mixture_weights_and_allocation():
     assert np.isclose(w.sum(), 1) and w[0] > w[1] > w[2]
     counts = _allocate(w, 101)
     assert counts.sum() == 101 and (counts >= 0).all()
+
+
+def test_no_lny_in_current_regime_falls_back_to_unknown_effects():
+    df = toy_history(years=3, end="2025-12-31", seed=2)
+    df.loc[: len(df) - 300, "y"] *= 0.05  # every past LNY before a 20x level change
+    m = StateSpaceModel(calibrate=False).fit(df)
+    assert np.allclose(m.lny_effects_.multiplier, 1.0, atol=0.01)
+    assert m.states_["toy"].n_windows == 0
+    p = m.sample_paths(60, n_paths=300, seed=0)  # spans LNY 2026 (17 Feb)
+    width = p.groupby("ds").y.quantile(0.9) / p.groupby("ds").y.quantile(0.1)
+    assert width.loc["2026-02-17"] > width.loc["2026-01-02"]  # LNY days are less certain

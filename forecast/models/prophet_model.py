@@ -125,7 +125,7 @@ class ProphetModel(ForecastModel):
         pub = public_holidays(p["country"], ds[0], end, exclude=spec.dev_range)
         hol = [pd.DataFrame({"holiday": "public_holiday", "ds": pub, "lower_window": 0,
                              "upper_window": 0})]
-        if n_win >= 0.5:  # else: documented fallback, no LNY effects (see trim_to_regime)
+        if n_win >= 0.5:  # else: documented fallback, see forecast.models.statespace
             hol.append(_lny_holidays(ds[0] - pd.Timedelta(days=400), end, spec.phases, spec.dev_range))
         else:
             n_win = 0.0

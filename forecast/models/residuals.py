@@ -156,7 +156,7 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     --------
     >>> ds = pd.date_range("2020-01-01", "2024-12-31")
     >>> round(between_year_sd(ds, np.zeros(len(ds)), (-28, 21)), 3)  # 4 windows, all 0
-    0.046
+    0.027
     """
     off = days_to_lny(ds)
     inside = (off >= dev_range[0]) & (off <= dev_range[1])

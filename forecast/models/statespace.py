@@ -1,17 +1,24 @@
-"""``statespace``: robust log-scale regression with LNY phases, then local level + AR(1).
+"""``statespace``: robust log-scale regression with LNY phases, then random-walk level + AR(1).
 
 Two stages, both fast and deterministic:
 
 1. Weighted ridge regression of ``log1p(y)`` on trend hinges, weekday, yearly Fourier,
-   public holidays, LNY phases and per-offset LNY deviations (shrunk to zero). Weights
-   decay with age (``half_life_days``) and down-weight outliers (Huber, two passes), so
+   public holidays (one common and one per holiday), e-commerce peak days, LNY phases and
+   per-offset LNY deviations (shrunk to zero). Weights decay with age
+   (``half_life_days``), with distance from today's level (:func:`level_similarity`: a
+   border closure or lockdown barely counts) and for outliers (Huber, two passes), so
    typhoon days or a data glitch do not bend the LNY effects.
-2. The residual plus the trend level is detrended (the trend is held flat at its last
-   value) and modelled by a statsmodels ``UnobservedComponents`` local level + AR(1), see
-   :mod:`forecast.models.residuals`.
+2. The residual of the current regime (:func:`regime_start`) is modelled by a statsmodels
+   ``UnobservedComponents`` random-walk level + AR(1), see :mod:`forecast.models.residuals`;
+   the trend is held flat at its last value.
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
-state; ``shared`` = random-walk level + LNY-effect draws; ``noise`` = AR(1).
+state; ``shared`` = random-walk level + LNY-effect draws (per phase, plus a year-to-year
+shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical innovations.
+
+Bad input: no complete LNY window in the history -> ``ValueError``. Documented fallback:
+when every past LNY lies in a different regime (effective windows < 0.5, e.g. a border
+that was closed), LNY effects are set to zero with a wide prior (``UNKNOWN_LNY_SD``).
 """
 
 from __future__ import annotations
@@ -58,22 +65,6 @@ class _State:
     lny_sd: dict
     last: pd.Timestamp
     n_windows: float
-
-
-def trim_to_regime(uid, ds, y, params, alias):
-    """Drop history before a structural break (:func:`regime_start`).
-
-    Returns ``(ds, y, spec, n_windows)``. Raises ``ValueError`` when the whole history has
-    no complete LNY window. Documented fallback: when only the dropped part had one,
-    ``n_windows`` is 0 and the model forecasts without LNY effects, with wide LNY-effect
-    uncertainty (``UNKNOWN_LNY_SD`` on the log scale).
-    """
-    kw = {"country": params["country"], "phases": tuple(params["phases"])}
-    require_lny_history(uid, ds, FeatureSpec.for_history(ds, **kw), alias)
-    start = regime_start(ds, y)
-    ds, y = ds[start:], y[start:]
-    spec = FeatureSpec.for_history(ds, **kw)
-    return ds, y, spec, spec.complete_windows(ds)
 
 
 def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.ndarray,
@@ -145,7 +136,7 @@ class StateSpaceModel(ForecastModel):
         x = np.log1p(y)
         age = (ds[-1] - ds).days.to_numpy().astype(float)
         off = {"year": _OFF} if (similar > 0.5).sum() < 400 else {}
-        if n_win < 0.5:  # documented fallback: LNY effects unknown (see trim_to_regime)
+        if n_win < 0.5:  # documented fallback: LNY effects unknown (module docstring)
             n_win = 0.0
             off.update(phase=_OFF, dev=_OFF)
         beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=p["half_life_days"],
