@@ -11,7 +11,7 @@ the group.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ class LevelAR:
     phi: float
     step_var: float
     noise_var: float
-    shocks: np.ndarray | None = None
+    shocks: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not -1 < self.phi < 1:
