@@ -58,6 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     load_history(args.data)
     config = PlanConfig(data_path=str(Path(args.data).resolve()),
                         scenario_path=str(Path(args.config).resolve()), model=args.model,
+                        country=args.country,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
@@ -76,7 +77,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         if df.empty:
             raise ValueError(f"--series {args.series}: no such series in {args.file}")
     result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
-                      origin_offset=args.origin, n_paths=args.paths, seed=args.seed)
+                      origin_offset=args.origin, n_paths=args.paths, seed=args.seed,
+                      options={"*": {"country": args.country}})
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(4).to_string())
@@ -87,7 +89,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="forecast", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="forecast", description="Lunar New Year parcel-volume forecasts "
+                     "and holiday staffing plans. Bad input: one line on stderr, exit 2.")
     parser.add_argument("--version", action="version", version=f"forecast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -111,6 +114,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--model", default="auto", choices=MODEL_ALIASES,
                    help="demand model (default: auto)")
+    p.add_argument("--country", default="HK",
+                   help="public holidays the models learn: HK, TW, CN, ... (default HK)")
     p.add_argument("--paths", type=int, default=2000, help="demand sample paths (default 2000)")
     p.add_argument("--backtest-lny", type=int, default=5,
                    help="past LNYs to backtest the models on (default 5; 0 skips)")
@@ -126,6 +131,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default=str(DEMO_PATH), help="history file")
     p.add_argument("--id-col", default="unique_id", help="series column (default unique_id)")
     p.add_argument("--series", nargs="+", help="only these series")
+    p.add_argument("--country", default="HK",
+                   help="public holidays the models learn: HK, TW, CN, ... (default HK)")
     p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES)
     p.add_argument("--years", nargs="+", type=int, required=True, help="LNY years to test")
     p.add_argument("--origin", type=int, default=-28, help="origin, days from LNY (-28)")

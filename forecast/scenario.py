@@ -15,67 +15,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forecast._fields import _choice, _date, _number, _offsets, _set
+
 __all__ = ["Window", "Promise", "Staffing", "Programme", "Productivity", "Attendance",
            "Operations", "Compensation", "Labour", "Scenario"]
-
-
-def _set(obj, name, value):
-    object.__setattr__(obj, name, value)
-
-
-def _where(obj, name: str) -> str:
-    section = type(obj).__name__
-    return name if section.startswith("_") else f"{section.lower()}.{name}"
-
-
-def _number(obj, name, *, lo=None, hi=None, lo_open=False, integer=False):
-    """Coerce field ``name`` to float (or int) and check ``lo <= value <= hi``."""
-    value = getattr(obj, name)
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        integer and not float(value).is_integer()
-    ):
-        raise ValueError(f"{_where(obj, name)} must be {kind}, got {value!r}")
-    value = int(value) if integer else float(value)
-    if math.isnan(value) or (lo is not None and (value <= lo if lo_open else value < lo)) or (
-        hi is not None and value > hi
-    ):
-        bounds = [f"{'>' if lo_open else '>='} {lo}"] if lo is not None else []
-        bounds += [f"<= {hi}"] if hi is not None else []
-        raise ValueError(f"{_where(obj, name)} must be {' and '.join(bounds)}, got {value!r}")
-    _set(obj, name, value)
-
-
-def _date(obj, name):
-    value = getattr(obj, name)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    elif isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{_where(obj, name)} must be an ISO date, got {value!r}") from None
-    if not isinstance(value, dt.date):
-        raise ValueError(f"{_where(obj, name)} must be a date, got {value!r}")
-    _set(obj, name, value)
-
-
-def _choice(obj, name, allowed):
-    value = getattr(obj, name)
-    if value not in allowed:
-        raise ValueError(f"{_where(obj, name)} must be one of {list(allowed)}, got {value!r}")
-
-
-def _offsets(obj, lo_name, hi_name):
-    _number(obj, lo_name, lo=-60, hi=60, integer=True)
-    _number(obj, hi_name, lo=-60, hi=60, integer=True)
-    if getattr(obj, lo_name) > getattr(obj, hi_name):
-        raise ValueError(f"{_where(obj, lo_name)} must be <= {_where(obj, hi_name)}")
 
 
 @dataclass(frozen=True)

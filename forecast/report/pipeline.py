@@ -55,6 +55,8 @@ class PlanConfig:
         Scenario TOML (see ``data/scenario.toml``).
     model : str
         Demand model alias used for the plan (see :data:`forecast.models.MODEL_ALIASES`).
+    country : str
+        Public holidays the models learn (a ``holidays`` country code: "HK", "TW", "CN", ...).
     n_paths : int
         Joint demand sample paths for the plan.
     seed : int
@@ -70,6 +72,7 @@ class PlanConfig:
     data_path: str = str(DEMO_PATH)
     scenario_path: str = str(DEFAULT_SCENARIO_PATH)
     model: str = "auto"
+    country: str = "HK"
     n_paths: int = 1000
     seed: int = 0
     backtest_lny: int = 3
@@ -78,6 +81,11 @@ class PlanConfig:
     alpha: float = 0.9
 
     def __post_init__(self) -> None:
+        import holidays
+
+        if self.country not in holidays.list_supported_countries():
+            raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
+                             f"'CN', got {self.country!r}")
         if self.model not in MODEL_ALIASES:
             raise ValueError(f"model must be one of {', '.join(MODEL_ALIASES)}, got {self.model!r}")
         for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
@@ -281,8 +289,10 @@ def _compute(config: PlanConfig, scenario: Scenario, progress: bool) -> PlanRun:
     years = _backtest_years(history, config.backtest_lny)
     models = tuple(dict.fromkeys((*_REFERENCE_MODELS, "prophet", "statespace", config.model)))
     bt = step("backtest", backtest, history, list(models), lny_years=years,
-              n_paths=config.backtest_paths, seed=config.seed) if years else None
-    model = step(f"fit {config.model}", make_model(config.model).fit, history)
+              n_paths=config.backtest_paths, seed=config.seed,
+              options={"*": {"country": config.country}}) if years else None
+    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
+                 history)
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths,
                  seed=config.seed)
     seed = config.seed
