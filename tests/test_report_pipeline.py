@@ -58,3 +58,15 @@ def test_window_before_the_end_of_history_is_an_error(tmp_path):
                     '[programme]\nstart = 2025-06-10\nend = 2025-06-20\n')
     with pytest.raises(ValueError, match="plan a window after the history"):
         run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))
+
+
+def test_provenance_names_the_config_not_where_files_live(tmp_path, monkeypatch):
+    from forecast.data import DEMO_PATH
+
+    small = {**SMALL, "backtest_lny": 0, "n_paths": 20}
+    absolute = run_plan(PlanConfig(data_path=str(DEMO_PATH), **small))
+    monkeypatch.chdir(DEMO_PATH.parent)
+    relative = run_plan(PlanConfig(data_path=DEMO_PATH.name, **small))
+    assert absolute.provenance == relative.provenance
+    assert run_plan(PlanConfig(**{**small, "seed": 1})).provenance["config_hash"] != \
+        absolute.provenance["config_hash"]

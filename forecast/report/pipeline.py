@@ -224,10 +224,16 @@ def _code_hash() -> str:
                         for p in sorted(root.rglob("*.py"))})
 
 
-def _plan_key(config: PlanConfig, scenario: Scenario) -> str:
-    return config_hash({**asdict(config), "data_sha256": file_hash(config.data_path),
-                        "scenario": scenario.config_hash(), "version": __version__,
-                        "code": _code_hash()})
+def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
+    """What was asked for: options, scenario and package version (not where files live)."""
+    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
+    return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
+
+
+def _cache_key(config: PlanConfig, scenario: Scenario) -> str:
+    """What the result depends on: the config, the data's content and the source code."""
+    return config_hash({"config": _config_hash(config, scenario),
+                        "data": file_hash(config.data_path), "code": _code_hash()})
 
 
 def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None = None,
@@ -250,13 +256,13 @@ def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None =
     """
     config = PlanConfig() if config is None else config
     scenario = Scenario.from_toml(config.scenario_path)
-    key = _plan_key(config, scenario)
+    key = _cache_key(config, scenario)
     cached = Path(cache_dir) / f"plan-{key[:16]}.pkl" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         with cached.open("rb") as fh:
             return pickle.load(fh)
     run = _compute(config, scenario, progress)
-    run.provenance = {"version": __version__, "config_hash": key,
+    run.provenance = {"version": __version__, "config_hash": _config_hash(config, scenario),
                       "scenario_hash": scenario.config_hash(),
                       "data_hash": file_hash(config.data_path), "seed": config.seed}
     if cached is not None:
