@@ -14,3 +14,36 @@ def test_lny_effects_by_year_recover_demo_truth():
 def test_unknown_series_is_an_error():
     with pytest.raises(ValueError, match="'nope'"):
         lny_effects_by_year(generate_demo(), "nope")
+
+
+@pytest.fixture(scope="module")
+def run():
+    from forecast.report.pipeline import PlanConfig, run_plan
+
+    return run_plan(PlanConfig(model="lunar-naive", n_paths=60, backtest_lny=0))
+
+
+def test_decision_summary_and_recommendation_agree(run):
+    from forecast.report import tables
+
+    summary = tables.decision_summary(run)
+    assert list(summary.columns) == ["as planned", "recommended"]
+    workers = f"{run.recommended_workers:,}"
+    assert summary.loc["programme workers", "recommended"] == workers
+    sentence = tables.recommendation(run)
+    assert sentence.startswith(f"Keep {workers} holiday-programme workers")
+    assert "HK$" in sentence and "working days" in sentence
+
+
+def test_formatted_tables_have_one_row_per_item(run):
+    from forecast.report import tables
+    from forecast.simulation import METRICS
+
+    assert len(tables.simulation_summary(run.simulation)) == len(METRICS)
+    assert list(tables.scenario_table(run.scenarios).index) == [
+        "shutdown as usual", "keep running", "optimised"]
+    assert len(tables.tradeoff_table(run.tradeoff)) == len(run.tradeoff)
+    assert "budget" in tables.assumptions(run.scenario).index
+    phases = tables.phase_forecast(run.paths)
+    assert (phases["lo-80"] <= phases["median"]).all()
+    assert (phases["median"] <= phases["hi-80"]).all()

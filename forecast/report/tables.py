@@ -16,6 +16,7 @@ __all__ = [
     "decision_summary",
     "recommendation",
     "assumptions",
+    "tradeoff_table",
 ]
 
 
@@ -173,3 +174,15 @@ def assumptions(scenario) -> pd.DataFrame:
         ("budget", format_money(s.budget)),
     ]
     return pd.DataFrame(rows, columns=["assumption", "value"]).set_index("assumption")
+
+
+def tradeoff_table(curve: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forecast.planning.tradeoff_curve` formatted for people, one row per headcount."""
+    return pd.DataFrame({
+        "expected cost": curve["mean_total_cost"].map(format_money),
+        "P90 cost": curve["p90_total_cost"].map(format_money),
+        "late parcels (mean)": curve["mean_late"].map(format_count),
+        "P(on-time target)": curve["prob_on_target"].map(format_percent),
+        "saving of one more worker": curve["marginal_saving"].map(format_money),
+        "cost of one more worker": curve["marginal_cost"].map(format_money),
+    }, index=curve["workers"].astype(int).rename("programme workers"))
