@@ -47,3 +47,10 @@ def test_fan_bands_are_nested(history):
     bands = fig.axes[0].collections[:2]  # drawn widest first
     wide, narrow = (b.get_paths()[0].vertices[:, 1] for b in bands)
     assert np.ptp(wide) >= np.ptp(narrow)
+
+
+def test_chinese_series_names_render_with_the_bundled_font(history, recwarn):
+    renamed = history.assign(unique_id=history["unique_id"].replace({"total": "全網絡"}))
+    fig = plots.plot_lny_overlay(renamed, "全網絡")
+    fig.canvas.draw()
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]

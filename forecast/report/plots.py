@@ -25,6 +25,23 @@ __all__ = [
     "shade_lny_phases",
 ]
 
+def _add_cjk_fallback() -> None:
+    """Let figures draw Chinese hub names: the bundled Noto Sans CJK as a glyph fallback."""
+    from matplotlib import font_manager
+
+    from forecast.report.typography import find_cjk_font
+
+    path = find_cjk_font()
+    if path is None:  # documented limit: CJK glyphs then render as boxes in figures
+        return
+    font_manager.fontManager.addfont(str(path))
+    family = list(matplotlib.rcParams["font.family"])
+    if "Noto Sans CJK HK" not in family:
+        matplotlib.rcParams["font.family"] = [*family, "Noto Sans CJK HK"]
+
+
+_add_cjk_fallback()
+
 PHASE_COLOURS = {
     "gift_surge": "#f4a261",
     "cutoff": "#adb5bd",
