@@ -187,3 +187,37 @@ def test_no_lny_in_current_regime_falls_back_to_unknown_effects():
     p = m.sample_paths(60, n_paths=300, seed=0)  # spans LNY 2026 (17 Feb)
     width = p.groupby("ds").y.quantile(0.9) / p.groupby("ds").y.quantile(0.1)
     assert width.loc["2026-02-17"] > width.loc["2026-01-02"]  # LNY days are less certain
+
+
+def test_lny_block_follows_the_official_days_off():
+    from forecast.models.features import lny_block
+
+    ds = pd.date_range("2024-01-25", "2025-02-20")
+    tw = ds[lny_block("TW", ds)].strftime("%Y-%m-%d").tolist()
+    # TW 2024: Thu 8 Feb (bridge) .. Wed 14 Feb; 2025: Sat 25 Jan .. Sun 2 Feb
+    assert tw == [d.strftime("%Y-%m-%d") for d in pd.date_range("2024-02-08", "2024-02-14")] + [
+        d.strftime("%Y-%m-%d") for d in pd.date_range("2025-01-25", "2025-02-02")]
+    hk = ds[lny_block("HK", ds)]
+    assert hk.min() == pd.Timestamp("2024-02-10") and pd.Timestamp("2024-02-14") not in hk
+    assert not lny_block(None, ds).any()
+
+
+def test_holiday_block_switches_weekday_effects_off_inside_it():
+    from forecast.models.features import FeatureSpec, lny_block
+
+    ds = pd.date_range("2022-01-01", "2025-06-30")
+    spec = FeatureSpec.for_history(ds, country="TW", holiday_block=True)
+    X, groups = spec.matrix(ds)
+    block = lny_block("TW", ds)
+    assert np.all(X[block][:, groups["week"]] == 0)
+    assert np.array_equal(X[:, groups["block"]][:, 0] == 1, block)
+    X0, g0 = FeatureSpec.for_history(ds, country="TW").matrix(ds)
+    assert "block" not in g0 and X0[block][:, g0["week"]].sum() > 0
+
+
+def test_best_needs_a_clear_margin_to_leave_the_first_component():
+    assert mixture_weights(np.array([0.10, 0.09]), combine="best", margin=0.2).tolist() == [1.0, 0.0]
+    assert mixture_weights(np.array([0.10, 0.07]), combine="best", margin=0.2).tolist() == [0.0, 1.0]
+    assert mixture_weights(np.array([0.10, 0.09]), combine="best").tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="margin"):
+        make_model("auto", margin=1.5)

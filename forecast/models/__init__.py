@@ -10,7 +10,7 @@ Every model follows one interface::
 Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated paths),
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
 ``statespace`` (robust LNY regression + local level + AR(1)), and ``auto`` (the
-recommended default: backtest-CRPS-weighted mixture of ``statespace`` and ``prophet``).
+recommended default: ``statespace``, or ``prophet`` where it backtests clearly better).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
 
-__all__ = ["FeatureSpec", "holiday_names", "lny_groups", "public_holidays", "regime_start", "level_similarity"]
+__all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
+           "level_similarity"]
 
 
 def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
@@ -77,6 +78,43 @@ def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=(-28, 21
     return out
 
 
+def lny_block(country: str | None, ds: pd.DatetimeIndex, *, reach: tuple[int, int] = (-10, 14)) -> np.ndarray:
+    """Whether each date lies in the run of days off (weekend or public holiday) around LNY.
+
+    The block is the longest run of consecutive days off that contains LNY day 0 or the
+    eve, within ``reach`` offsets: its length and position relative to LNY vary by year
+    (a LNY on a Saturday, bridge days in Taiwan), and inside it every day is a day off,
+    whatever its weekday. Without a country, nothing is in a block.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2025-01-22", "2025-02-05")  # LNY Wed 29 Jan, TW: 25 Jan..2 Feb off
+    >>> ds[lny_block("TW", ds)].strftime("%d").tolist()
+    ['25', '26', '27', '28', '29', '30', '31', '01', '02']
+    """
+    ds = pd.DatetimeIndex(ds)
+    out = np.zeros(len(ds), dtype=bool)
+    if country is None or len(ds) == 0:
+        return out
+    lo, hi = ds.min() + pd.Timedelta(days=reach[0]), ds.max() + pd.Timedelta(days=-reach[0])
+    cal = holidays.country_holidays(country, years=range(lo.year - 1, hi.year + 2))
+    for lny in lny_dates(ds.min() - pd.Timedelta(days=reach[1]), ds.max() - pd.Timedelta(days=reach[0])):
+        days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
+        off = (days.day_of_week >= 5) | np.array([d.date() in cal for d in days])
+        k0 = -reach[0]
+        if not off[k0]:
+            k0 -= 1  # LNY day 0 on a working day: start from the eve
+            if not off[k0]:
+                continue
+        a = b = k0
+        while a > 0 and off[a - 1]:
+            a -= 1
+        while b < len(days) - 1 and off[b + 1]:
+            b += 1
+        out |= ds.isin(days[a:b + 1])
+    return out
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Everything needed to build the same columns for training and future dates."""
@@ -92,6 +130,9 @@ class FeatureSpec:
     #: for ``peak_days`` days from each; shrunk to zero where a series has no such peaks
     peaks: tuple[tuple[int, int], ...] = ((6, 18), (11, 11), (12, 12))
     peak_days: int = 7
+    #: inside the LNY holiday block (:func:`lny_block`) the weekday effects are switched
+    #: off and one more effect is fitted (every day of the block is a day off)
+    holiday_block: bool = False
 
     def __post_init__(self) -> None:
         if self.dev_range[0] > min(p.start for p in self.phases) or self.dev_range[1] < max(
@@ -126,7 +167,8 @@ class FeatureSpec:
             groups[name] = slice(start, start + cols[-1].shape[1])
 
         add("trend", np.column_stack([np.ones_like(t), t] + [np.maximum(t - k, 0) for k in self.knots]))
-        add("week", (ds.day_of_week.to_numpy()[:, None] == np.arange(1, 7)[None, :]))
+        block = lny_block(self.country, ds) if self.holiday_block else np.zeros(len(ds), dtype=bool)
+        add("week", (ds.day_of_week.to_numpy()[:, None] == np.arange(1, 7)[None, :]) & ~block[:, None])
         doy = 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
         k = np.arange(1, self.n_fourier + 1)[None, :]
         add("year", np.column_stack([np.sin(doy[:, None] * k), np.cos(doy[:, None] * k)]))
@@ -143,6 +185,8 @@ class FeatureSpec:
             since = (ds - pd.DatetimeIndex(anchor)).days.to_numpy()
             cols_peak += [since == k for k in range(self.peak_days)]
         add("peak", np.column_stack(cols_peak) if cols_peak else np.zeros((len(ds), 0)))
+        if self.holiday_block:
+            add("block", block)
         return np.column_stack(cols), groups
 
     def effective_windows(self, ds: pd.DatetimeIndex, weights: np.ndarray) -> float:

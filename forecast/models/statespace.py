@@ -3,8 +3,9 @@
 Two stages, both fast and deterministic:
 
 1. Weighted ridge regression of ``log1p(y)`` on trend hinges, weekday, yearly Fourier,
-   public holidays (one common and one per holiday), e-commerce peak days, LNY phases and
-   per-offset LNY deviations (shrunk to zero). Weights decay with age
+   public holidays (one common and one per holiday), e-commerce peak days, LNY phases,
+   per-offset LNY deviations (shrunk to zero) and the LNY holiday block (the run of days
+   off around LNY, whose length varies by year; weekday effects are off inside it). Weights decay with age
    (``half_life_days``), with distance from today's level (:func:`level_similarity`: a
    border closure or lockdown barely counts) and for outliers (Huber, two passes), so
    typhoon days or a data glitch do not bend the LNY effects.
@@ -40,7 +41,7 @@ __all__ = ["StateSpaceModel", "require_lny_history"]
 
 _OFF = 1e9
 _PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
-            "phase": 1e-3, "peak": 1.0}
+            "phase": 1e-3, "peak": 1.0, "block": 1.0}
 
 
 def require_lny_history(uid: str, ds: pd.DatetimeIndex, spec: FeatureSpec, alias: str) -> int:
@@ -105,6 +106,9 @@ class StateSpaceModel(ForecastModel):
         Days of residuals used to fit the level + AR(1) dynamics.
     calibrate : bool, default True
         Learn path-spread scales from backtests on past LNYs (``calibration_``).
+    holiday_block : bool, default True
+        Inside the run of days off around LNY (:func:`forecast.models.features.lny_block`,
+        from ``country``'s calendar) switch weekday effects off and fit one block effect.
 
     Examples
     --------
@@ -116,7 +120,8 @@ class StateSpaceModel(ForecastModel):
 
     default_alias = "statespace"
     defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "half_life_days": 730.0,
-                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 5}
+                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 5,
+                "holiday_block": True}
 
     def _check_params(self) -> None:
         for k in ("half_life_days", "dev_penalty", "resid_window"):
@@ -128,7 +133,8 @@ class StateSpaceModel(ForecastModel):
 
     def _fit_one(self, uid, ds, y) -> _State:
         p = self.params
-        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]))
+        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]),
+                                      holiday_block=p["holiday_block"])
         require_lny_history(uid, ds, spec, self.alias)
         similar = level_similarity(y)  # days far from today's level barely count
         n_win = spec.effective_windows(ds, similar)
