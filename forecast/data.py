@@ -183,7 +183,7 @@ def _parse_values(col: pd.Series, src: _Source, name: str, *, allow_nan: bool) -
         i = _first_bad(missing)
         raise DataError(
             f"{src.name}: column {name!r}, {src.where(i)}: missing value "
-            f"({int(missing.sum())} in all); pass na='zero' or na='interpolate' to fill"
+            f"({int(missing.sum())} in all); pass na='zero' or na='interpolate' to fill (CLI: --na)"
         )
     bad = (~np.isfinite(values.to_numpy()) & ~missing) | (values.to_numpy() < 0)
     if bad.any():
@@ -227,7 +227,7 @@ def _fill_gaps(df: pd.DataFrame, src: _Source, gaps: str) -> tuple[pd.DataFrame,
         raise DataError(
             f"{src.name}: series {uid!r} is not daily: {n} missing day(s) from "
             f"{first.date()} ({len(report)} gap(s), {total} missing day(s) in all); "
-            "pass gaps='zero' or gaps='interpolate' to fill"
+            "pass gaps='zero' or gaps='interpolate' to fill (CLI: --gaps)"
         )
     parts = []
     for uid, g in df.groupby("unique_id", sort=False):
