@@ -7,12 +7,14 @@ Usage::
 Prints one comparison table per file (markdown), the per-year scaled CRPS, and the wall
 time of the whole backtest. Series and LNY years are the ones named in issue 3; with
 ``--all-series`` every series of each file is backtested (a check on series the models
-were not developed on), with scaled CRPS and window coverage per series.
+were not developed on), with scaled CRPS, daily coverage and window coverage per series.
+``--options`` (JSON) is merged into every model's options, for one-off experiments.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -53,6 +55,8 @@ def main() -> None:
     ap.add_argument("--cases", default="all", help="comma-separated file names, or all")
     ap.add_argument("--all-series", action="store_true",
                     help="every series of each file, not only the headline one")
+    ap.add_argument("--options", default="{}",
+                    help='JSON model options merged into every model\'s, e.g. \'{"trend_damping": 0}\'')
     args = ap.parse_args()
     models = args.models.split(",")
     for file, series, years, country in CASES:
@@ -63,7 +67,7 @@ def main() -> None:
         df = load(args.data / file, series)
         t0 = time.perf_counter()
         res = backtest(df, models, lny_years=years, n_paths=args.paths, seed=0,
-                       options={"*": {"country": country}})
+                       options={"*": {"country": country, **json.loads(args.options)}})
         wall = time.perf_counter() - t0
         print(f"\n### {file} `{series or 'every series'}`, LNY {years}, origin LNY-28, horizon 56, "
               f"{args.paths} paths: {wall:.1f} s\n")
@@ -75,6 +79,9 @@ def main() -> None:
         print(f"\nscaled CRPS per {key}\n")
         print(markdown(per.unstack().reset_index()))
         if args.all_series:
+            cov = d.groupby(["model", "unique_id"]).in_80.mean().unstack()
+            print("\ndaily 80% coverage per series\n")
+            print(markdown(cov.reset_index()))
             win = res.windows.groupby(["model", "unique_id"]).in_80.mean().unstack()
             print("\nLNY-window coverage (80%) per series\n")
             print(markdown(win.reset_index()))

@@ -221,3 +221,26 @@ def test_best_needs_a_clear_margin_to_leave_the_first_component():
     assert mixture_weights(np.array([0.10, 0.09]), combine="best").tolist() == [0.0, 1.0]
     with pytest.raises(ValueError, match="margin"):
         make_model("auto", margin=1.5)
+
+
+def test_recent_level_restarts_from_the_last_days_mean():
+    from forecast.models.residuals import LevelAR, recent_level
+
+    dyn = LevelAR(level=0.0, level_var=1e-6, ar0=0.0, phi=0.5, step_var=0.0, noise_var=0.01)
+    z = np.r_[np.zeros(300), 0.3 + 0.01 * np.sin(np.arange(56))]
+    out = recent_level(dyn, z, days=56)
+    assert abs(out.level - 0.3) < 0.01 and out.level_var >= dyn.level_var
+    assert out.center(1)[0] == pytest.approx(out.level + out.ar0 * 0.5)
+
+
+def test_statespace_recent_follows_a_late_level_shift():
+    df = toy_history(years=4, seed=2)
+    df.loc[len(df) - 56:, "y"] *= 1.3  # the last 8 weeks: 30% up
+    recent = df.y.iloc[-28:].mean()
+    ratio = {a: make_model(a, calibrate=False).fit(df).predict(14, n_paths=200)[a].mean() / recent
+             for a in ("statespace", "statespace-recent")}
+    assert 0.95 < ratio["statespace-recent"] < 1.05
+    assert abs(ratio["statespace-recent"] - 1) < abs(ratio["statespace"] - 1)
+    with pytest.raises(ValueError, match="level_days"):
+        make_model("statespace", level_days=-3)
+    assert make_model("auto").params["components"][1] == "statespace-recent"

@@ -9,8 +9,10 @@ Every model follows one interface::
 
 Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated paths),
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
-``statespace`` (robust LNY regression + local level + AR(1)), and ``auto`` (the
-recommended default: ``statespace``, or ``prophet`` where it backtests clearly better).
+``statespace`` (robust LNY regression + local level + AR(1)), ``statespace-recent`` (the
+same, started from the last 56 days' mean residual level), and ``auto`` (the recommended
+default: ``statespace``, or ``statespace-recent`` / ``prophet`` where it backtests clearly
+better).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _REGISTRY = {
     "prophet-builtin": (ProphetReference, {"holidays": "builtin"}),
     "prophet-window": (ProphetReference, {"holidays": "window"}),
     "statespace": (StateSpaceModel, {}),
+    "statespace-recent": (StateSpaceModel, {"level_days": 56}),
     "auto": (AutoModel, {}),
 }
 #: Every alias accepted by :func:`make_model`.
@@ -65,7 +68,7 @@ def make_model(alias: str, **options) -> ForecastModel:
     >>> make_model("nope")
     Traceback (most recent call last):
     ...
-    ValueError: unknown model alias 'nope'; choose one of lunar-naive, prophet, prophet-builtin, prophet-window, statespace, auto
+    ValueError: unknown model alias 'nope'; choose one of lunar-naive, prophet, prophet-builtin, prophet-window, statespace, statespace-recent, auto
     """
     if alias not in _REGISTRY:
         raise ValueError(f"unknown model alias {alias!r}; choose one of {', '.join(MODEL_ALIASES)}")

@@ -10,6 +10,11 @@ no better than ``statespace`` alone (worse on Kaohsiung) and over-covered (daily
 proportional to ``scaled_crps_k ** -power``. With no usable past LNY fold all weight goes
 to the first component. A path of a mixture is a whole path of one component, so joint
 dependence is kept.
+
+The default components are ``statespace`` (paths start from the Kalman-filtered residual
+level), ``statespace-recent`` (the same model started from the mean residual of the last
+56 days, which follows growth the filter ignores when it fits a near-zero level variance)
+and ``prophet``.
 """
 
 from __future__ import annotations
@@ -61,12 +66,12 @@ def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
 
 
 class AutoModel(ForecastModel):
-    """Recommended default: ``statespace``, or ``prophet`` where it backtests clearly better.
+    """Recommended default: ``statespace``, or a variant that backtests clearly better.
 
     Parameters
     ----------
     alias : str, default "auto"
-    components : tuple of str, default ("statespace", "prophet")
+    components : tuple of str, default ("statespace", "statespace-recent", "prophet")
         Aliases passed to :func:`forecast.models.make_model`.
     combine : {"best", "mixture"}, default "best"
     power : float, default 2.0
@@ -86,8 +91,8 @@ class AutoModel(ForecastModel):
     """
 
     default_alias = "auto"
-    defaults = {"components": ("statespace", "prophet"), "combine": "best", "power": 2.0,
-                "margin": 0.2, "country": "HK", "calibrate": False}
+    defaults = {"components": ("statespace", "statespace-recent", "prophet"), "combine": "best",
+                "power": 2.0, "margin": 0.2, "country": "HK", "calibrate": False}
 
     def _check_params(self) -> None:
         if self.params["combine"] not in ("mixture", "best"):

@@ -11,7 +11,7 @@ the group.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,8 @@ UNKNOWN_LNY_SD = 0.25
 #: fitted effects explain): timing of school holidays, weather, one-off events.
 PRIOR_BETWEEN_YEAR_SD = 0.06
 
-__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects"]
+__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects",
+           "recent_level"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,22 @@ def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     n = n_windows
     return {name: resid_sd * np.sqrt(infl / ((end - start + 1) * n)) for name, start, end in groups}
+
+
+def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:
+    """``dyn`` restarted from the mean of the last ``days`` residuals ``z``.
+
+    The level becomes that mean, the AR state the last residual's deviation from it, and
+    the level variance at least the AR(1)-inflated variance of the mean.
+
+    Examples
+    --------
+    >>> dyn = LevelAR(level=0.0, level_var=0.0, ar0=0.0, phi=0.5, step_var=0.0, noise_var=0.01)
+    >>> round(recent_level(dyn, np.r_[np.zeros(100), np.full(56, 0.2)]).level, 3)
+    0.2
+    """
+    tail = np.asarray(z, dtype=float)[-days:]
+    m = float(tail.mean())
+    infl = (1 + dyn.phi) / (1 - dyn.phi) if dyn.phi > 0 else 1.0
+    var_mean = float(tail.var()) * infl / len(tail)
+    return replace(dyn, level=m, ar0=float(tail[-1] - m), level_var=max(dyn.level_var, var_mean))

@@ -35,6 +35,7 @@ from forecast.models.base import Components, ForecastModel
 from forecast.models.features import FeatureSpec, level_similarity, lny_groups, regime_start
 from forecast.models.residuals import (
     LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+    recent_level,
 )
 
 __all__ = ["StateSpaceModel", "require_lny_history"]
@@ -109,6 +110,10 @@ class StateSpaceModel(ForecastModel):
     holiday_block : bool, default True
         Inside the run of days off around LNY (:func:`forecast.models.features.lny_block`,
         from ``country``'s calendar) switch weekday effects off and fit one block effect.
+    level_days : int, default 0
+        0: start the paths from the Kalman-filtered level. ``n > 0``: from the mean
+        residual of the last ``n`` days (:func:`forecast.models.residuals.recent_level`),
+        which follows growth that the filter, with a near-zero level variance, ignores.
 
     Examples
     --------
@@ -121,12 +126,14 @@ class StateSpaceModel(ForecastModel):
     default_alias = "statespace"
     defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "half_life_days": 730.0,
                 "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 5,
-                "holiday_block": True}
+                "holiday_block": True, "level_days": 0}
 
     def _check_params(self) -> None:
         for k in ("half_life_days", "dev_penalty", "resid_window"):
             if not self.params[k] > 0:
                 raise ValueError(f"{k} must be > 0, got {self.params[k]!r}")
+        if not (isinstance(self.params["level_days"], int) and self.params["level_days"] >= 0):
+            raise ValueError(f"level_days must be an int >= 0, got {self.params['level_days']!r}")
 
     def _regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
@@ -152,6 +159,8 @@ class StateSpaceModel(ForecastModel):
         between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
         r = r[regime_start(ds, y):]  # dynamics from the current regime only
         dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
+        if p["level_days"]:
+            dyn = recent_level(dyn, clip_outliers(r), days=p["level_days"])
         glist = lny_groups(spec.phases, spec.dev_range)
         lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, glist)
         lny_sd["_common"] = between
