@@ -15,9 +15,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 _API = {
-    "forecast.data": ("DataError", "load_history", "summarize_history", "DEMO_PATH"),
+    "forecast.data": ("DataError", "load_history", "DEMO_PATH"),
     "forecast.calendar": ("lunar_new_year", "DEFAULT_LNY_PHASES", "LnyPhase", "WorkCalendar",
-                          "lny_phase_frame", "promise_deadlines"),
+                          "lny_phase_frame", "promise_deadlines", "summarize_history"),
     "forecast.synthetic": ("generate_demo", "DEMO_TRUTH"),
     "forecast.models": ("make_model", "MODEL_ALIASES", "summarize_paths"),
     "forecast.backtest": ("backtest", "compare"),

@@ -17,10 +17,14 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+import warnings
+
 import holidays
 import numpy as np
 import pandas as pd
 from holidays.calendars.chinese import _ChineseLunisolar
+
+from forecast.data import DataError
 
 __all__ = [
     "LnyPhase",
@@ -33,6 +37,8 @@ __all__ = [
     "lny_holiday_table",
     "lny_phase_table",
     "promise_deadlines",
+    "summarize_history",
+    "require_past_lny",
 ]
 
 _FIRST_YEAR, _LAST_YEAR = 1901, 2099
@@ -132,7 +138,13 @@ def _lny_cached(year: int) -> dt.date:
 
 
 def lny_dates(start: str | dt.date, end: str | dt.date) -> pd.DatetimeIndex:
-    """LNY days of every year from ``start``'s year to ``end``'s year (inclusive)."""
+    """LNY days of every year from ``start``'s year to ``end``'s year (inclusive).
+
+    Examples
+    --------
+    >>> lny_dates("2024-06-01", "2025-01-01").strftime("%Y-%m-%d").tolist()
+    ['2024-02-10', '2025-01-29']
+    """
     y0, y1 = pd.Timestamp(start).year, pd.Timestamp(end).year
     return pd.DatetimeIndex([lunar_new_year(y) for y in range(y0, y1 + 1)])
 
@@ -233,6 +245,9 @@ class WorkCalendar:
     workweek: str = "Mon-Sat"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.workweek, str):
+            raise ValueError(f"WorkCalendar.workweek must be a string like 'Mon-Sat', got "
+                             f"{self.workweek!r}")
         if self.region not in ("HK", "CN"):
             raise ValueError(f"WorkCalendar.region must be 'HK' or 'CN', got {self.region!r}")
         self.weekdays  # validates workweek
@@ -312,12 +327,75 @@ def promise_deadlines(ds, working_days: int = 3, calendar: str | WorkCalendar = 
     ds = pd.DatetimeIndex(pd.to_datetime(ds)).normalize()
     if len(ds) == 0 or working_days == 0:
         return ds
-    # Working days can be scarce around LNY: a window of 6x the promise + 20 days is ample.
-    grid = pd.date_range(ds.min(), ds.max() + pd.Timedelta(days=6 * working_days + 20))
-    working = cal.is_working(grid)
-    count = np.cumsum(working)  # working days on or before grid[i]
-    positions = np.flatnonzero(working)
-    # index of the k-th working day strictly after day i: positions[count[i] + k - 1]
-    start = (ds - grid[0]).days.to_numpy()
-    target = count[start] + working_days - 1
-    return grid[positions[target]]
+    start = (ds - ds.min()).days.to_numpy()
+    span = 7 * working_days + 21  # grown below if the working week is sparse
+    while True:
+        grid = pd.date_range(ds.min(), ds.max() + pd.Timedelta(days=span))
+        working = cal.is_working(grid)
+        count = np.cumsum(working)  # working days on or before grid[i]
+        positions = np.flatnonzero(working)
+        # index of the k-th working day strictly after day i: positions[count[i] + k - 1]
+        target = count[start] + working_days - 1
+        if len(positions) and target.max() < len(positions):
+            return grid[positions[target]]
+        if span > 3 * 366:
+            raise ValueError(f"fewer than {working_days} working days within three years "
+                             f"of {ds.max().date()} in {cal}")
+        span *= 2
+
+
+def summarize_history(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per series: first and last day, days, mean volume, LNYs covered.
+
+    A LNY is *covered* when the history contains LNY day itself.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unique_id": "hub", "ds": pd.date_range("2024-01-01", "2024-03-01"),
+    ...                    "y": 1.0})
+    >>> summarize_history(df)[["unique_id", "days", "lny_covered"]].to_dict("records")
+    [{'unique_id': 'hub', 'days': 61, 'lny_covered': '2024-02-10'}]
+    """
+    rows = []
+    for uid, g in df.groupby("unique_id", sort=True):
+        first, last = g["ds"].iloc[0], g["ds"].iloc[-1]
+        lnys = [d for d in lny_dates(first, last) if first <= d <= last]
+        rows.append(
+            {
+                "unique_id": uid,
+                "first": first.date(),
+                "last": last.date(),
+                "days": len(g),
+                "mean_y": float(g["y"].mean()),
+                "n_lny": len(lnys),
+                "lny_covered": ", ".join(str(d.date()) for d in lnys) or "none",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def require_past_lny(df: pd.DataFrame, *, n: int = 1, strict: bool = True) -> None:
+    """Check that every series contains at least ``n`` past LNY days.
+
+    Models that learn LNY effects call this with ``strict=True`` (a
+    :class:`~forecast.data.DataError`); ``forecast validate`` calls it with
+    ``strict=False`` (a warning).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unique_id": "hub", "ds": pd.date_range("2024-03-01", periods=90),
+    ...                    "y": 1.0})
+    >>> require_past_lny(df)
+    Traceback (most recent call last):
+    ...
+    forecast.data.DataError: history too short: need >= 1 past Lunar New Year(s) in series 'hub' (2024-03-01..2024-05-29)
+    """
+    summary = summarize_history(df)
+    short = summary[summary["n_lny"] < n]
+    if short.empty:
+        return
+    names = ", ".join(f"{r.unique_id!r} ({r.first}..{r.last})" for r in short.itertuples())
+    msg = f"history too short: need >= {n} past Lunar New Year(s) in series {names}"
+    if strict:
+        raise DataError(msg)
+    warnings.warn(msg, stacklevel=2)

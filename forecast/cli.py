@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 
 from forecast import __version__
-from forecast.data import DEMO_PATH, load_history, require_past_lny, summarize_history
+from forecast.calendar import require_past_lny, summarize_history
+from forecast.data import DEMO_PATH, load_history
 
 __all__ = ["main"]
 

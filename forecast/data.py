@@ -7,22 +7,13 @@ checked; errors name the file, column, row and value at fault.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import lny_dates
-
-__all__ = [
-    "DataError",
-    "DEMO_PATH",
-    "load_history",
-    "summarize_history",
-    "require_past_lny",
-]
+__all__ = ["DataError", "DEMO_PATH", "load_history"]
 
 #: The embedded synthetic demo data set (see ``data/README.md``).
 DEMO_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_parcels.csv"
@@ -41,6 +32,7 @@ class _Source:
 
     name: str  # file path or "input frame"
     line_offset: int  # row i of the frame is line i + offset of the file (CSV: 2)
+    series: str = "series"  # name of a single series without an id column
 
     def where(self, i: int) -> str:
         unit = "line" if self.line_offset == 2 else "row"
@@ -99,8 +91,17 @@ def load_history(
         raise DataError(
             f"{src.name}: missing column(s) {missing}; found {list(raw.columns)}"
         )
-    default_id = Path(src.name).stem if src.line_offset == 2 else "series"
-    ids = raw[id_col].astype(str) if id_col in raw.columns else default_id
+    if id_col in raw.columns:
+        ids = raw[id_col].astype(str).str.strip()
+        blank = (ids == "") | raw[id_col].isna().to_numpy()
+        if blank.any():
+            i = _first_bad(blank.to_numpy())
+            raise DataError(f"{src.name}: column {id_col!r}, {src.where(i)}: empty series name")
+    elif id_col != "unique_id":  # asked for explicitly: a typo must not merge every series
+        raise DataError(f"{src.name}: no column {id_col!r} for the series; found "
+                        f"{list(raw.columns)}")
+    else:
+        ids = src.series
     df = pd.DataFrame({"unique_id": ids, "ds": _parse_dates(raw[ds_col], src, ds_col)})
     df["y"] = _parse_values(raw[y_col], src, y_col, allow_nan=na != "error")
     _check_duplicates(df, src)
@@ -113,6 +114,9 @@ def load_history(
         df["y"] = df.groupby("unique_id", sort=False)["y"].transform(
             lambda s: s.interpolate(limit_direction="both")
         )
+        empty = df.loc[df["y"].isna(), "unique_id"].unique()
+        if len(empty):
+            raise DataError(f"{src.name}: series {empty[0]!r} has no value to interpolate from")
     return df
 
 
@@ -128,13 +132,14 @@ def _read(source) -> tuple[pd.DataFrame, _Source]:
         head = fh.read(8192)
     if head[:4] == _PARQUET_MAGIC or path.suffix.lower() in (".parquet", ".pq"):
         try:
-            return pd.read_parquet(path), _Source(str(path), 1)
+            return pd.read_parquet(path), _Source(str(path), 1, path.stem)
         except Exception as exc:  # pyarrow raises many types
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if b"\x00" in head:
         raise DataError(f"{path}: binary content; expected a CSV or Parquet file")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False), _Source(str(path), 2)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return frame, _Source(str(path), 2, path.stem)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: empty file") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -146,8 +151,17 @@ def _first_bad(mask: np.ndarray) -> int:
 
 
 def _parse_dates(col: pd.Series, src: _Source, name: str) -> pd.Series:
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        raise DataError(f"{src.name}: column {name!r} has time-zone-aware timestamps; "
+                        "expected plain daily dates such as 2024-02-10")
     text = col.astype(str).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    # ISO 8601 only: "mixed" would read 03/02/2024 month-first here and day-first there,
+    # silently scrambling DD/MM/YYYY files without any duplicate or gap to show for it.
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    if getattr(parsed.dt, "tz", None) is not None:
+        i = _first_bad(parsed.notna().to_numpy())
+        raise DataError(f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} has "
+                        "a time-zone offset; expected plain daily dates such as 2024-02-10")
     bad = parsed.isna().to_numpy()
     if bad.any():
         i = _first_bad(bad)
@@ -238,50 +252,3 @@ def _fill_gaps(df: pd.DataFrame, src: _Source, gaps: str) -> tuple[pd.DataFrame,
                                    "_gap": gap}))
     out = pd.concat(parts, ignore_index=True)
     return out.drop(columns="_gap"), out["_gap"].to_numpy(dtype=bool)
-
-
-def summarize_history(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per series: first and last day, days, mean volume, LNYs covered.
-
-    A LNY is *covered* when the history contains LNY day itself.
-
-    Examples
-    --------
-    >>> df = load_history(pd.DataFrame({"ds": pd.date_range("2024-01-01", "2024-03-01"),
-    ...                                 "y": 1.0}))
-    >>> summarize_history(df)[["unique_id", "days", "lny_covered"]].to_dict("records")
-    [{'unique_id': 'series', 'days': 61, 'lny_covered': '2024-02-10'}]
-    """
-    rows = []
-    for uid, g in df.groupby("unique_id", sort=True):
-        first, last = g["ds"].iloc[0], g["ds"].iloc[-1]
-        lnys = [d for d in lny_dates(first, last) if first <= d <= last]
-        rows.append(
-            {
-                "unique_id": uid,
-                "first": first.date(),
-                "last": last.date(),
-                "days": len(g),
-                "mean_y": float(g["y"].mean()),
-                "n_lny": len(lnys),
-                "lny_covered": ", ".join(str(d.date()) for d in lnys) or "none",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def require_past_lny(df: pd.DataFrame, *, n: int = 1, strict: bool = True) -> None:
-    """Check that every series contains at least ``n`` past LNY days.
-
-    Models that learn LNY effects call this with ``strict=True`` (a :class:`DataError`);
-    ``forecast validate`` calls it with ``strict=False`` (a warning).
-    """
-    summary = summarize_history(df)
-    short = summary[summary["n_lny"] < n]
-    if short.empty:
-        return
-    names = ", ".join(f"{r.unique_id!r} ({r.first}..{r.last})" for r in short.itertuples())
-    msg = f"history too short: need >= {n} past Lunar New Year(s) in series {names}"
-    if strict:
-        raise DataError(msg)
-    warnings.warn(msg, stacklevel=2)

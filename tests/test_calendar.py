@@ -14,7 +14,10 @@ from forecast.calendar import (
     lny_phase_frame,
     lunar_new_year,
     promise_deadlines,
+    require_past_lny,
+    summarize_history,
 )
+from forecast.data import DataError, load_history
 
 
 def test_lunar_new_year_matches_independent_calendar_1901_2099():
@@ -114,6 +117,15 @@ def test_promise_deadlines_rejects_bad_working_days(bad):
         promise_deadlines(["2024-01-01"], working_days=bad)
 
 
+def test_promise_deadlines_with_a_sparse_working_week():
+    # Sundays only: 30 working days after Mon 1 Jan 2024 is the 30th Sunday (HK holidays
+    # on Sundays do not remove any: the Sunday itself is not a general holiday here).
+    cal = WorkCalendar("HK", "Sun-Sun")
+    due = promise_deadlines(["2024-01-01"], 30, cal)[0]
+    assert due.day_of_week == 6 and cal.is_working([due])[0]
+    assert int(cal.is_working(pd.date_range("2024-01-02", due)).sum()) == 30
+
+
 def test_work_calendar_validates():
     with pytest.raises(ValueError, match="region"):
         WorkCalendar("SG")
@@ -121,7 +133,18 @@ def test_work_calendar_validates():
         WorkCalendar("HK", "Monday to Friday")
     with pytest.raises(ValueError, match="calendar"):
         promise_deadlines(["2024-01-01"], calendar=3)
+    with pytest.raises(ValueError, match="workweek must be a string"):
+        WorkCalendar("HK", 5)
 
 
 def test_lunar_new_year_returns_date():
     assert isinstance(lunar_new_year(2025), dt.date)
+
+
+def test_summary_and_lny_requirement():
+    df = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-01", "2024-12-31"), "y": 1.0}))
+    assert summarize_history(df)["n_lny"].tolist() == [0]
+    with pytest.raises(DataError, match="history too short"):
+        require_past_lny(df)
+    with pytest.warns(UserWarning, match="history too short"):
+        require_past_lny(df, strict=False)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.data import DataError, load_history, require_past_lny, summarize_history
+from forecast.data import DataError, load_history
 
 
 def _write(tmp_path, text, name="h.csv"):
@@ -23,10 +23,44 @@ def test_loads_csv_with_and_without_unique_id(tmp_path):
     assert many[["unique_id", "y"]].values.tolist() == [["a", 3.0], ["b", 2.0], ["b", 1.0]]
 
 
-def test_loads_parquet(tmp_path):
-    path = tmp_path / "h.parquet"
+def test_loads_parquet_named_after_the_file(tmp_path):
+    path = tmp_path / "hubA.parquet"
     pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=3), "y": [1, 2, 3]}).to_parquet(path)
-    assert load_history(path)["y"].tolist() == [1.0, 2.0, 3.0]
+    loaded = load_history(path)
+    assert loaded["y"].tolist() == [1.0, 2.0, 3.0]
+    assert loaded["unique_id"].unique().tolist() == ["hubA"]
+
+
+def test_day_first_dates_are_rejected_not_scrambled(tmp_path):
+    ds = pd.date_range("2024-01-01", "2024-12-31")
+    path = tmp_path / "ddmm.csv"
+    pd.DataFrame({"ds": ds.strftime("%d/%m/%Y"), "y": 1.0}).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"line 2: cannot parse '01/01/2024'"):
+        load_history(path)
+
+
+def test_time_zone_aware_dates_are_a_data_error(tmp_path):
+    path = _write(tmp_path, "ds,y\n2024-01-01T00:00:00+08:00,1\n")
+    with pytest.raises(DataError, match="time-zone"):
+        load_history(path)
+    frame = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=2, tz="Asia/Hong_Kong"),
+                          "y": 1.0})
+    with pytest.raises(DataError, match="time-zone"):
+        load_history(frame)
+
+
+def test_all_missing_series_cannot_be_interpolated(tmp_path):
+    path = _write(tmp_path, "unique_id,ds,y\na,2024-01-01,1\nb,2024-01-01,\nb,2024-01-02,\n")
+    with pytest.raises(DataError, match="series 'b' has no value to interpolate from"):
+        load_history(path, na="interpolate")
+
+
+def test_explicit_id_column_must_exist_and_names_must_not_be_blank(tmp_path):
+    path = _write(tmp_path, "hub,ds,y\na,2024-01-01,1\n,2024-01-01,2\n")
+    with pytest.raises(DataError, match="no column 'hubb'"):
+        load_history(path, id_col="hubb")
+    with pytest.raises(DataError, match="column 'hub', line 3: empty series name"):
+        load_history(path, id_col="hub")
 
 
 @pytest.mark.parametrize(
@@ -73,15 +107,6 @@ def test_fill_policies_are_explicit(tmp_path):
     assert interp["y"].tolist() == [2, 3.5, 5, 6.5, 8]
     with pytest.raises(ValueError, match="na must be one of"):
         load_history(path, na="drop")
-
-
-def test_summary_and_lny_requirement():
-    df = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-01", "2024-12-31"), "y": 1.0}))
-    assert summarize_history(df)["n_lny"].tolist() == [0]
-    with pytest.raises(DataError, match="history too short"):
-        require_past_lny(df)
-    with pytest.warns(UserWarning, match="history too short"):
-        require_past_lny(df, strict=False)
 
 
 _values = st.lists(

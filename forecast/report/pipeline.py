@@ -22,7 +22,8 @@ import pandas as pd
 from forecast import __version__
 from forecast.backtest import BacktestResult, backtest, compare
 from forecast.calendar import days_to_lny, lny_dates
-from forecast.data import DEMO_PATH, load_history, require_past_lny
+from forecast.calendar import require_past_lny
+from forecast.data import DEMO_PATH, load_history
 from forecast.models import MODEL_ALIASES, WINDOW, make_model, summarize_paths
 from forecast.planning import (
     compare_scenarios,
