@@ -56,10 +56,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not Path(path).is_file():
             raise ValueError(f"{label} {path}: no such file")
     Scenario.from_toml(args.config)  # fail on bad input before any work starts
-    load_history(args.data)
+    load_history(args.data, na=args.na, gaps=args.gaps)
     config = PlanConfig(data_path=str(Path(args.data).resolve()),
                         scenario_path=str(Path(args.config).resolve()), model=args.model,
-                        country=args.country,
+                        country=args.country, na=args.na, gaps=args.gaps,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
@@ -72,7 +72,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     from forecast.backtest import backtest, compare
 
-    df = load_history(args.file, id_col=args.id_col)
+    df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     if args.series:
         df = df[df["unique_id"].isin(args.series)]
         if df.empty:
@@ -89,6 +89,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fill_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--na", default="error", choices=("error", "zero", "interpolate"),
+                   help="policy for missing y values (default: error)")
+    p.add_argument("--gaps", default="error", choices=("error", "zero", "interpolate"),
+                   help="policy for missing days (default: error)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="forecast", description="Lunar New Year parcel-volume forecasts "
                      "and holiday staffing plans. Bad input: one line on stderr, exit 2.")
@@ -99,10 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default=str(DEMO_PATH),
                    help="CSV or Parquet with ds, y (and unique_id); default: the demo data")
     p.add_argument("--id-col", default="unique_id", help="series column (default unique_id)")
-    p.add_argument("--na", default="error", choices=("error", "zero", "interpolate"),
-                   help="policy for missing y values (default: error)")
-    p.add_argument("--gaps", default="error", choices=("error", "zero", "interpolate"),
-                   help="policy for missing days (default: error)")
+    _fill_options(p)
     p.set_defaults(func=_cmd_validate)
 
     from forecast.models import MODEL_ALIASES  # light: no model library is imported here
@@ -124,6 +128,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="on-time share to reach (default 0.95)")
     p.add_argument("--alpha", type=float, default=0.9,
                    help="probability of reaching it (default 0.9)")
+    _fill_options(p)
     p.add_argument("--no-html", action="store_true", help="skip the HTML exports")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_run)
@@ -140,6 +145,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=56, help="days forecast (56)")
     p.add_argument("--paths", type=int, default=200, help="paths per fold (200)")
     p.add_argument("--seed", type=int, default=0)
+    _fill_options(p)
     p.add_argument("--out", help="also write the table to this CSV")
     p.set_defaults(func=_cmd_backtest)
     return parser

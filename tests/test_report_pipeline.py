@@ -20,11 +20,18 @@ def test_plan_covers_the_planning_window_with_joint_paths(run):
 
 
 def test_recommendation_meets_the_target_and_is_not_dearer_than_needed(run):
+    from forecast.simulation import simulate
+
     assert run.recommended_workers == max(run.service_workers, run.cost_optimal_workers)
     table = run.decision_table()
     assert table.loc["recommended", "programme_workers"] == run.recommended_workers
     assert table.loc["recommended", "p_on_time_target"] >= run.config.alpha
     assert (table.drop(columns="p_on_time_target") >= 0).all().all()
+    # one worker fewer than the service headcount misses the service target
+    if run.service_workers > 0:
+        fewer = run.scenario.updated({"programme.workers": float(run.service_workers - 1)})
+        pp = simulate(run.paths, fewer, seed=run.config.seed).per_path
+        assert (pp["on_time_rate_programme"] >= run.config.target).mean() < run.config.alpha
 
 
 def test_backtest_table_lists_the_references(run):
@@ -33,12 +40,21 @@ def test_backtest_table_lists_the_references(run):
     assert {"lunar-naive", "prophet-builtin", "prophet-window"} <= models
 
 
-def test_cache_returns_the_same_plan(tmp_path):
+def test_cache_returns_the_same_plan_without_recomputing(tmp_path, monkeypatch):
+    from forecast.report import pipeline
+
     cfg = PlanConfig(**{**SMALL, "backtest_lny": 0})
     first = run_plan(cfg, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("plan-*.pkl"))) == 1
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("recomputed although the plan was cached")
+
+    monkeypatch.setattr(pipeline, "_compute", no_compute)
     again = run_plan(cfg, cache_dir=tmp_path)
     assert again.paths.equals(first.paths) and again.provenance == first.provenance
+    with pytest.raises(AssertionError, match="recomputed"):  # another seed is not cached
+        run_plan(PlanConfig(**{**SMALL, "backtest_lny": 0, "seed": 7}), cache_dir=tmp_path)
 
 
 @pytest.mark.parametrize("field, value, match", [
@@ -46,6 +62,8 @@ def test_cache_returns_the_same_plan(tmp_path):
     ("n_paths", 0, "n_paths"),
     ("target", 1.5, "target"),
     ("seed", -1, "seed"),
+    ("gaps", "drop", "gaps must be one of"),
+    ("country", "XX", "country must be"),
 ])
 def test_config_validates(field, value, match):
     with pytest.raises(ValueError, match=match):
@@ -54,8 +72,8 @@ def test_config_validates(field, value, match):
 
 def test_window_before_the_end_of_history_is_an_error(tmp_path):
     toml = tmp_path / "s.toml"
-    toml.write_text('[window]\nstart = 2025-06-01\nend = 2025-07-31\n'
-                    '[programme]\nstart = 2025-06-10\nend = 2025-06-20\n')
+    toml.write_text('[window]\nstart = 2025-01-10\nend = 2025-02-28\n'
+                    '[programme]\nstart = 2025-01-22\nend = 2025-02-04\n')
     with pytest.raises(ValueError, match="plan a window after the history"):
         run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))
 
@@ -70,3 +88,11 @@ def test_provenance_names_the_config_not_where_files_live(tmp_path, monkeypatch)
     assert absolute.provenance == relative.provenance
     assert run_plan(PlanConfig(**{**small, "seed": 1})).provenance["config_hash"] != \
         absolute.provenance["config_hash"]
+
+
+def test_window_without_lunar_new_year_is_an_error(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('[window]\nstart = 2026-04-01\nend = 2026-05-31\n'
+                    '[programme]\nstart = 2026-04-10\nend = 2026-04-20\n')
+    with pytest.raises(ValueError, match="contains no Lunar New Year day"):
+        run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))

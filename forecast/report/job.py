@@ -118,6 +118,11 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     pathlib.Path
         The ``manifest.json`` written.
     """
+    notebooks = [NOTEBOOKS_DIR / f"{n}.ipynb" for n in NOTEBOOKS]
+    missing = [str(p) for p in notebooks if not p.is_file()]
+    if missing:  # checked before minutes of computing, not after
+        raise ValueError(f"notebook(s) not found: {', '.join(missing)}; forecast run needs "
+                         "the source tree (an editable install, as `make report` does)")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -128,8 +133,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
 
     _say(progress, f"[2/4] notebooks -> {out / 'notebooks'}")
     parameters = {**asdict(config), "cache_dir": str(out / ".cache"), "unique_id": run.unique_id}
-    result = publish([NOTEBOOKS_DIR / f"{n}.ipynb" for n in NOTEBOOKS], out / "notebooks",
-                     parameters, cwd=NOTEBOOKS_DIR, html=html, progress=progress)
+    result = publish(notebooks, out / "notebooks", parameters, cwd=NOTEBOOKS_DIR, html=html,
+                     progress=progress)
     timings.update({f"notebook {k}": v for k, v in result.timings.items()})
 
     _say(progress, "[3/4] figures and tables")
@@ -142,10 +147,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     t1 = time.perf_counter()
     pdf = render_briefing(_briefing(run, figures, date or dt.date.today()), out / "briefing.pdf")
     timings["briefing"] = round(time.perf_counter() - t1, 2)
-    timings["total"] = round(time.perf_counter() - t0, 2)
-    return write_manifest(
+    return write_manifest(  # top-level steps only: the manifest adds them up
         out, version=__version__, config_hash=run.provenance["config_hash"],
-        data_hash=run.provenance["data_hash"], seed=config.seed,
-        timings={**run.timings, **timings},
+        data_hash=run.provenance["data_hash"], seed=config.seed, timings=timings,
         artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
     )

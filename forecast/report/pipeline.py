@@ -68,6 +68,18 @@ class PlanConfig:
         Sample paths per model and fold in the backtest.
     target, alpha : float
         Service target: P(on-time rate >= ``target``) >= ``alpha``.
+    na, gaps : {"error", "zero", "interpolate"}
+        Policies for missing values and missing days in the history
+        (see :func:`forecast.data.load_history`).
+
+    Examples
+    --------
+    >>> PlanConfig(model="statespace", n_paths=500).n_paths
+    500
+    >>> PlanConfig(target=1.2)
+    Traceback (most recent call last):
+    ...
+    ValueError: target must be a probability strictly between 0 and 1, got 1.2
     """
 
     data_path: str = str(DEMO_PATH)
@@ -80,6 +92,8 @@ class PlanConfig:
     backtest_paths: int = 200
     target: float = 0.95
     alpha: float = 0.9
+    na: str = "error"
+    gaps: str = "error"
 
     def __post_init__(self) -> None:
         import holidays
@@ -87,6 +101,10 @@ class PlanConfig:
         if self.country not in holidays.list_supported_countries():
             raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
                              f"'CN', got {self.country!r}")
+        for name in ("na", "gaps"):
+            if getattr(self, name) not in ("error", "zero", "interpolate"):
+                raise ValueError(f"{name} must be one of error, zero, interpolate, got "
+                                 f"{getattr(self, name)!r}")
         if self.model not in MODEL_ALIASES:
             raise ValueError(f"model must be one of {', '.join(MODEL_ALIASES)}, got {self.model!r}")
         for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
@@ -142,9 +160,7 @@ class PlanRun:
     @property
     def lny(self) -> pd.Timestamp:
         """The LNY day inside the planning window."""
-        w = self.scenario.window
-        return next(d for d in lny_dates(w.start, w.end)
-                    if pd.Timestamp(w.start) <= d <= pd.Timestamp(w.end))
+        return _window_lny(self.scenario)
 
     def backtest_table(self) -> pd.DataFrame:
         """One row per model: the backtest scores (empty when the backtest was skipped)."""
@@ -210,6 +226,15 @@ class _Steps:
         return out
 
 
+def _window_lny(scenario: Scenario) -> pd.Timestamp:
+    start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
+    inside = [d for d in lny_dates(start, end) if start <= d <= end]
+    if not inside:
+        raise ValueError(f"the planning window {start.date()} .. {end.date()} contains no "
+                         "Lunar New Year day; this package plans LNY staffing")
+    return inside[0]
+
+
 def _backtest_years(history: pd.DataFrame, n: int) -> list[int]:
     """The ``n`` most recent LNYs whose backtest fold lies inside the history."""
     first, last = history["ds"].min(), history["ds"].max()
@@ -254,6 +279,12 @@ def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None =
     Returns
     -------
     PlanRun
+
+    Examples
+    --------
+    >>> run = run_plan(PlanConfig(model="lunar-naive", n_paths=50, backtest_lny=0))
+    >>> run.lny.date(), run.recommended_workers >= run.service_workers
+    (datetime.date(2026, 2, 17), True)
     """
     config = PlanConfig() if config is None else config
     scenario = Scenario.from_toml(config.scenario_path)
@@ -277,7 +308,8 @@ def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None =
 
 def _compute(config: PlanConfig, scenario: Scenario, progress: bool) -> PlanRun:
     step = _Steps(progress)
-    history = load_history(config.data_path)
+    _window_lny(scenario)
+    history = load_history(config.data_path, na=config.na, gaps=config.gaps)
     uid = scenario.unique_id
     if uid not in set(history["unique_id"]):
         raise ValueError(f"scenario unique_id {uid!r} is not in {config.data_path}; "
