@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,13 @@ def _quiet_loggers() -> None:
 
 
 def _prophet_class():
-    from prophet import Prophet  # imported lazily: slow import, noisy plotly warning
+    # Imported lazily (slow). On import, prophet.plot logs "Importing plotly failed" at
+    # ERROR level and cmdstanpy's tqdm.auto warns in notebooks without ipywidgets: both
+    # are noise here (no interactive plots, no progress bars), so neither may reach stderr.
+    logging.getLogger("prophet.plot").disabled = True
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from prophet import Prophet
 
     _quiet_loggers()  # prophet sets its own levels on import
     return Prophet
