@@ -62,3 +62,20 @@ def _offsets(obj, lo_name, hi_name):
     _number(obj, hi_name, lo=-60, hi=60, integer=True)
     if getattr(obj, lo_name) > getattr(obj, hi_name):
         raise ValueError(f"{_where(obj, lo_name)} must be <= {_where(obj, hi_name)}")
+
+
+def _pairs(obj, name, form, *, mapping=False):
+    """Items of a list-of-pairs field (or, if ``mapping``, a table) as 2-tuples.
+
+    ``form`` describes the allowed form in the error, e.g. ``"[[date, workers], ...]"``.
+    """
+    value = getattr(obj, name)
+    if mapping and isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        allowed = f"a table or a list {form}" if mapping else f"a list {form}"
+        raise ValueError(f"{_where(obj, name)} must be {allowed}, got {value!r}")
+    for item in value:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise ValueError(f"{_where(obj, name)} must be a list {form}, got item {item!r}")
+    return [tuple(item) for item in value]

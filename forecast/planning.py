@@ -38,6 +38,24 @@ def _check_prob(name, value, *, lo_open=False):
         raise ValueError(f"{name} must lie in {'(0' if lo_open else '[0'}, 1], got {value!r}")
 
 
+def _rate_metric(over: str) -> str:
+    if over not in ("programme", "window"):
+        raise ValueError(f"over must be 'programme' or 'window', got {over!r}")
+    return "on_time_rate_programme" if over == "programme" else "on_time_rate"
+
+
+def _check_scored(sim: _Simulator, metric: str, over: str) -> None:
+    """Refuse to plan when a path has no parcel due inside the window in the judged scope."""
+    unjudged = int(np.isnan(sim.run(0)[0][metric]).sum())  # scoring ignores the headcount
+    if unjudged:
+        scope = "arriving on programme days" if over == "programme" else "in the window"
+        raise ValueError(
+            f"on {unjudged} of {len(sim.arrivals)} paths no parcel {scope} falls due "
+            f"inside the window, so the on-time target cannot be judged (over={over!r}); "
+            "end the window later, move the programme earlier or check the paths"
+        )
+
+
 def _upper_bound(sim: _Simulator) -> int:
     """A headcount whose programme capacity alone covers the busiest path-day twice over."""
     s = sim.scenario
@@ -74,7 +92,9 @@ def required_headcount(paths, scenario: Scenario | None = None, *, target: float
     ------
     ValueError
         If no headcount up to 1,000,000 reaches the target (e.g. programme days that do
-        not cover the problem, or a shutdown closing the network when parcels fall due).
+        not cover the problem, or a shutdown closing the network when parcels fall due),
+        or if on some path no parcel of the ``over`` scope falls due inside the window
+        (nothing to judge is not "target met").
 
     Examples
     --------
@@ -91,10 +111,9 @@ def required_headcount(paths, scenario: Scenario | None = None, *, target: float
     """
     _check_prob("target", target)
     _check_prob("alpha", alpha, lo_open=True)
-    if over not in ("programme", "window"):
-        raise ValueError(f"over must be 'programme' or 'window', got {over!r}")
-    metric = "on_time_rate_programme" if over == "programme" else "on_time_rate"
+    metric = _rate_metric(over)
     sim = _simulator(paths, scenario, seed, dates)
+    _check_scored(sim, metric, over)
 
     def prob(workers: int) -> float:
         return float(np.mean(sim.run(workers)[0][metric] >= target - 1e-12))
@@ -180,8 +199,8 @@ def cost_optimal_headcount(paths, scenario: Scenario | None = None, *, stat: str
 
 
 def tradeoff_curve(paths, scenario: Scenario | None = None, *, workers=None,
-                   target: float = 0.95, seed: int = 0, dates=None,
-                   progress: bool = False) -> pd.DataFrame:
+                   target: float = 0.95, over: str = "programme", seed: int = 0,
+                   dates=None, progress: bool = False) -> pd.DataFrame:
     """Headcount against cost, lateness and the marginal value of one more worker.
 
     Parameters
@@ -190,6 +209,10 @@ def tradeoff_curve(paths, scenario: Scenario | None = None, *, workers=None,
         Headcounts to evaluate (default: 21 from 0 to twice the scenario's programme).
     target : float
         On-time target for the ``prob_on_target`` column.
+    over : {"programme", "window"}, default "programme"
+        Which on-time rate ``prob_on_target`` judges, as in :func:`required_headcount`
+        (same default, so the two agree). ``prob_on_target`` is NaN if on some path no
+        parcel of that scope falls due inside the window.
     progress : bool
         Show a tqdm progress bar.
 
@@ -210,6 +233,7 @@ def tradeoff_curve(paths, scenario: Scenario | None = None, *, workers=None,
     True
     """
     _check_prob("target", target)
+    metric = _rate_metric(over)
     sim = _simulator(paths, scenario, seed, dates)
     if workers is None:
         workers = np.linspace(0, 2 * sim.scenario.programme.workers, 21).round()
@@ -233,12 +257,17 @@ def tradeoff_curve(paths, scenario: Scenario | None = None, *, workers=None,
             "mean_compensation": m["compensation"].mean(),
             "mean_labour_cost": m["labour_cost"].mean(),
             "mean_late": m["late"].mean(),
-            "prob_on_target": np.mean(m["on_time_rate"] >= target),
+            "prob_on_target": _prob_at_least(m[metric], target),
             "prob_over_budget": np.mean(m["programme_cost"] + m["compensation"] > budget),
             "marginal_saving": m["compensation"].mean() - m1["compensation"].mean(),
             "marginal_cost": m1["labour_cost"].mean() - m["labour_cost"].mean(),
         })
     return pd.DataFrame(rows)
+
+
+def _prob_at_least(rates: np.ndarray, target: float) -> float:
+    """Share of paths with ``rates >= target``; NaN if a path has nothing to judge."""
+    return float("nan") if np.isnan(rates).any() else float(np.mean(rates >= target - 1e-12))
 
 
 def compare_scenarios(paths, scenario: Scenario | None = None, *, seed: int = 0,

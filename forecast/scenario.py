@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forecast._fields import _choice, _date, _number, _offsets, _set
+from forecast._fields import _choice, _date, _number, _offsets, _pairs, _set
 
 __all__ = ["Window", "Promise", "Staffing", "Programme", "Productivity", "Attendance",
            "Operations", "Compensation", "Labour", "Scenario"]
@@ -62,16 +62,16 @@ class Staffing:
 
     def __post_init__(self):
         _number(self, "baseline", lo=0)
-        items = self.overrides.items() if isinstance(self.overrides, dict) else self.overrides
         clean = []
-        for item in items:
-            if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(f"staffing.overrides must map dates to workers, got {item!r}")
+        for item in _pairs(self, "overrides", "of [date, workers] pairs", mapping=True):
             try:
                 probe = _Pair(*item)
             except ValueError as exc:
                 raise ValueError(f"staffing.overrides[{item[0]!r}]: {exc}") from None
             clean.append((probe.date, probe.workers))
+        days = [d for d, _ in clean]
+        if len(set(days)) != len(days):
+            raise ValueError(f"staffing.overrides must not repeat a date, got {sorted(days)}")
         _set(self, "overrides", tuple(sorted(clean)))
 
 
@@ -170,11 +170,7 @@ class Compensation:
         _number(self, "cap_per_parcel", lo=0)
         _number(self, "claim_rate", lo=0, hi=1)
         clean = []
-        for item in self.tiers:
-            if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(
-                    f"compensation.tiers must be [working_days_late, extra] pairs, got {item!r}"
-                )
+        for item in _pairs(self, "tiers", "of [working_days_late, extra] pairs"):
             try:
                 probe = _Tier(*item)
             except ValueError as exc:
@@ -211,7 +207,9 @@ class _Tier:
 
 @dataclass(frozen=True)
 class Labour:
-    """Daily wage per attending worker; ``holiday_premium`` multiplies it on HK holidays."""
+    """Daily wage per attending worker; ``holiday_premium`` multiplies it on Hong Kong
+    public holidays (always Hong Kong's, whatever ``promise.calendar`` is: staff work there).
+    """
 
     daily_wage: float = 750.0
     holiday_premium: float = 2.0
@@ -227,6 +225,7 @@ _SECTIONS = {
     "compensation": Compensation, "labour": Labour,
 }
 _TOP = ("unique_id", "budget", "demand_uplift")
+_MAX_DEADLINE = 30  # working days: the longest promise forecast.calendar.promise_deadlines takes
 
 
 @dataclass(frozen=True)
@@ -275,6 +274,28 @@ class Scenario:
             )
         _number(self, "budget", lo=0)
         _number(self, "demand_uplift", lo=0, lo_open=True, hi=10)
+        self._check_across_sections()
+
+    def _check_across_sections(self):
+        """Cross-field checks: dates inside the window; deadlines the calendar can compute."""
+        w = self.window
+        inside = f"inside window.start .. window.end ({w.start} .. {w.end})"
+        for name in ("start", "end"):
+            day = getattr(self.programme, name)
+            if not w.start <= day <= w.end:
+                raise ValueError(f"programme.{name} {day} must lie {inside}")
+        outside = [str(d) for d, _ in self.staffing.overrides if not w.start <= d <= w.end]
+        if outside:
+            raise ValueError(f"staffing.overrides dates {outside} must lie {inside}")
+        # the latest compensation threshold is working_days + days_late - 1 working days
+        # after arrival, and promise_deadlines computes at most 30
+        last = max([1, *(k for k, _ in self.compensation.tiers)])
+        if self.promise.working_days + last - 1 > _MAX_DEADLINE:
+            raise ValueError(
+                f"promise.working_days ({self.promise.working_days}) + the largest "
+                f"compensation.tiers days_late ({last}) - 1 must be <= {_MAX_DEADLINE} "
+                "working days"
+            )
 
     @classmethod
     def from_dict(cls, mapping: dict) -> Scenario:
@@ -346,15 +367,17 @@ class Scenario:
         >>> Scenario().updated({"productivity.mean": 90}).productivity.mean
         90.0
         """
+        if not isinstance(changes, dict):
+            raise ValueError(f"changes must be a mapping, got {type(changes).__name__}")
         merged = self.to_dict()
         for key, value in changes.items():
-            section, dot, name = key.partition(".")
+            section, dot, name = str(key).partition(".")
             if dot:
                 if section not in _SECTIONS:
                     raise ValueError(f"unknown scenario section {section!r}")
                 merged[section][name] = value
-            elif isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key].update(value)
             else:
                 merged[key] = value
         return Scenario.from_dict(merged)

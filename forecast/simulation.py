@@ -12,10 +12,12 @@ Capacity on day ``d`` of path ``p`` (zero on shutdown days)::
 
 Metrics per path (:data:`METRICS`): ``arrivals`` and ``late`` count parcels due inside
 the window; ``on_time_rate`` is over all of them, ``on_time_rate_programme`` over those
-arriving on programme days (what the holiday programme can be judged on).
+arriving on programme days (what the holiday programme can be judged on). A rate is NaN on
+a path where no parcel of its scope falls due inside the window (nothing to judge).
 
 Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday premium on
-public holidays) + programme bonus; ``compensation`` from the tiered per-parcel schedule;
+Hong Kong public holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
++ programme bonus; ``compensation`` from the tiered per-parcel schedule;
 ``total_cost`` = labour + compensation. The budget is compared with programme bonus +
 compensation (the money the holiday programme decision is about).
 
@@ -118,9 +120,10 @@ def _plan(dates: pd.DatetimeIndex, s: Scenario) -> _Plan:
     if s.operations.mode == "shutdown":
         operating &= ~((offset >= s.operations.closure_start)
                        & (offset <= s.operations.closure_end))
+    # Staff work in Hong Kong: the wage premium follows Hong Kong public holidays whatever
+    # calendar the delivery promise counts working days in.
     years = range(dates[0].year, dates[-1].year + 1)
-    region = holidays.HongKong if s.promise.calendar == "HK" else holidays.China
-    public = np.isin(days, list(region(years=years).keys()))
+    public = np.isin(days, list(holidays.HongKong(years=years).keys()))
     return _Plan(
         dates=dates, dues=dues, weights=weights, scored=dues[0] < len(dates),
         baseline=baseline,
@@ -189,8 +192,8 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
 
 
 def _rate(late, scored):
-    """On-time share; 1 where nothing was due."""
-    return np.where(scored > 0, 1 - late / np.where(scored > 0, scored, 1.0), 1.0)
+    """On-time share; NaN where nothing was due (nothing to judge)."""
+    return np.where(scored > 0, 1 - late / np.where(scored > 0, scored, 1.0), np.nan)
 
 
 class _Simulator:
@@ -246,7 +249,8 @@ class SimulationResults:
         """Mean, P50, P90, P99 and CVaR90 of every metric (one row per metric).
 
         CVaR90 is the mean of the worst 10% of paths: the highest for costs, late parcels
-        and backlog, the lowest for the on-time rates.
+        and backlog, the lowest for the on-time rates. An on-time rate's statistics are
+        NaN if any path has nothing to judge (see :data:`METRICS`).
         """
         rows = {}
         for metric in METRICS:

@@ -142,3 +142,30 @@ def test_tornado_tidy_sorted_and_directions():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call(np.full((2, N_DAYS), 100.0))
+
+
+def test_required_headcount_refuses_when_nothing_is_scored():
+    # 3-working-day promise, programme on the window's last two days: every parcel
+    # arriving then falls due after the window, so there is nothing to judge
+    s = deterministic(**{"promise.working_days": 3, "programme.start": "2026-03-14"})
+    paths = np.full((2, N_DAYS), 100.0)
+    with pytest.raises(ValueError, match=r"on 2 of 2 paths no parcel arriving on programme "
+                       r"days falls due inside the window, so the on-time target cannot"):
+        required_headcount(paths, s, target=0.95, alpha=0.9, dates=DATES)
+    curve = tradeoff_curve(paths, s, workers=[0, 10], dates=DATES)
+    assert curve["prob_on_target"].isna().all()
+    assert curve["mean_late"].notna().all()
+
+
+def test_tradeoff_prob_on_target_judges_the_same_scope_as_required_headcount():
+    # workers only on 10 March (see the unreachable test): 90 clears the programme days
+    # but parcels of other days stay late
+    s = deterministic(**{"programme.start": "2026-03-10", "programme.end": "2026-03-10"})
+    paths = np.full((2, N_DAYS), 100.0)
+    need = required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES)
+    curve = tradeoff_curve(paths, s, workers=[need - 1, need], target=1.0, dates=DATES)
+    assert list(curve["prob_on_target"]) == [0.0, 1.0]
+    window = tradeoff_curve(paths, s, workers=[need], target=1.0, over="window", dates=DATES)
+    assert list(window["prob_on_target"]) == [0.0]
+    with pytest.raises(ValueError, match="over must be"):
+        tradeoff_curve(paths, s, workers=[1], over="days", dates=DATES)

@@ -97,3 +97,90 @@ def test_direct_construction_is_validated_too():
         Staffing(baseline=-3)
     with pytest.raises(ValueError, match="scenario.staffing must be a Staffing"):
         Scenario(staffing={"baseline": 3})
+
+
+@pytest.mark.parametrize(
+    ("toml", "match"),
+    [
+        ("[staffing]\noverrides = 5\n",
+         r"staffing\.overrides must be a table or a list of \[date, workers\] pairs, got 5"),
+        ('[staffing]\noverrides = "2026-02-16"\n', r"staffing\.overrides must be a table"),
+        ("[compensation]\ntiers = 3\n",
+         r"compensation\.tiers must be a list of \[working_days_late, extra\] pairs, got 3"),
+        ("[compensation]\ntiers = { 2 = 20.0 }\n", r"compensation\.tiers must be a list"),
+        ("[compensation]\ntiers = [2, 20.0]\n", r"compensation\.tiers must be a list .* item 2"),
+        ("budget = { a = 1 }\n", r"budget must be a number"),
+    ],
+)
+def test_wrong_toml_types_are_value_errors_naming_the_field(tmp_path, toml, match):
+    path = tmp_path / "s.toml"
+    path.write_text(toml)
+    with pytest.raises(ValueError, match=match):
+        Scenario.from_toml(path)
+
+
+ODD_VALUES = [None, True, 5, -1.5, float("nan"), "x", "", [], {}, [1, 2], [[1]], {"a": 1},
+              [["2026-02-16", 1, 2]], [[None, None]], [{"a": 1}], dt.time(1, 2),
+              dt.datetime(2026, 2, 16, tzinfo=dt.timezone.utc)]
+
+
+def test_any_wrong_type_anywhere_is_a_value_error_never_a_type_error():
+    keys = [f"{section}.{name}" for section, table in Scenario().to_dict().items()
+            if isinstance(table, dict) for name in table]
+    keys += ["unique_id", "budget", "demand_uplift"]
+    for key in keys:
+        for value in ODD_VALUES:
+            try:
+                Scenario().updated({key: value})
+            except ValueError:
+                pass  # anything else (TypeError, AttributeError, KeyError) fails the test
+
+
+def test_duplicate_override_dates_are_rejected():
+    with pytest.raises(ValueError, match=r"staffing\.overrides must not repeat a date"):
+        Scenario().updated({"staffing.overrides": [["2026-02-16", 1], ["2026-02-16", 2]]})
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"programme.start": "2026-01-10"},
+         r"programme\.start 2026-01-10 must lie inside window\.start \.\. window\.end "
+         r"\(2026-01-20 \.\. 2026-03-20\)"),
+        ({"programme.start": "2026-03-25", "programme.end": "2026-03-30"},
+         r"programme\.start 2026-03-25 must lie inside window"),
+        ({"programme.end": "2026-03-21"}, r"programme\.end 2026-03-21 must lie inside window"),
+        ({"window.start": "2026-02-12"}, r"programme\.start 2026-02-10 must lie inside"),
+        ({"staffing.overrides": {"2026-02-16": 1, "2026-04-01": 2}},
+         r"staffing\.overrides dates \['2026-04-01'\] must lie inside window"),
+    ],
+)
+def test_programme_and_override_dates_must_lie_inside_the_window(changes, match):
+    with pytest.raises(ValueError, match=match):
+        Scenario().updated(changes)
+
+
+def test_programme_may_span_the_whole_window():
+    s = Scenario().updated({"programme.start": "2026-01-20", "programme.end": "2026-03-20",
+                            "staffing.overrides": {"2026-03-20": 5}})
+    assert (s.programme.start, s.programme.end) == (s.window.start, s.window.end)
+
+
+@pytest.mark.parametrize(
+    ("changes", "ok"),
+    [
+        ({"promise.working_days": 30}, False),  # default tiers reach 3 days late: 32
+        ({"promise.working_days": 28}, True),  # 28 + 3 - 1 = 30
+        ({"promise.working_days": 29}, False),
+        ({"promise.working_days": 1, "compensation.tiers": [[30, 1.0]]}, True),
+        ({"promise.working_days": 2, "compensation.tiers": [[30, 1.0]]}, False),
+        ({"promise.working_days": 30, "compensation.tiers": []}, True),
+    ],
+)
+def test_promise_plus_tiers_must_fit_the_deadline_calendar(changes, ok):
+    if ok:
+        Scenario().updated(changes)
+    else:
+        with pytest.raises(ValueError, match=r"promise\.working_days \(\d+\) \+ the largest "
+                           r"compensation\.tiers days_late \(\d+\) - 1 must be <= 30"):
+            Scenario().updated(changes)

@@ -163,3 +163,28 @@ def test_gap_in_a_sample_path_is_reported():
     frame = tidy(demand(3)).drop(index=5)
     with pytest.raises(ValueError, match="missing a day"):
         simulate(frame, scenario())
+
+
+def test_holiday_premium_follows_hong_kong_holidays_whatever_the_promise_calendar():
+    # 2026: HK holidays LNY days 1-3 (17-19 Feb); mainland China's Spring Festival break is
+    # longer. Labour cost does not depend on the promise calendar otherwise.
+    arrivals = demand(3)
+    hk = simulate(arrivals, scenario(), dates=DATES).per_path
+    cn = simulate(arrivals, scenario(**{"promise.calendar": "CN"}), dates=DATES).per_path
+    np.testing.assert_allclose(cn["labour_cost"], hk["labour_cost"])
+    s = scenario(**{"attendance.normal": 1.0, "attendance.lny": 1.0, "attendance.programme": 1.0,
+                    "programme.workers": 0, "promise.calendar": "CN"})
+    res = simulate(arrivals, s, dates=DATES)
+    holiday = np.isin(DATES.strftime("%m-%d"), ["02-17", "02-18", "02-19"])
+    np.testing.assert_allclose(res.per_path["labour_cost"],
+                               (1500 * 750 * np.where(holiday, 2.0, 1.0)).sum())
+
+
+def test_on_time_rate_is_nan_when_nothing_is_due_inside_the_window():
+    # a programme on the last day (Sun 1 Mar): its parcels fall due after the window
+    s = scenario(**{"programme.start": END, "programme.end": END})
+    pp = simulate(demand(4), s, dates=DATES).per_path
+    assert pp["on_time_rate_programme"].isna().all()
+    assert pp["on_time_rate"].between(0, 1).all()
+    assert np.isnan(simulate(demand(4), s, dates=DATES).summary_frame().loc[
+        "on_time_rate_programme", "mean"])
