@@ -53,6 +53,7 @@ def _prophet_class():
     logging.getLogger("prophet.plot").disabled = True
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
+        import cmdstanpy  # noqa: F401  (else imported, noisily, by the first Prophet())
         from prophet import Prophet
 
     _quiet_loggers()  # prophet sets its own levels on import
