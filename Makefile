@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: report test bench clean data
+.PHONY: report test bench clean data notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Re-execute the committed notebooks in place (after changing what they show); cell
+# metadata other than tags (e.g. execution timestamps) is cleared so that diffs stay small.
+notebooks: $(STAMP)
+	rm -rf .cache
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ClearMetadataPreprocessor.enabled=True \
+		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask='[("kernelspec"), ("language_info")]' \
+		*.ipynb
 
 data: $(STAMP)
 	$(BIN)/python -m forecast.synthetic data/demo_parcels.csv

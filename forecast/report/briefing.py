@@ -64,10 +64,11 @@ class PlanOutcome:
         Staff on duty over the LNY holiday.
     p_on_time : float
         Probability that the on-time share reaches the target.
-    late_mean, late_p90 : float
-        Expected and 90th-percentile number of late parcels.
-    compensation_mean, compensation_p90 : float
-        Expected and 90th-percentile late-delivery compensation (HK$).
+    late_mean, late_worst10 : float
+        Expected late parcels, and their average over the worst 10% of simulated holidays
+        (CVaR90: late parcels are heavy-tailed, most holidays have none).
+    compensation_mean, compensation_worst10 : float
+        Expected late-delivery compensation (HK$), and its average over the worst 10%.
     labour_cost : float
         Cost of the holiday staffing (HK$).
     p_over_budget : float
@@ -84,9 +85,9 @@ class PlanOutcome:
     headcount: int
     p_on_time: float
     late_mean: float
-    late_p90: float
+    late_worst10: float
     compensation_mean: float
-    compensation_p90: float
+    compensation_worst10: float
     labour_cost: float
     p_over_budget: float
 
@@ -288,9 +289,10 @@ class Briefing:
             f"Keep {format_count(r.headcount)} staff on duty over the holiday "
             f"({format_window(self)}): {format_percent(r.p_on_time)} chance of delivering "
             f"at least {format_percent(self.on_time_target)} of parcels on time, about "
-            f"{format_count(r.late_mean)} late parcels (P90 {format_count(r.late_p90)}) and "
-            f"{format_money(r.compensation_mean)} expected compensation (P90 "
-            f"{format_money(r.compensation_p90)}); {format_percent(r.p_over_budget)} risk of "
+            f"{format_count(r.late_mean)} late parcels ({format_count(r.late_worst10)} in the worst 10% of "
+            f"holidays) and "
+            f"{format_money(r.compensation_mean)} expected compensation ("
+            f"{format_money(r.compensation_worst10)} in the worst 10%); {format_percent(r.p_over_budget)} risk of "
             f"exceeding the {format_money(self.budget)} budget."
         )
 

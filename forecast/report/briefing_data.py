@@ -26,11 +26,12 @@ __all__ = ["FIGURE_TEXT", "briefing_data", "format_window"]
 
 #: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
 FIGURE_TEXT = {
-    "fan_chart": ("Demand forecast", "Daily parcels with 50% and 90% bands; LNY phases shaded."),
+    "fan_chart": ("Demand forecast", "Daily parcels: median with 50%, 80% and 95% bands; LNY phases shaded."),
     "late_parcels": ("Late parcels", "Distribution of parcels delivered after the promise."),
     "cost_exceedance": (
         "Cost risk",
-        "Probability that total cost (labour + compensation) exceeds each amount.",
+        "Probability that compensation, and programme bonus + compensation, exceed each "
+        "amount (log scales); dashed: the budget.",
     ),
     "staffing_tradeoff": (
         "Staffing trade-off",
@@ -51,9 +52,9 @@ def _table(b: Briefing) -> dict[str, object]:
         (f"Chance of meeting the {target} on-time target",
          [format_percent(p.p_on_time) for p in plans]),
         ("Late parcels, expected", [format_count(p.late_mean) for p in plans]),
-        ("Late parcels, P90", [format_count(p.late_p90) for p in plans]),
+        ("Late parcels, worst 10% (average)", [format_count(p.late_worst10) for p in plans]),
         ("Compensation, expected", [format_money(p.compensation_mean) for p in plans]),
-        ("Compensation, P90", [format_money(p.compensation_p90) for p in plans]),
+        ("Compensation, worst 10% (average)", [format_money(p.compensation_worst10) for p in plans]),
         ("Labour cost", [format_money(p.labour_cost) for p in plans]),
         ("Total cost, expected", [format_money(p.expected_total_cost) for p in plans]),
         (f"Chance total cost exceeds the {format_money(b.budget)} budget",
@@ -62,7 +63,8 @@ def _table(b: Briefing) -> dict[str, object]:
     return {
         "header": ["Plan", *[p.name for p in plans]],
         "rows": [[label, *values] for label, values in rows],
-        "note": "P90: 9 in 10 simulated holidays end at or below this value. "
+        "note": "Worst 10% (average): the mean over the 1 in 10 simulated holidays that go "
+        "worst; most simulated holidays have no late parcel at all. "
         "Total cost = labour cost + late-delivery compensation.",
     }
 
@@ -123,7 +125,7 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
             f"On time means delivered within the promised working days; the target is "
             f"{format_percent(b.on_time_target)} of the parcels arriving on the holiday "
             "programme's days.",
-            "Probabilities and P90 values come from simulated holiday periods that combine "
+            "Probabilities and worst-10% values come from simulated holiday periods that combine "
             "demand uncertainty with the staffing plan's capacity.",
             "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million.",
         ],

@@ -75,8 +75,8 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
 
 def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
     return PlanOutcome(name, int(row["programme_workers"]), float(row["p_on_time_target"]),
-                       float(row["late_mean"]), float(row["late_p90"]),
-                       float(row["compensation_mean"]), float(row["compensation_p90"]),
+                       float(row["late_mean"]), float(row["late_worst10"]),
+                       float(row["compensation_mean"]), float(row["compensation_worst10"]),
                        float(row["labour_cost_mean"]), float(row["p_over_budget"]))
 
 

@@ -200,13 +200,18 @@ class PlanRun:
                 "late_p90": float(pp["late"].quantile(0.9)),
                 "compensation_mean": float(pp["compensation"].mean()),
                 "compensation_p90": float(pp["compensation"].quantile(0.9)),
-                "compensation_cvar90": float(
-                    pp["compensation"].nlargest(max(1, len(pp) // 10)).mean()),
+                "late_worst10": _worst10(pp["late"]),
+                "compensation_worst10": _worst10(pp["compensation"]),
                 "labour_cost_mean": float(pp["labour_cost"].mean()),
                 "programme_cost": float(pp["programme_cost"].mean()),
                 "p_over_budget": res.prob_over_budget,
             })
         return pd.DataFrame(rows).set_index("plan")
+
+
+def _worst10(values: pd.Series) -> float:
+    """Mean of the worst (largest) 10% of paths: CVaR90."""
+    return float(values.nlargest(max(1, len(values) // 10)).mean())
 
 
 class _Steps:

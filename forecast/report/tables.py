@@ -126,8 +126,10 @@ def decision_summary(run) -> pd.DataFrame:
         "on-time rate, whole window (mean)": t["on_time_rate_mean"].map(format_percent),
         "late parcels (mean)": t["late_mean"].map(format_count),
         "late parcels (P90)": t["late_p90"].map(format_count),
+        "late parcels (worst 10%, average)": t["late_worst10"].map(format_count),
         "compensation (mean)": t["compensation_mean"].map(format_money),
         "compensation (P90)": t["compensation_p90"].map(format_money),
+        "compensation (worst 10%, average)": t["compensation_worst10"].map(format_money),
         "labour cost (mean)": t["labour_cost_mean"].map(format_money),
         "P(programme + compensation > budget)": t["p_over_budget"].map(format_percent),
     }, index=t.index).T
@@ -146,7 +148,7 @@ def recommendation(run) -> str:
         f"{s.promise.working_days} working days, with {format_count(rec['late_mean'])} late "
         f"parcels and {format_money(rec['compensation_mean'])} compensation expected; "
         f"in the worst 10% of futures compensation averages "
-        f"{format_money(rec['compensation_cvar90'])}."
+        f"{format_money(rec['compensation_worst10'])}."
     )
 
 
