@@ -72,7 +72,7 @@ class PlanOutcome:
     labour_cost : float
         Cost of the holiday staffing (HK$).
     p_over_budget : float
-        Probability that labour plus compensation exceeds the budget.
+        Probability that programme bonus plus compensation exceed the budget.
 
     Examples
     --------
@@ -164,7 +164,7 @@ class Briefing:
     on_time_target : float
         Target share of parcels delivered within the promise, e.g. ``0.95``.
     budget : float
-        Budget for labour plus compensation (HK$).
+        Programme budget (HK$), compared with programme bonus plus compensation.
     recommended : PlanOutcome
         The recommended plan (first column of the decision table).
     figures : BriefingFigures

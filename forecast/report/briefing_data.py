@@ -57,7 +57,7 @@ def _table(b: Briefing) -> dict[str, object]:
         ("Compensation, worst 10% (average)", [format_money(p.compensation_worst10) for p in plans]),
         ("Labour cost", [format_money(p.labour_cost) for p in plans]),
         ("Total cost, expected", [format_money(p.expected_total_cost) for p in plans]),
-        (f"Chance total cost exceeds the {format_money(b.budget)} budget",
+        (f"Chance programme bonus + compensation exceed the {format_money(b.budget)} budget",
          [format_percent(p.p_over_budget) for p in plans]),
     ]
     return {
