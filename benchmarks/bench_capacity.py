@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_capacity.py --quick    # smaller, for a smoke test
     .venv/bin/python benchmarks/bench_capacity.py --model statespace  # planning on a real model
 
-Prints markdown tables (the content of benchmarks/results_capacity.md). All timings are
+Prints markdown tables (the capacity section of benchmarks/RESULTS.md). All timings are
 best-of-N wall clock in this one process; ratios divide by one ``np.cumsum(x, axis=1)``
 pass over the same (n_paths, n_days) float64 array.
 """

@@ -6,7 +6,7 @@ history (``calibration_``). By default (``combine="best"``) the first component
 lower by more than ``margin`` (20%): with two to five past LNYs the inner scores are weak
 evidence, and on the real series measured a CRPS-weighted mixture with ``prophet`` was
 no better than ``statespace`` alone (worse on Kaohsiung) and over-covered (daily 80% coverage up to 0.91, see
-``benchmarks/results_models.md``). ``combine="mixture"`` gives component ``k`` a weight
+``benchmarks/RESULTS.md``). ``combine="mixture"`` gives component ``k`` a weight
 proportional to ``scaled_crps_k ** -power``. With no usable past LNY fold all weight goes
 to the first component. A path of a mixture is a whole path of one component, so joint
 dependence is kept.
