@@ -43,10 +43,9 @@ __all__ = [
 
 _FIRST_YEAR, _LAST_YEAR = 1901, 2099
 _LUNISOLAR = _ChineseLunisolar()
-# Erratum to the holidays package, which computes new moons in UTC+8 for every year. Until
-# 1929 the Chinese calendar used Beijing local mean time (UTC+7:46); the new moon of
-# 3 Feb 1916 fell minutes before local midnight, so LNY 1916 was 3 Feb (lunardate and
-# lunar-python agree). This is the only year in 1901-2099 where the two conventions differ.
+# Erratum to the holidays package, which uses UTC+8 for every year: until 1929 China used
+# Beijing local mean time (UTC+7:46), and the new moon of 3 Feb 1916 fell just before local
+# midnight (lunardate and lunar-python agree). The only differing year in 1901-2099.
 _ERRATA = {1916: dt.date(1916, 2, 3)}
 
 
