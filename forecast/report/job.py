@@ -14,6 +14,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from forecast import __version__
 from forecast.report import capacity_plots, plots, tables
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
@@ -103,8 +105,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
                               run.provenance["data_hash"], run.config.seed),
         assumptions=tuple(notes[:12]),
         volume_mean=float(totals.mean()),
-        volume_lo=float(sorted(totals)[int(0.1 * len(totals))]),
-        volume_hi=float(sorted(totals)[int(0.9 * len(totals)) - 1]),
+        volume_lo=float(np.quantile(totals, 0.1)),
+        volume_hi=float(np.quantile(totals, 0.9)),
         recommendation_text=tables.recommendation(run),
     )
 

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
+from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_dates
+from forecast.report.tables import lny_relative
 
 __all__ = [
     "PHASE_COLOURS",
@@ -109,17 +110,12 @@ def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=N
     gift surge); the x axis is days from LNY, with the phases shaded.
     """
     fig, ax = _axes(ax, (10, 4.5))
-    s = df[df["unique_id"] == unique_id].set_index("ds")["y"]
-    offsets = days_to_lny(s.index)
-    years = (s.index - pd.to_timedelta(offsets, unit="D")).year.to_numpy()
-    for year in sorted(set(years)):
-        sel = years == year
-        off, y = offsets[sel], s.to_numpy()[sel]
-        base_sel = (off >= -49) & (off <= -22)
-        inside = (off >= window[0]) & (off <= window[1])
-        if base_sel.sum() < 20 or inside.sum() < (window[1] - window[0]):
+    rel = lny_relative(df, unique_id)
+    rel = rel[rel["offset"].between(*window)]
+    for year, g in rel.groupby("lny_year"):
+        if len(g) < window[1] - window[0]:
             continue  # this year's window is not fully in the history
-        ax.plot(off[inside], y[inside] / y[base_sel].mean(), lw=1, alpha=0.85, label=str(year))
+        ax.plot(g["offset"], g["ratio"], lw=1, alpha=0.85, label=str(year))
     shade_lny_phases(ax)
     ax.axhline(1.0, color="k", lw=0.6)
     ax.set(xlim=window, xlabel="days from Lunar New Year", ylabel="volume / pre-LNY baseline",

@@ -9,6 +9,7 @@ from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny
 from forecast.report.typography import format_count, format_money, format_percent
 
 __all__ = [
+    "lny_relative",
     "lny_effects_by_year",
     "phase_forecast",
     "simulation_summary",
@@ -20,12 +21,39 @@ __all__ = [
 ]
 
 
+def lny_relative(df: pd.DataFrame, unique_id: str) -> pd.DataFrame:
+    """Each day of one series relative to its LNY: ``lny_year, offset, y, ratio``.
+
+    ``ratio`` is ``y`` over that LNY year's baseline, the mean of days LNY-49 .. LNY-22
+    (four ordinary weeks before the gift surge); years whose baseline is not fully in the
+    history are left out.
+
+    Examples
+    --------
+    >>> from forecast.synthetic import generate_demo
+    >>> r = lny_relative(generate_demo(), "total")
+    >>> int(r["lny_year"].min()), r.loc[r["offset"] == 0, "ratio"].between(0.2, 0.4).all()
+    (2017, np.True_)
+    """
+    s = df[df["unique_id"] == unique_id].set_index("ds")["y"]
+    if s.empty:
+        raise ValueError(f"unique_id {unique_id!r} is not in the data")
+    off = days_to_lny(s.index)
+    frame = pd.DataFrame({"lny_year": (s.index - pd.to_timedelta(off, unit="D")).year,
+                          "offset": off, "y": s.to_numpy()})
+    in_base = frame["offset"].between(-49, -22)
+    base = frame[in_base].groupby("lny_year")["y"].agg(["mean", "size"])
+    base = base.loc[base["size"] == 28, "mean"]
+    frame = frame[frame["lny_year"].isin(base.index)].reset_index(drop=True)
+    return frame.assign(ratio=frame["y"] / frame["lny_year"].map(base))
+
+
 def lny_effects_by_year(df: pd.DataFrame, unique_id: str, *,
                         phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES) -> pd.DataFrame:
     """Observed LNY phase multipliers per year: phase mean / pre-LNY baseline mean.
 
-    The baseline is days LNY-49 .. LNY-22. Years whose window is not fully in the history
-    are left out. Rows: ``lny_year``, then one column per phase.
+    The baseline is that of :func:`lny_relative`. Years whose phases are not fully in the
+    history are left out. Rows: ``lny_year``, then one column per phase.
 
     Examples
     --------
@@ -34,21 +62,15 @@ def lny_effects_by_year(df: pd.DataFrame, unique_id: str, *,
     >>> round(float(t["closure"].median()), 1)
     0.3
     """
-    s = df[df["unique_id"] == unique_id].set_index("ds")["y"]
-    if s.empty:
-        raise ValueError(f"unique_id {unique_id!r} is not in the data")
-    off = days_to_lny(s.index)
-    year = (s.index - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    rel = lny_relative(df, unique_id)
+    last = max(p.end for p in phases)
     rows = []
-    for y in sorted(set(year)):
-        sel = year == y
-        o, v = off[sel], s.to_numpy()[sel]
-        base = v[(o >= -49) & (o <= -22)]
-        if len(base) < 28 or o.max() < max(p.end for p in phases):
+    for year, g in rel.groupby("lny_year"):
+        if g["offset"].max() < last:
             continue
-        row = {"lny_year": int(y)}
+        row = {"lny_year": int(year)}
         for p in phases:
-            row[p.name] = float(np.mean(v[(o >= p.start) & (o <= p.end)]) / base.mean())
+            row[p.name] = float(g.loc[g["offset"].between(p.start, p.end), "ratio"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
 
