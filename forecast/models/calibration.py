@@ -73,7 +73,7 @@ def _window_z(paths: np.ndarray, actual: np.ndarray, mask: np.ndarray) -> float:
 
 
 def _scores(folds, a: float, b: float) -> dict:
-    c80, c95, win, crps, ys = [], [], [], [], []
+    c80, c95, win, crps = [], [], [], []
     for comps, actual, mask in folds:
         p = comps.paths(a, b)
         c80.append(_coverage(p, actual, 80))
