@@ -16,7 +16,7 @@ arriving on programme days (what the holiday programme can be judged on). A rate
 a path where no parcel of its scope falls due inside the window (nothing to judge).
 
 Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday premium on
-Hong Kong public holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
+Hong Kong general holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
 + programme bonus; ``compensation`` from the tiered per-parcel schedule;
 ``total_cost`` = labour + compensation. The budget is compared with programme bonus +
 compensation (the money the holiday programme decision is about).
@@ -31,11 +31,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import holidays
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import WorkCalendar, days_to_lny, promise_deadlines
+from forecast.calendar import WorkCalendar, days_to_lny, holiday_calendar, promise_deadlines
 from forecast.capacity import queue_outcomes
 from forecast.scenario import Scenario
 
@@ -122,8 +121,7 @@ def _plan(dates: pd.DatetimeIndex, s: Scenario) -> _Plan:
                        & (offset <= s.operations.closure_end))
     # Staff work in Hong Kong: the wage premium follows Hong Kong public holidays whatever
     # calendar the delivery promise counts working days in.
-    years = range(dates[0].year, dates[-1].year + 1)
-    public = np.isin(days, list(holidays.HongKong(years=years).keys()))
+    public = np.isin(days, list(holiday_calendar("HK", dates[0], dates[-1])["holidays"]))
     return _Plan(
         dates=dates, dues=dues, weights=weights, scored=dues[0] < len(dates),
         baseline=baseline,

@@ -128,7 +128,7 @@ def test_promise_deadlines_with_a_sparse_working_week():
 
 def test_work_calendar_validates():
     with pytest.raises(ValueError, match="region"):
-        WorkCalendar("SG")
+        WorkCalendar("XX")
     with pytest.raises(ValueError, match="workweek"):
         WorkCalendar("HK", "Monday to Friday")
     with pytest.raises(ValueError, match="calendar"):
@@ -148,3 +148,29 @@ def test_summary_and_lny_requirement():
         require_past_lny(df)
     with pytest.warns(UserWarning, match="history too short"):
         require_past_lny(df, strict=False)
+
+
+def test_hong_kong_general_holidays_count_good_friday():
+    # Good Friday and the day after are general (not statutory) holidays in Hong Kong.
+    due = promise_deadlines(["2026-04-02"], working_days=3, calendar="HK")
+    assert due.strftime("%Y-%m-%d").tolist() == ["2026-04-10"]
+
+
+def test_any_holidays_country_is_a_promise_calendar():
+    # Taiwan, LNY 2025 (Wed 29 Jan): 25 Jan .. 2 Feb are days off; Mon-Fri working week.
+    due = promise_deadlines(["2025-01-24"], working_days=1, calendar=WorkCalendar("TW", "Mon-Fri"))
+    assert due.strftime("%Y-%m-%d").tolist() == ["2025-02-03"]
+
+
+def test_lny_folds_need_training_history_and_an_observed_window():
+    from forecast.calendar import WINDOW, lny_folds
+
+    ds = pd.date_range("2021-01-01", "2024-02-20")  # LNY 2024: 10 Feb; window ends 24 Feb
+    folds = lny_folds(ds)
+    assert [f.lny.year for f in folds] == [2022, 2023]
+    assert all(f.n_train >= 365 for f in folds)
+    assert int(folds[0].window_mask().sum()) == WINDOW[1] - WINDOW[0] + 1
+    assert [f.lny.year for f in lny_folds(ds, min_train_days=0)] == [2021, 2022, 2023]
+    assert lny_folds(ds[:300]) == []
+    with pytest.raises(ValueError, match="inside the horizon"):
+        lny_folds(ds, origin_offset=-3)

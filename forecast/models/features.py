@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import holidays
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_dates
+from forecast.calendar import (
+    DEFAULT_LNY_PHASES,
+    LnyPhase,
+    WorkCalendar,
+    days_to_lny,
+    holiday_calendar,
+    lny_dates,
+)
 
 __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
            "level_similarity"]
@@ -31,11 +37,8 @@ def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd
     if country is None:
         return pd.DatetimeIndex([])
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    try:
-        cal = holidays.country_holidays(country, years=range(start.year, end.year + 1))
-    except NotImplementedError:
-        raise ValueError(f"unknown holiday country {country!r}; use an ISO code such as 'HK'") from None
-    days = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in cal.keys()))
+    cal = holiday_calendar(country, start, end)["holidays"]
+    days = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in cal))
     days = days[(days >= start) & (days <= end)]
     off = days_to_lny(days)
     return days[(off < exclude[0]) | (off > exclude[1])]
@@ -71,7 +74,7 @@ def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=(-28, 21
     if country is None or len(ds) == 0:
         return out
     hol = public_holidays(country, ds.min(), ds.max(), exclude=exclude)
-    cal = holidays.country_holidays(country, years=range(ds.min().year, ds.max().year + 1))
+    cal = holiday_calendar(country, ds.min(), ds.max())["holidays"]
     idx = np.flatnonzero(ds.isin(hol))
     # one name per kind of day: "X (observed)" -> "X", "A; B" -> "A"
     out[idx] = [cal.get(d.date()).split(";")[0].split(" (")[0].strip() for d in ds[idx]]
@@ -96,11 +99,10 @@ def lny_block(country: str | None, ds: pd.DatetimeIndex, *, reach: tuple[int, in
     out = np.zeros(len(ds), dtype=bool)
     if country is None or len(ds) == 0:
         return out
-    lo, hi = ds.min() + pd.Timedelta(days=reach[0]), ds.max() + pd.Timedelta(days=-reach[0])
-    cal = holidays.country_holidays(country, years=range(lo.year - 1, hi.year + 2))
+    workdays = WorkCalendar(country, "Mon-Fri")  # days off: weekends and holidays, not make-up days
     for lny in lny_dates(ds.min() - pd.Timedelta(days=reach[1]), ds.max() - pd.Timedelta(days=reach[0])):
         days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
-        off = (days.day_of_week >= 5) | np.array([d.date() in cal for d in days])
+        off = ~workdays.is_working(days)
         k0 = -reach[0]
         if not off[k0]:
             k0 -= 1  # LNY day 0 on a working day: start from the eve

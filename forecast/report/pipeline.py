@@ -22,7 +22,7 @@ import pandas as pd
 from forecast import __version__
 from forecast.backtest import BacktestResult, backtest, compare
 from forecast.calendar import days_to_lny, lny_dates
-from forecast.calendar import require_past_lny
+from forecast.calendar import require_past_lny, supported_countries
 from forecast.data import DEMO_PATH, load_history
 from forecast.models import MODEL_ALIASES, WINDOW, make_model, summarize_paths
 from forecast.planning import (
@@ -96,9 +96,7 @@ class PlanConfig:
     gaps: str = "error"
 
     def __post_init__(self) -> None:
-        import holidays
-
-        if self.country not in holidays.list_supported_countries():
+        if self.country not in supported_countries():
             raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
                              f"'CN', got {self.country!r}")
         for name in ("na", "gaps"):
