@@ -26,7 +26,7 @@ _API = {
     "forecast.simulation": ("simulate", "SimulationResults"),
     "forecast.planning": ("required_headcount", "cost_optimal_headcount", "tradeoff_curve",
                           "compare_scenarios", "tornado"),
-    "forecast.report.pipeline": ("PlanConfig", "PlanRun", "run_plan"),
+    "forecast.plan": ("PlanConfig", "PlanRun", "run_plan"),
 }
 _WHERE = {name: module for module, names in _API.items() for name in names}
 

@@ -48,7 +48,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from forecast.report.job import run_job
-    from forecast.report.pipeline import PlanConfig
+    from forecast.plan import PlanConfig
 
     from forecast.scenario import Scenario
 

@@ -9,13 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.report.provenance import (
-    Provenance,
-    config_hash,
-    file_hash,
-    frame_hash,
-    write_manifest,
-)
+from forecast.hashing import config_hash, file_hash, frame_hash
+from forecast.report.provenance import Provenance, write_manifest
 
 
 def history():

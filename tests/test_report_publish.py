@@ -7,7 +7,8 @@ import json
 import nbformat
 import pytest
 
-from forecast.report.provenance import MANIFEST_NAME, file_hash, write_manifest
+from forecast.hashing import file_hash
+from forecast.report.provenance import MANIFEST_NAME, write_manifest
 from forecast.report.publish import (
     NotebookError,
     execute_notebook,

@@ -18,7 +18,7 @@ def test_unknown_series_is_an_error():
 
 @pytest.fixture(scope="module")
 def run():
-    from forecast.report.pipeline import PlanConfig, run_plan
+    from forecast.plan import PlanConfig, run_plan
 
     return run_plan(PlanConfig(model="lunar-naive", n_paths=60, backtest_lny=0))
 

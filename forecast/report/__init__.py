@@ -9,8 +9,7 @@ from importlib import import_module
 _API = {
     "forecast.report.briefing": ("Briefing", "BriefingFigures", "BriefingFontWarning",
                                  "PlanOutcome", "render_briefing"),
-    "forecast.report.provenance": ("Provenance", "config_hash", "file_hash", "frame_hash",
-                                   "write_manifest"),
+    "forecast.report.provenance": ("Provenance", "write_manifest"),
     "forecast.report.publish": ("NotebookError", "PublishResult", "execute_notebook",
                                 "export_html", "publish"),
     "forecast.report.typography": ("format_count", "format_money", "format_percent"),

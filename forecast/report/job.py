@@ -19,7 +19,7 @@ import numpy as np
 from forecast import __version__
 from forecast.report import capacity_plots, plots, tables
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.report.pipeline import PlanConfig, PlanRun, run_plan
+from forecast.plan import PlanConfig, PlanRun, run_plan
 from forecast.report.provenance import Provenance, write_manifest
 from forecast.report.publish import publish
 

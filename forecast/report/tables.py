@@ -139,7 +139,7 @@ def scenario_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def decision_summary(run) -> pd.DataFrame:
-    """The decision table of a :class:`~forecast.report.pipeline.PlanRun`, formatted."""
+    """The decision table of a :class:`~forecast.plan.PlanRun`, formatted."""
     t = run.decision_table()
     target = run.config.target
     return pd.DataFrame({

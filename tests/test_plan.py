@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from forecast.report.pipeline import PlanConfig, run_plan
+from forecast.plan import PlanConfig, run_plan
 
 SMALL = dict(model="lunar-naive", n_paths=60, backtest_lny=1, backtest_paths=20)
 
@@ -41,7 +41,7 @@ def test_backtest_table_lists_the_references(run):
 
 
 def test_cache_returns_the_same_plan_without_recomputing(tmp_path, monkeypatch):
-    from forecast.report import pipeline
+    from forecast import plan as pipeline
 
     cfg = PlanConfig(**{**SMALL, "backtest_lny": 0})
     first = run_plan(cfg, cache_dir=tmp_path)

@@ -32,7 +32,7 @@ from forecast.planning import (
     tornado,
     tradeoff_curve,
 )
-from forecast.report.provenance import config_hash, file_hash
+from forecast.hashing import config_hash, file_hash
 from forecast.scenario import Scenario
 from forecast.simulation import SimulationResults, simulate
 
