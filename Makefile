@@ -1,28 +1,42 @@
 # Two entry points (see README): `make report` and `make test`.
-# Both create .venv themselves and re-use it on re-run.
+# Both create .venv from the pinned lock (requirements-lock.txt) and re-use it on re-run.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements-lock.txt
 STAMP := $(VENV)/.installed
 OUT ?= out
+# Every direct and transitive dependency, pinned for CPython 3.11 on Linux x86-64.
+LOCK_FLAGS := --extra test --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--no-header --annotation-style line
 
-.PHONY: report test bench clean data notebooks
+.PHONY: report test test-fast bench clean data notebooks lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/forecast run --out $(OUT)
 
+# Everything: unit, property and doctests, the notebooks under strict nbval, `forecast run`.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The quick lane for a change: no slow tests, no notebooks, no end-to-end run.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -p no:nbval tests forecast
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Refresh the lock from pyproject.toml's ranges (newest versions that satisfy them).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o $(LOCK)
 
 # Re-execute the committed notebooks in place (after changing what they show); cell
 # metadata other than tags (e.g. execution timestamps) is cleared so that diffs stay small.

@@ -19,7 +19,15 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forecast._fields import _choice, _date, _number, _offsets, _pairs, _set
+from forecast.calendar import supported_countries
+from forecast.fields import (
+    check_choice,
+    check_date,
+    check_number,
+    check_offsets,
+    check_pairs,
+    set_field,
+)
 
 __all__ = ["Window", "Promise", "Staffing", "Programme", "Productivity", "Attendance",
            "Operations", "Compensation", "Labour", "Scenario"]
@@ -33,24 +41,31 @@ class Window:
     end: dt.date = dt.date(2026, 3, 20)
 
     def __post_init__(self):
-        _date(self, "start")
-        _date(self, "end")
+        check_date(self, "start")
+        check_date(self, "end")
         if not 0 <= (self.end - self.start).days <= 365:
             raise ValueError("window.end must lie 0..365 days after window.start")
 
 
 @dataclass(frozen=True)
 class Promise:
-    """Delivery promise: within ``working_days`` working days of ``calendar``."""
+    """Delivery promise: within ``working_days`` working days of ``calendar``.
+
+    ``calendar`` is any ``holidays`` country code ("HK": Hong Kong general holidays; "CN":
+    with the mainland's weekend make-up working days; "TW", "SG", ...), ``workweek`` the
+    working weekdays.
+    """
 
     working_days: int = 3
     calendar: str = "HK"
     workweek: str = "Mon-Sat"
 
     def __post_init__(self):
-        _number(self, "working_days", lo=0, hi=30, integer=True)
-        _choice(self, "calendar", ("HK", "CN"))
-        _choice(self, "workweek", ("Mon-Fri", "Mon-Sat", "Mon-Sun"))
+        check_number(self, "working_days", lo=0, hi=30, integer=True)
+        if not isinstance(self.calendar, str) or self.calendar not in supported_countries():
+            raise ValueError(f"promise.calendar must be a holidays country code such as "
+                             f"'HK', 'CN' or 'TW', got {self.calendar!r}")
+        check_choice(self, "workweek", ("Mon-Fri", "Mon-Sat", "Mon-Sun"))
 
 
 @dataclass(frozen=True)
@@ -61,9 +76,9 @@ class Staffing:
     overrides: tuple[tuple[dt.date, float], ...] = ()
 
     def __post_init__(self):
-        _number(self, "baseline", lo=0)
+        check_number(self, "baseline", lo=0)
         clean = []
-        for item in _pairs(self, "overrides", "of [date, workers] pairs", mapping=True):
+        for item in check_pairs(self, "overrides", "of [date, workers] pairs", mapping=True):
             try:
                 probe = _Pair(*item)
             except ValueError as exc:
@@ -72,7 +87,7 @@ class Staffing:
         days = [d for d, _ in clean]
         if len(set(days)) != len(days):
             raise ValueError(f"staffing.overrides must not repeat a date, got {sorted(days)}")
-        _set(self, "overrides", tuple(sorted(clean)))
+        set_field(self, "overrides", tuple(sorted(clean)))
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,8 @@ class _Pair:
     workers: float
 
     def __post_init__(self):
-        _date(self, "date")
-        _number(self, "workers", lo=0)
+        check_date(self, "date")
+        check_number(self, "workers", lo=0)
 
 
 @dataclass(frozen=True)
@@ -98,12 +113,12 @@ class Programme:
     bonus_per_worker_day: float = 238.0
 
     def __post_init__(self):
-        _number(self, "workers", lo=0)
-        _date(self, "start")
-        _date(self, "end")
+        check_number(self, "workers", lo=0)
+        check_date(self, "start")
+        check_date(self, "end")
         if self.start > self.end:
             raise ValueError("programme.start must be <= programme.end")
-        _number(self, "bonus_per_worker_day", lo=0)
+        check_number(self, "bonus_per_worker_day", lo=0)
 
 
 @dataclass(frozen=True)
@@ -114,8 +129,8 @@ class Productivity:
     cv: float = 0.08
 
     def __post_init__(self):
-        _number(self, "mean", lo=0, lo_open=True)
-        _number(self, "cv", lo=0, hi=2)
+        check_number(self, "mean", lo=0, lo_open=True)
+        check_number(self, "cv", lo=0, hi=2)
 
 
 @dataclass(frozen=True)
@@ -136,9 +151,9 @@ class Attendance:
 
     def __post_init__(self):
         for name in ("normal", "lny", "programme"):
-            _number(self, name, lo=0, hi=1)
-        _offsets(self, "lny_start", "lny_end")
-        _number(self, "concentration", lo=0, lo_open=True)
+            check_number(self, name, lo=0, hi=1)
+        check_offsets(self, "lny_start", "lny_end")
+        check_number(self, "concentration", lo=0, lo_open=True)
 
 
 @dataclass(frozen=True)
@@ -151,8 +166,8 @@ class Operations:
     closure_end: int = 2
 
     def __post_init__(self):
-        _choice(self, "mode", ("shutdown", "keep-running"))
-        _offsets(self, "closure_start", "closure_end")
+        check_choice(self, "mode", ("shutdown", "keep-running"))
+        check_offsets(self, "closure_start", "closure_end")
 
 
 @dataclass(frozen=True)
@@ -166,11 +181,11 @@ class Compensation:
     claim_rate: float = 1.0
 
     def __post_init__(self):
-        _number(self, "flat", lo=0)
-        _number(self, "cap_per_parcel", lo=0)
-        _number(self, "claim_rate", lo=0, hi=1)
+        check_number(self, "flat", lo=0)
+        check_number(self, "cap_per_parcel", lo=0)
+        check_number(self, "claim_rate", lo=0, hi=1)
         clean = []
-        for item in _pairs(self, "tiers", "of [working_days_late, extra] pairs"):
+        for item in check_pairs(self, "tiers", "of [working_days_late, extra] pairs"):
             try:
                 probe = _Tier(*item)
             except ValueError as exc:
@@ -179,7 +194,7 @@ class Compensation:
         days = [d for d, _ in clean]
         if len(set(days)) != len(days):
             raise ValueError(f"compensation.tiers must not repeat a day count, got {days}")
-        _set(self, "tiers", tuple(sorted(clean)))
+        set_field(self, "tiers", tuple(sorted(clean)))
 
     def per_parcel(self, days_late: int) -> float:
         """Compensation for one parcel ``days_late`` working days late (0 if on time).
@@ -201,8 +216,8 @@ class _Tier:
     extra: float
 
     def __post_init__(self):
-        _number(self, "days_late", lo=2, hi=30, integer=True)
-        _number(self, "extra", lo=0)
+        check_number(self, "days_late", lo=2, hi=30, integer=True)
+        check_number(self, "extra", lo=0)
 
 
 @dataclass(frozen=True)
@@ -215,8 +230,8 @@ class Labour:
     holiday_premium: float = 2.0
 
     def __post_init__(self):
-        _number(self, "daily_wage", lo=0)
-        _number(self, "holiday_premium", lo=1)
+        check_number(self, "daily_wage", lo=0)
+        check_number(self, "holiday_premium", lo=1)
 
 
 _SECTIONS = {
@@ -272,8 +287,8 @@ class Scenario:
             raise ValueError(
                 f"scenario.unique_id must be a non-empty string, got {self.unique_id!r}"
             )
-        _number(self, "budget", lo=0)
-        _number(self, "demand_uplift", lo=0, lo_open=True, hi=10)
+        check_number(self, "budget", lo=0)
+        check_number(self, "demand_uplift", lo=0, lo_open=True, hi=10)
         self._check_across_sections()
 
     def _check_across_sections(self):

@@ -10,16 +10,18 @@ Capacity on day ``d`` of path ``p`` (zero on shutdown days)::
     productivity[p] * (baseline[d] * attendance_baseline[p, d]
                        + programme[d] * attendance_programme[p, d])
 
-Metrics per path (:data:`METRICS`): ``arrivals`` and ``late`` count parcels due inside
-the window; ``on_time_rate`` is over all of them, ``on_time_rate_programme`` over those
+Metrics per path (:data:`METRICS`): ``demand`` counts every parcel arriving in the window;
+``arrivals`` and ``late`` count those due inside it (``demand - arrivals`` are due after
+the window's end and not scored); ``end_backlog`` is the queue left at the window's end;
+``on_time_rate`` is over the parcels due inside, ``on_time_rate_programme`` over those
 arriving on programme days (what the holiday programme can be judged on). A rate is NaN on
 a path where no parcel of its scope falls due inside the window (nothing to judge).
 
 Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday premium on
 Hong Kong general holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
 + programme bonus; ``compensation`` from the tiered per-parcel schedule;
-``total_cost`` = labour + compensation. The budget is compared with programme bonus +
-compensation (the money the holiday programme decision is about).
+``total_cost`` = labour + compensation; ``spend`` = programme bonus + compensation, what
+the budget is compared with (the money the holiday programme decision is about).
 
 Horizon end: parcels whose deadline falls after ``window.end`` are not scored (neither
 late nor compensated); parcels still queued at the end whose deadline lies inside are
@@ -37,14 +39,19 @@ import pandas as pd
 from forecast.calendar import WorkCalendar, days_to_lny, holiday_calendar, promise_deadlines
 from forecast.capacity import queue_outcomes
 from forecast.scenario import Scenario
+from forecast.statistics import TAIL, central_interval, prob_above, prob_at_least, tail_mean
 
-__all__ = ["METRICS", "SimulationResults", "simulate"]
+__all__ = ["METRICS", "LOW_IS_WORSE", "Simulator", "SimulationResults", "simulate",
+           "rate_metric", "programme_mean"]
 
 #: Per-path metrics, in column order of :attr:`SimulationResults.per_path`.
 METRICS = (
-    "arrivals", "late", "on_time_rate", "on_time_rate_programme", "peak_backlog", "backlog_days",
-    "compensation", "labour_cost", "programme_cost", "total_cost",
+    "demand", "arrivals", "late", "on_time_rate", "on_time_rate_programme", "peak_backlog",
+    "backlog_days", "end_backlog", "compensation", "labour_cost", "programme_cost",
+    "total_cost", "spend",
 )
+#: Metrics whose worst paths are the lowest values (all others: the highest).
+LOW_IS_WORSE = ("on_time_rate", "on_time_rate_programme")
 _CHUNK = 16_384  # paths per evaluation chunk: bounds the temporaries
 
 
@@ -175,6 +182,7 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
         back[rows], late = queue_outcomes(arrivals[rows], capacity, plan.dues)
         scored = arrivals[rows] @ plan.scored.astype(np.float64)
         late_total = late[0].sum(axis=1)
+        out["demand"][rows] = arrivals[rows].sum(axis=1)
         out["arrivals"][rows] = scored
         out["late"][rows] = late_total
         out["on_time_rate"][rows] = _rate(late_total, scored)
@@ -182,10 +190,12 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
         out["on_time_rate_programme"][rows] = _rate(late[0] @ in_prog, arrivals[rows] @ in_prog)
         out["peak_backlog"][rows] = back[rows].max(axis=1, initial=0.0)
         out["backlog_days"][rows] = back[rows].sum(axis=1)
+        out["end_backlog"][rows] = back[rows][:, -1]
         out["compensation"][rows] = np.tensordot(plan.weights, late.sum(axis=2), axes=1)
         out["labour_cost"][rows] = worked @ plan.wage + programme_cost
     out["programme_cost"][:] = programme_cost
     out["total_cost"] = out["labour_cost"] + out["compensation"]
+    out["spend"] = out["programme_cost"] + out["compensation"]
     return out, back
 
 
@@ -194,28 +204,61 @@ def _rate(late, scored):
     return np.where(scored > 0, 1 - late / np.where(scored > 0, scored, 1.0), np.nan)
 
 
-class _Simulator:
-    """Arrivals, plan and random draws held fixed, so headcounts share random numbers."""
+class Simulator:
+    """Arrivals, scenario and supply draws held fixed, so that headcounts share random numbers.
 
-    def __init__(self, paths, scenario: Scenario, *, rng, dates=None):
+    Every candidate headcount is evaluated on the same demand paths and the same
+    productivity and attendance draws (common random numbers): comparisons between
+    headcounts carry no simulation noise, and late volume falls monotonically as the
+    headcount rises.
+
+    Parameters
+    ----------
+    paths, scenario, dates
+        As in :func:`simulate`.
+    rng : numpy.random.Generator
+        Draws productivity and attendance (independent streams via ``spawn``).
+    """
+
+    def __init__(self, paths, scenario: Scenario, *, rng: np.random.Generator, dates=None):
+        if not isinstance(scenario, Scenario):
+            raise ValueError(f"scenario must be a Scenario, got {type(scenario).__name__}")
         self.scenario = scenario
         self.arrivals, window = _paths_array(paths, scenario, dates)
         self.plan = _plan(window, scenario)
         self.draws = _draw(len(self.arrivals), self.plan, scenario, rng)
 
-    def run(self, workers=None):
+    def metrics(self, workers=None) -> dict[str, np.ndarray]:
+        """Per-path metrics (:data:`METRICS`, each shape (n_paths,)) for ``workers``.
+
+        ``workers`` is the programme headcount (default: the scenario's), a scalar or
+        one value per window day.
+        """
+        return self._run(workers)[0]
+
+    def results(self, workers=None) -> SimulationResults:
+        """:class:`SimulationResults` for ``workers`` programme workers."""
+        metrics, back = self._run(workers)
+        per_path = pd.DataFrame(metrics, columns=list(METRICS))
+        per_path.index.name = "sample_id"
+        workers = self.scenario.programme.workers if workers is None else workers
+        return SimulationResults(self.scenario, workers, per_path, back, self.plan.dates)
+
+    def _run(self, workers):
         workers = self.scenario.programme.workers if workers is None else workers
         return _evaluate(self.arrivals, self.plan, self.draws, self.scenario, workers)
 
 
 @dataclass(frozen=True)
 class SimulationResults:
-    """Outcome of :func:`simulate`: one row per path, the backlog paths and summaries.
+    """Outcome of :func:`simulate`: one row per path, the backlog paths, and every decision
+    statistic (read from :mod:`forecast.statistics`, one function per statistic).
 
     Attributes
     ----------
     scenario : Scenario
-    seed : int
+    workers : float or numpy.ndarray
+        Programme headcount simulated (scalar, or per window day).
     per_path : pandas.DataFrame
         Index ``sample_id``; columns :data:`METRICS`.
     backlog : numpy.ndarray, shape (n_paths, n_days)
@@ -224,44 +267,95 @@ class SimulationResults:
     """
 
     scenario: Scenario
-    seed: int
+    workers: object
     per_path: pd.DataFrame
     backlog: np.ndarray = field(repr=False)
     dates: pd.DatetimeIndex = field(repr=False)
 
     @property
-    def prob_over_budget(self) -> float:
-        """P(programme bonus + compensation > scenario.budget)."""
-        spend = self.per_path["programme_cost"] + self.per_path["compensation"]
-        return float((spend > self.scenario.budget).mean())
+    def n_paths(self) -> int:
+        return len(self.per_path)
 
     @property
-    def provenance(self) -> dict:
-        """Package version, scenario hash, seed and path count, for published artefacts."""
-        from forecast import __version__
+    def prob_over_budget(self) -> float:
+        """P(programme bonus + compensation > scenario.budget)."""
+        return prob_above(self.per_path["spend"], self.scenario.budget)
 
-        return {"version": __version__, "config_hash": self.scenario.config_hash(),
-                "seed": self.seed, "n_paths": len(self.per_path)}
+    def prob_on_time(self, target: float, *, over: str = "programme") -> float:
+        """P(on-time rate >= ``target``): share of paths meeting the service target.
 
-    def summary_frame(self) -> pd.DataFrame:
-        """Mean, P50, P90, P99 and CVaR90 of every metric (one row per metric).
-
-        CVaR90 is the mean of the worst 10% of paths: the highest for costs, late parcels
-        and backlog, the lowest for the on-time rates. An on-time rate's statistics are
-        NaN if any path has nothing to judge (see :data:`METRICS`).
+        ``over="programme"`` judges parcels arriving on programme days, ``"window"`` every
+        parcel due inside the window. NaN if a path has nothing to judge.
         """
+        return prob_at_least(self.per_path[rate_metric(over)], target)
+
+    def tail_mean(self, metric: str, *, tail: float = TAIL) -> float:
+        """Mean of ``metric`` over the worst ``tail`` share of paths."""
+        worst = "low" if metric in LOW_IS_WORSE else "high"
+        return tail_mean(self.per_path[metric], tail=tail, worst=worst)
+
+    def summary_frame(self, *, level=(80,), tail: float = TAIL) -> pd.DataFrame:
+        """Mean, median, central intervals and worst-tail mean of every metric.
+
+        Parameters
+        ----------
+        level : sequence of float
+            Central interval levels in percent.
+        tail : float
+            Share of paths averaged in ``worst-<100 tail>`` (the lowest for the on-time
+            rates, the highest otherwise).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``metric``; columns ``mean, median, lo-<level>, hi-<level>, ...,
+            worst-<100 tail>``. An on-time rate's statistics are NaN if a path has nothing
+            to judge (see :data:`METRICS`).
+        """
+        levels = [level] if np.isscalar(level) else list(level)
         rows = {}
         for metric in METRICS:
-            x = np.sort(self.per_path[metric].to_numpy())
-            tail = max(1, int(np.ceil(0.1 * len(x))))
-            worst = x[:tail] if metric.startswith("on_time_rate") else x[-tail:]
-            rows[metric] = {
-                "mean": x.mean(), "p50": np.quantile(x, 0.5), "p90": np.quantile(x, 0.9),
-                "p99": np.quantile(x, 0.99), "cvar90": worst.mean(),
-            }
+            x = self.per_path[metric].to_numpy()
+            row = {"mean": x.mean(), "median": np.median(x)}
+            for lv in sorted(levels):
+                row[f"lo-{lv:g}"], row[f"hi-{lv:g}"] = central_interval(x, lv)
+            row[f"worst-{100 * tail:g}"] = self.tail_mean(metric, tail=tail)
+            rows[metric] = row
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "metric"
         return frame
+
+    def decision_summary(self, target: float, *, tail: float = TAIL) -> pd.Series:
+        """The numbers a staffing decision is judged on (one row of the decision table).
+
+        Returns
+        -------
+        pandas.Series
+            ``programme_workers`` (mean per programme day), ``p_on_time`` (P(on-time rate
+            of programme-day parcels >= target)), ``on_time_rate_mean``,
+            ``on_time_rate_programme_mean``, ``late_mean``, ``late_worst``,
+            ``compensation_mean``, ``compensation_worst``, ``spend_mean``,
+            ``spend_worst``, ``labour_cost_mean``, ``programme_cost``,
+            ``end_backlog_mean``, ``p_over_budget``; "worst" is the mean of the worst
+            ``tail`` share of paths.
+        """
+        pp = self.per_path
+        return pd.Series({
+            "programme_workers": programme_mean(self.workers, self.scenario, self.dates),
+            "p_on_time": self.prob_on_time(target),
+            "on_time_rate_mean": float(pp["on_time_rate"].mean()),
+            "on_time_rate_programme_mean": float(pp["on_time_rate_programme"].mean()),
+            "late_mean": float(pp["late"].mean()),
+            "late_worst": self.tail_mean("late", tail=tail),
+            "compensation_mean": float(pp["compensation"].mean()),
+            "compensation_worst": self.tail_mean("compensation", tail=tail),
+            "spend_mean": float(pp["spend"].mean()),
+            "spend_worst": self.tail_mean("spend", tail=tail),
+            "labour_cost_mean": float(pp["labour_cost"].mean()),
+            "programme_cost": float(pp["programme_cost"].mean()),
+            "end_backlog_mean": float(pp["end_backlog"].mean()),
+            "p_over_budget": self.prob_over_budget,
+        })
 
     def backlog_fan(self, level=(50, 80, 95)) -> pd.DataFrame:
         """By-day backlog: mean and central intervals, statsforecast column names.
@@ -270,17 +364,33 @@ class SimulationResults:
         backlog-hi-<level>``.
         """
         levels = [level] if np.isscalar(level) else list(level)
-        if not all(0 < lv < 100 for lv in levels):
-            raise ValueError(f"level must lie strictly between 0 and 100, got {levels}")
         cols = {"unique_id": self.scenario.unique_id, "ds": self.dates,
                 "backlog": self.backlog.mean(axis=0)}
         for lv in sorted(levels):
-            lo, hi = np.quantile(self.backlog, [0.5 - lv / 200, 0.5 + lv / 200], axis=0)
-            cols[f"backlog-lo-{lv}"], cols[f"backlog-hi-{lv}"] = lo, hi
+            cols[f"backlog-lo-{lv}"], cols[f"backlog-hi-{lv}"] = central_interval(
+                self.backlog, lv)
         return pd.DataFrame(cols)
 
 
-def simulate(paths, scenario: Scenario | None = None, *, seed: int = 0, dates=None):
+def rate_metric(over: str) -> str:
+    """The on-time rate judged: ``"programme"`` days' parcels or the whole ``"window"``."""
+    if over not in ("programme", "window"):
+        raise ValueError(f"over must be 'programme' or 'window', got {over!r}")
+    return "on_time_rate_programme" if over == "programme" else "on_time_rate"
+
+
+def programme_mean(workers, scenario: Scenario, dates: pd.DatetimeIndex) -> float:
+    """Mean programme headcount over the programme days (a roster's average)."""
+    w = np.asarray(workers, dtype=float)
+    if w.ndim == 0:
+        return float(w)
+    days = dates.date
+    on = (days >= scenario.programme.start) & (days <= scenario.programme.end)
+    return float(w[on].mean()) if on.any() else 0.0
+
+
+def simulate(paths, scenario: Scenario | None = None, *, rng: np.random.Generator,
+             dates=None) -> SimulationResults:
     """Simulate late parcels and costs of a staffing scenario on demand sample paths.
 
     Parameters
@@ -291,8 +401,8 @@ def simulate(paths, scenario: Scenario | None = None, *, seed: int = 0, dates=No
         They must cover every day of ``scenario.window``.
     scenario : Scenario, optional
         Defaults to ``Scenario()`` (the documented demo scenario).
-    seed : int, default 0
-        Seeds productivity and attendance draws (independent streams via ``spawn``).
+    rng : numpy.random.Generator
+        Draws productivity and attendance (independent streams via ``spawn``).
     dates : array_like of dates, optional
         Required when ``paths`` is an array.
 
@@ -304,15 +414,10 @@ def simulate(paths, scenario: Scenario | None = None, *, seed: int = 0, dates=No
     --------
     >>> s = Scenario().updated({"window.start": "2026-02-01", "window.end": "2026-02-28"})
     >>> dates = pd.date_range("2026-02-01", "2026-02-28")
-    >>> res = simulate(np.full((20, 28), 150_000.0), s, seed=1, dates=dates)
+    >>> res = simulate(np.full((20, 28), 150_000.0), s, rng=np.random.default_rng(1),
+    ...                dates=dates)
     >>> res.per_path.shape, bool((res.per_path["total_cost"] > 0).all())
-    ((20, 10), True)
+    ((20, 13), True)
     """
     scenario = Scenario() if scenario is None else scenario
-    if not isinstance(scenario, Scenario):
-        raise ValueError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    sim = _Simulator(paths, scenario, rng=np.random.default_rng(seed), dates=dates)
-    metrics, back = sim.run()
-    per_path = pd.DataFrame(metrics, columns=list(METRICS))
-    per_path.index.name = "sample_id"
-    return SimulationResults(scenario, seed, per_path, back, sim.plan.dates)
+    return Simulator(paths, scenario, rng=rng, dates=dates).results()

@@ -9,12 +9,13 @@ import pytest
 from forecast.planning import (
     compare_scenarios,
     cost_optimal_headcount,
+    recommend,
     required_headcount,
     tornado,
     tradeoff_curve,
 )
 from forecast.scenario import Scenario
-from forecast.simulation import METRICS
+from forecast.simulation import Simulator
 
 START, END = "2026-03-02", "2026-03-15"  # no public holidays
 DATES = pd.date_range(START, END)
@@ -32,11 +33,15 @@ def deterministic(**changes):
     })
 
 
+def sim(paths, scenario, dates=DATES, seed=0):
+    return Simulator(paths, scenario, rng=np.random.default_rng(seed), dates=dates)
+
+
 @pytest.mark.parametrize("daily", [1234.0, 1000.0, 7.0])
 def test_required_headcount_closed_form(daily):
     paths = np.full((4, N_DAYS), daily)
     expected = math.ceil(daily / 10)
-    got = required_headcount(paths, deterministic(), target=1.0, alpha=1.0, dates=DATES)
+    got = required_headcount(sim(paths, deterministic()), target=1.0, alpha=1.0)
     assert got == expected
 
 
@@ -44,9 +49,9 @@ def test_required_headcount_respects_alpha_across_paths():
     # path i has demand 100 * (i + 1) a day: alpha = 0.5 needs the 5th of 10 paths covered
     paths = 100.0 * np.arange(1, 11)[:, None] * np.ones((10, N_DAYS))
     s = deterministic()
-    assert required_headcount(paths, s, target=1.0, alpha=0.5, dates=DATES) == 50
-    assert required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES) == 100
-    assert required_headcount(paths, s, target=0.0, alpha=1.0, dates=DATES) == 0
+    assert required_headcount(sim(paths, s), target=1.0, alpha=0.5) == 50
+    assert required_headcount(sim(paths, s), target=1.0, alpha=1.0) == 100
+    assert required_headcount(sim(paths, s), target=0.0, alpha=1.0) == 0
 
 
 def test_required_headcount_partial_on_time_target():
@@ -59,7 +64,7 @@ def test_required_headcount_partial_on_time_target():
         return 1 - late / (daily * n)
     expected = next(w for w in range(0, 101) if on_time(w) >= 0.9)
     paths = np.full((2, n), daily)
-    got = required_headcount(paths, deterministic(), target=0.9, alpha=1.0, dates=DATES)
+    got = required_headcount(sim(paths, deterministic()), target=0.9, alpha=1.0)
     assert got == expected
 
 
@@ -69,9 +74,9 @@ def test_required_headcount_unreachable_is_a_value_error():
     paths = np.full((2, N_DAYS), 100.0)
     message = r"no programme headcount .* \(reached 0.000, over the window"
     with pytest.raises(ValueError, match=message):
-        required_headcount(paths, s, target=1.0, alpha=1.0, over="window", dates=DATES)
+        required_headcount(sim(paths, s), target=1.0, alpha=1.0, over="window")
     # judged on programme days only: clear the backlog of 8 days + that day's 100 parcels
-    assert required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES) == 90
+    assert required_headcount(sim(paths, s), target=1.0, alpha=1.0) == 90
 
 
 @pytest.mark.parametrize(("daily", "wage", "expected"), [(1234.0, 100.0, 124), (1000.0, 1000.0, 0)])
@@ -79,14 +84,14 @@ def test_cost_optimal_headcount_closed_form(daily, wage, expected):
     # wage 100 < 10 parcels x HK$20: cover demand exactly; wage 1,000 > 10 x HK$65: hire nobody
     paths = np.full((3, N_DAYS), daily)
     s = deterministic(**{"labour.daily_wage": wage})
-    assert cost_optimal_headcount(paths, s, dates=DATES) == expected
-    assert cost_optimal_headcount(paths, s, stat="p90", dates=DATES) == expected
+    assert cost_optimal_headcount(sim(paths, s)) == expected
+    assert cost_optimal_headcount(sim(paths, s), lo=expected + 5) == expected + 5  # range
 
 
 def test_tradeoff_curve_is_monotone_with_marginal_values():
     s = deterministic()
     paths = np.full((3, N_DAYS), 1000.0) * np.array([[0.9], [1.0], [1.1]])
-    curve = tradeoff_curve(paths, s, workers=[0, 50, 100, 150], dates=DATES)
+    curve = tradeoff_curve(sim(paths, s), workers=[0, 50, 100, 150])
     assert list(curve["workers"]) == [0, 50, 100, 150]
     assert curve["mean_late"].is_monotonic_decreasing
     assert curve["mean_labour_cost"].is_monotonic_increasing
@@ -96,7 +101,8 @@ def test_tradeoff_curve_is_monotone_with_marginal_values():
     # at 100 workers the 1.1x path is 100 parcels a day short: one more worker clears 10
     # of them a day, each saving at least the flat HK$20
     assert curve.loc[2, "marginal_saving"] >= 10 * N_DAYS * 20 / 3 - 1e-6
-    assert (curve[["mean_total_cost", "p90_total_cost", "prob_on_target"]] >= 0).all().all()
+    assert (curve[["mean_total_cost", "worst_total_cost", "prob_on_target"]] >= 0).all().all()
+    assert (curve["worst_total_cost"] >= curve["mean_total_cost"] - 1e-6).all()
 
 
 def test_compare_scenarios_tidy_and_optimised_is_cheapest_on_average():
@@ -104,20 +110,22 @@ def test_compare_scenarios_tidy_and_optimised_is_cheapest_on_average():
     dates = pd.date_range("2026-02-01", "2026-03-10")
     rng = np.random.default_rng(0)
     paths = 150_000 * rng.lognormal(0, 0.15, size=(30, len(dates)))
-    cmp = compare_scenarios(paths, s, seed=1, dates=dates)
-    assert list(cmp.columns) == ["scenario", "workers", "metric", "mean", "p50", "p90", "p99",
-                                 "cvar90", "prob_over_budget"]
-    assert len(cmp) == 3 * len(METRICS)
-    mean_cost = cmp[cmp["metric"] == "total_cost"].set_index("scenario")["mean"]
-    assert mean_cost["optimised"] <= mean_cost["keep running"] + 1e-6
-    assert cmp.loc[cmp["scenario"] == "shutdown as usual", "workers"].eq(0).all()
+    best = cost_optimal_headcount(sim(paths, s.updated({"operations.mode": "keep-running"}),
+                                      dates=dates))
+    cmp = compare_scenarios(paths, s, optimised=best, rng=np.random.default_rng(1), dates=dates)
+    assert cmp.index.tolist() == ["shutdown as usual", "keep running", "optimised"]
+    assert cmp.loc["shutdown as usual", "programme_workers"] == 0
+    assert cmp.loc["optimised", "programme_workers"] == best
+    cost = cmp["labour_cost_mean"] + cmp["compensation_mean"]
+    assert cost["optimised"] <= cost["keep running"] + 1e-6
+    assert cmp.loc["shutdown as usual", "late_mean"] >= cmp.loc["keep running", "late_mean"]
 
 
 def test_tornado_tidy_sorted_and_directions():
     s = Scenario().updated({"window.start": "2026-02-01", "window.end": "2026-03-10"})
     dates = pd.date_range("2026-02-01", "2026-03-10")
     paths = 170_000 * np.random.default_rng(2).lognormal(0, 0.15, size=(30, len(dates)))
-    t = tornado(paths, s, metric="late", stat="mean", dates=dates)
+    t = tornado(paths, s, metric="late", rng=np.random.default_rng(0), dates=dates)
     assert list(t.columns) == ["factor", "side", "value", "base", "delta"]
     assert len(t) == 8 and set(t["side"]) == {"low", "high"}
     spread = t.groupby("factor", sort=False)["delta"].apply(lambda d: d.abs().max())
@@ -132,11 +140,15 @@ def test_tornado_tidy_sorted_and_directions():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda p: required_headcount(p, deterministic(), target=1.5, dates=DATES), "target"),
-        (lambda p: required_headcount(p, deterministic(), alpha=0, dates=DATES), "alpha"),
-        (lambda p: cost_optimal_headcount(p, deterministic(), stat="max", dates=DATES), "stat"),
-        (lambda p: tradeoff_curve(p, deterministic(), workers=[-1], dates=DATES), "workers"),
-        (lambda p: tornado(p, deterministic(), metric="profit", dates=DATES), "metric"),
+        (lambda p: required_headcount(sim(p, deterministic()), target=1.5), "target"),
+        (lambda p: required_headcount(sim(p, deterministic()), alpha=0), "alpha"),
+        (lambda p: cost_optimal_headcount(sim(p, deterministic()), lo=5, hi=2), "range"),
+        (lambda p: recommend(sim(p, deterministic()), budget_risk=2), "budget_risk"),
+        (lambda p: recommend(sim(p, deterministic()), tail_limit=-1), "tail_limit"),
+        (lambda p: required_headcount(p, target=0.9), "Simulator"),
+        (lambda p: tradeoff_curve(sim(p, deterministic()), workers=[-1]), "workers"),
+        (lambda p: tornado(p, deterministic(), metric="profit", rng=np.random.default_rng(0),
+                           dates=DATES), "metric"),
     ],
 )
 def test_bad_arguments(call, match):
@@ -151,8 +163,8 @@ def test_required_headcount_refuses_when_nothing_is_scored():
     paths = np.full((2, N_DAYS), 100.0)
     with pytest.raises(ValueError, match=r"on 2 of 2 paths no parcel arriving on programme "
                        r"days falls due inside the window, so the on-time target cannot"):
-        required_headcount(paths, s, target=0.95, alpha=0.9, dates=DATES)
-    curve = tradeoff_curve(paths, s, workers=[0, 10], dates=DATES)
+        required_headcount(sim(paths, s), target=0.95, alpha=0.9)
+    curve = tradeoff_curve(sim(paths, s), workers=[0, 10])
     assert curve["prob_on_target"].isna().all()
     assert curve["mean_late"].notna().all()
 
@@ -162,10 +174,64 @@ def test_tradeoff_prob_on_target_judges_the_same_scope_as_required_headcount():
     # but parcels of other days stay late
     s = deterministic(**{"programme.start": "2026-03-10", "programme.end": "2026-03-10"})
     paths = np.full((2, N_DAYS), 100.0)
-    need = required_headcount(paths, s, target=1.0, alpha=1.0, dates=DATES)
-    curve = tradeoff_curve(paths, s, workers=[need - 1, need], target=1.0, dates=DATES)
+    need = required_headcount(sim(paths, s), target=1.0, alpha=1.0)
+    curve = tradeoff_curve(sim(paths, s), workers=[need - 1, need], target=1.0)
     assert list(curve["prob_on_target"]) == [0.0, 1.0]
-    window = tradeoff_curve(paths, s, workers=[need], target=1.0, over="window", dates=DATES)
+    window = tradeoff_curve(sim(paths, s), workers=[need], target=1.0, over="window")
     assert list(window["prob_on_target"]) == [0.0]
     with pytest.raises(ValueError, match="over must be"):
-        tradeoff_curve(paths, s, workers=[1], over="days", dates=DATES)
+        tradeoff_curve(sim(paths, s), workers=[1], over="days")
+
+
+# --- the decision rule -----------------------------------------------------------------
+def test_recommend_service_binds_when_workers_are_cheap():
+    # wage 100/day covers 10 parcels; compensation HK$20+ each: hiring is cheap, but more
+    # than demand is pure cost: the service headcount is also the least-cost one
+    s = deterministic(**{"budget": 1e9})
+    r = recommend(sim(np.full((4, N_DAYS), 1234.0), s), target=1.0, alpha=1.0)
+    assert (r.workers, r.binding, r.feasible, r.service_workers) == (124, "service", True, 124)
+
+
+def test_recommend_cost_binds_above_a_loose_service_target():
+    # target met by nobody needed (target 0): the least-cost headcount is 124 (closed form)
+    s = deterministic(**{"budget": 1e9})
+    r = recommend(sim(np.full((4, N_DAYS), 1234.0), s), target=0.0, alpha=1.0)
+    assert (r.workers, r.binding, r.service_workers, r.cost_optimal_workers) == (
+        124, "cost", 0, 124)
+
+
+def test_recommend_budget_pushes_towards_fewer_late_parcels_or_says_it_cannot():
+    # 10 of 20 paths need 150 workers, 10 need 100; workers are dear (HK$5,000 a day), so
+    # the least-cost plan serves only the service target (alpha 0.5 -> 100 workers); the
+    # bonus (HK$10 a worker-day) and compensation count against the budget
+    paths = np.vstack([np.full((10, N_DAYS), 1000.0), np.full((10, N_DAYS), 1500.0)])
+    s = deterministic(**{"programme.bonus_per_worker_day": 10, "labour.daily_wage": 5000})
+    r0 = recommend(sim(paths, s.updated({"budget": 1e9})), target=1.0, alpha=0.5)
+    assert (r0.workers, r0.binding) == (100, "service")
+    # budget 20,000: at 100 workers half the paths owe compensation for 500 parcels a day
+    # (>= HK$140,000) -> P(over) = 0.5; at 150 workers nothing is late and the bonus is
+    # 21,000 > budget -> P(over) = 1
+    r1 = recommend(sim(paths, s.updated({"budget": 20_000})), target=1.0, alpha=0.5,
+                   budget_risk=0.1)
+    assert not r1.feasible and r1.binding == "none" and "budget" in r1.reason
+    # budget 25,000: 150 workers (bonus 21,000, nobody late) is within budget
+    r2 = recommend(sim(paths, s.updated({"budget": 25_000})), target=1.0, alpha=0.5,
+                   budget_risk=0.1)
+    assert (r2.workers, r2.binding, r2.feasible) == (150, "budget", True)
+
+
+def test_recommend_tail_limit_binds():
+    paths = np.vstack([np.full((9, N_DAYS), 1000.0), np.full((1, N_DAYS), 1500.0)])
+    s = deterministic(**{"budget": 1e9, "labour.daily_wage": 1000})  # workers are dear
+    r = recommend(sim(paths, s), target=1.0, alpha=0.9, tail_limit=0.0)
+    assert (r.workers, r.binding, r.tail_workers, r.service_workers) == (150, "tail", 150, 100)
+    r = recommend(sim(paths, s), target=1.0, alpha=0.9)
+    assert (r.workers, r.binding) == (100, "service")
+
+
+def test_recommend_says_when_the_service_target_is_unreachable():
+    s = deterministic(**{"programme.start": "2026-03-10", "programme.end": "2026-03-10",
+                         "budget": 1e9})
+    paths = np.full((2, N_DAYS), 100.0)
+    r = recommend(sim(paths, s.updated({"compensation.flat": 0.0})), target=1.0, alpha=1.0)
+    assert r.feasible and r.workers == 90

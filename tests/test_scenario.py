@@ -56,7 +56,7 @@ def test_compensation_per_parcel_schedule():
         ({"productivity.mean": 0}, r"productivity\.mean must be > 0"),
         ({"productivity.mean": "high"}, r"productivity\.mean must be a number"),
         ({"promise.working_days": 2.5}, r"promise\.working_days must be an integer"),
-        ({"promise.calendar": "UK"}, r"promise\.calendar must be one of"),
+        ({"promise.calendar": "XX"}, r"promise\.calendar must be a holidays country code"),
         ({"attendance.lny": 1.2}, r"attendance\.lny must be >= 0 and <= 1"),
         ({"attendance.lny_start": 9, "attendance.lny_end": 3}, r"lny_start must be <="),
         ({"operations.mode": "closed"}, r"operations\.mode must be one of"),

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 
 
-def _set(obj, name, value):
+def set_field(obj, name, value):
     object.__setattr__(obj, name, value)
 
 
@@ -19,7 +19,7 @@ def _where(obj, name: str) -> str:
     return name if section.startswith("_") else f"{section.lower()}.{name}"
 
 
-def _number(obj, name, *, lo=None, hi=None, lo_open=False, integer=False):
+def check_number(obj, name, *, lo=None, hi=None, lo_open=False, integer=False):
     """Coerce field ``name`` to float (or int) and check ``lo <= value <= hi``."""
     value = getattr(obj, name)
     kind = "an integer" if integer else "a number"
@@ -34,10 +34,10 @@ def _number(obj, name, *, lo=None, hi=None, lo_open=False, integer=False):
         bounds = [f"{'>' if lo_open else '>='} {lo}"] if lo is not None else []
         bounds += [f"<= {hi}"] if hi is not None else []
         raise ValueError(f"{_where(obj, name)} must be {' and '.join(bounds)}, got {value!r}")
-    _set(obj, name, value)
+    set_field(obj, name, value)
 
 
-def _date(obj, name):
+def check_date(obj, name):
     value = getattr(obj, name)
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -48,23 +48,23 @@ def _date(obj, name):
             raise ValueError(f"{_where(obj, name)} must be an ISO date, got {value!r}") from None
     if not isinstance(value, dt.date):
         raise ValueError(f"{_where(obj, name)} must be a date, got {value!r}")
-    _set(obj, name, value)
+    set_field(obj, name, value)
 
 
-def _choice(obj, name, allowed):
+def check_choice(obj, name, allowed):
     value = getattr(obj, name)
     if value not in allowed:
         raise ValueError(f"{_where(obj, name)} must be one of {list(allowed)}, got {value!r}")
 
 
-def _offsets(obj, lo_name, hi_name):
-    _number(obj, lo_name, lo=-60, hi=60, integer=True)
-    _number(obj, hi_name, lo=-60, hi=60, integer=True)
+def check_offsets(obj, lo_name, hi_name):
+    check_number(obj, lo_name, lo=-60, hi=60, integer=True)
+    check_number(obj, hi_name, lo=-60, hi=60, integer=True)
     if getattr(obj, lo_name) > getattr(obj, hi_name):
         raise ValueError(f"{_where(obj, lo_name)} must be <= {_where(obj, hi_name)}")
 
 
-def _pairs(obj, name, form, *, mapping=False):
+def check_pairs(obj, name, form, *, mapping=False):
     """Items of a list-of-pairs field (or, if ``mapping``, a table) as 2-tuples.
 
     ``form`` describes the allowed form in the error, e.g. ``"[[date, workers], ...]"``.

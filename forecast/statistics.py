@@ -1,0 +1,118 @@
+"""Decision statistics over Monte Carlo paths: one function per statistic.
+
+Every table, figure, CSV and sentence that states one of these numbers reads it from here
+(through :class:`forecast.simulation.SimulationResults` or :mod:`forecast.planning`), so
+a worst-10% mean or an on-time probability has one definition in the whole package.
+
+All functions reduce along ``axis`` (default 0: the paths) of a float array.
+
+- :func:`central_interval`: the ``level``% central interval, quantiles
+  ``(100 -+ level) / 200`` (numpy's default linear interpolation).
+- :func:`tail_mean`: the mean of the worst ``tail`` share of paths, ``ceil(tail * n)``
+  of them (CVaR / expected shortfall; "worst" is the largest values unless
+  ``worst="low"``).
+- :func:`prob_at_least`: the share of paths with ``x >= threshold`` (a tolerance of
+  ``1e-12`` absorbs rounding in rates computed as ``1 - late / due``); NaN when a path is
+  NaN (nothing to judge).
+- :func:`prob_above`: the share of paths with ``x > limit`` (e.g. over budget).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above"]
+
+#: The tail share every "worst 10%" figure averages over.
+TAIL = 0.1
+_TOL = 1e-12
+
+
+def central_interval(x, level: float, *, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the ``level``% central interval along ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values, paths along ``axis``.
+    level : float
+        Interval level in percent, strictly between 0 and 100.
+
+    Returns
+    -------
+    (lo, hi) : tuple of numpy.ndarray (or floats for 1-D input)
+
+    Examples
+    --------
+    >>> central_interval(np.arange(101.0), 90)
+    (5.0, 95.0)
+    """
+    if not 0 < level < 100:
+        raise ValueError(f"level must lie strictly between 0 and 100 (percent), got {level!r}")
+    lo, hi = np.quantile(np.asarray(x, dtype=float), [(100 - level) / 200, (100 + level) / 200],
+                         axis=axis)
+    return (float(lo), float(hi)) if np.ndim(lo) == 0 else (lo, hi)
+
+
+def tail_mean(x, *, tail: float = TAIL, worst: str = "high", axis: int = 0):
+    """Mean of the worst ``tail`` share of paths (``ceil(tail * n)`` of them).
+
+    Parameters
+    ----------
+    x : array_like
+        Values, paths along ``axis``.
+    tail : float, default 0.1
+        Share of paths in the tail, in (0, 1].
+    worst : {"high", "low"}
+        Whether the worst paths have the largest values (costs, late parcels) or the
+        smallest (on-time rates).
+
+    Examples
+    --------
+    >>> tail_mean(np.arange(1.0, 21.0))  # the 2 largest of 20
+    19.5
+    >>> tail_mean([0.99, 0.5, 1.0, 0.98], tail=0.25, worst="low")
+    0.5
+    """
+    if not 0 < tail <= 1:
+        raise ValueError(f"tail must lie in (0, 1], got {tail!r}")
+    if worst not in ("high", "low"):
+        raise ValueError(f"worst must be 'high' or 'low', got {worst!r}")
+    x = np.sort(np.asarray(x, dtype=float), axis=axis)
+    n = x.shape[axis]
+    if n == 0:
+        raise ValueError("tail_mean of no paths")
+    k = max(1, math.ceil(tail * n - 1e-9))
+    idx = np.arange(n - k, n) if worst == "high" else np.arange(k)
+    out = np.take(x, idx, axis=axis).mean(axis=axis)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def prob_at_least(x, threshold: float, *, axis: int = 0):
+    """Share of paths with ``x >= threshold``; NaN if any path is NaN.
+
+    Examples
+    --------
+    >>> prob_at_least([0.96, 0.95, 0.90, 1.0], 0.95)
+    0.75
+    >>> prob_at_least([0.96, float("nan")], 0.95)
+    nan
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.mean(x >= threshold - _TOL, axis=axis)
+    out = np.where(np.isnan(x).any(axis=axis), np.nan, out)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def prob_above(x, limit: float, *, axis: int = 0):
+    """Share of paths with ``x > limit`` (e.g. spending over the budget).
+
+    Examples
+    --------
+    >>> prob_above([4.0, 5.0, 6.0, 7.0], 5.0)
+    0.5
+    """
+    out = np.mean(np.asarray(x, dtype=float) > limit, axis=axis)
+    return float(out) if np.ndim(out) == 0 else out
