@@ -7,6 +7,7 @@ traceback. Exit status 1 is kept for unexpected internal errors.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import warnings
 from pathlib import Path
@@ -47,21 +48,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from forecast.plan import PlanConfig, load_inputs
     from forecast.report.job import run_job
-    from forecast.plan import PlanConfig
-
-    from forecast.scenario import Scenario
 
     for label, path in (("--data", args.data), ("--config", args.config)):
         if not Path(path).is_file():
             raise ValueError(f"{label} {path}: no such file")
-    Scenario.from_toml(args.config)  # fail on bad input before any work starts
-    load_history(args.data, na=args.na, gaps=args.gaps)
     config = PlanConfig(data_path=str(Path(args.data).resolve()),
-                        scenario_path=str(Path(args.config).resolve()), model=args.model,
-                        country=args.country, na=args.na, gaps=args.gaps,
+                        scenario_path=str(Path(args.config).resolve()), id_col=args.id_col,
+                        model=args.model, country=args.country, na=args.na, gaps=args.gaps,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
-                        target=args.target, alpha=args.alpha)
+                        target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
+                        tail_limit=args.tail_limit)
+    load_inputs(config)  # fail on bad input before any work starts
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
     print(f"published to {manifest.parent} (see {manifest.name})")
     return 0
@@ -110,24 +109,37 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     from forecast.models import MODEL_ALIASES  # light: no model library is imported here
+    from forecast.plan import PlanConfig
 
+    default = {f.name: f.default for f in dataclasses.fields(PlanConfig)}
     p = sub.add_parser("run", help="compute the LNY staffing plan and publish the report")
     p.add_argument("--config", default=str(DEMO_PATH.parent / "scenario.toml"),
                    help="scenario TOML (default: data/scenario.toml)")
     p.add_argument("--data", default=str(DEMO_PATH), help="history file (default: demo data)")
     p.add_argument("--out", default="out", help="output folder (default: out)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--model", default="auto", choices=MODEL_ALIASES,
-                   help="demand model (default: auto)")
-    p.add_argument("--country", default="HK",
-                   help="public holidays the models learn: HK, TW, CN, ... (default HK)")
-    p.add_argument("--paths", type=int, default=2000, help="demand sample paths (default 2000)")
-    p.add_argument("--backtest-lny", type=int, default=5,
-                   help="past LNYs to backtest the models on (default 5; 0 skips)")
-    p.add_argument("--target", type=float, default=0.95,
-                   help="on-time share to reach (default 0.95)")
-    p.add_argument("--alpha", type=float, default=0.9,
-                   help="probability of reaching it (default 0.9)")
+    p.add_argument("--id-col", default=default["id_col"],
+                   help="series column of the history (default unique_id)")
+    p.add_argument("--seed", type=int, default=default["seed"],
+                   help="seed of every random draw (default %(default)s)")
+    p.add_argument("--model", default=default["model"], choices=MODEL_ALIASES,
+                   help="demand model (default: %(default)s)")
+    p.add_argument("--country", default=default["country"],
+                   help="public holidays the models learn: HK, TW, CN, ... (default %(default)s)")
+    p.add_argument("--paths", type=int, default=default["n_paths"],
+                   help="demand sample paths (default %(default)s)")
+    p.add_argument("--backtest-lny", type=int, default=default["backtest_lny"],
+                   help="most recent past LNYs the history supports to backtest the models "
+                        "on (default %(default)s; 0 skips)")
+    p.add_argument("--target", type=float, default=default["target"],
+                   help="on-time share to reach (default %(default)s)")
+    p.add_argument("--alpha", type=float, default=default["alpha"],
+                   help="probability of reaching it (default %(default)s)")
+    p.add_argument("--budget-risk", type=float, default=default["budget_risk"],
+                   help="largest acceptable P(programme bonus + compensation > budget) "
+                        "(default %(default)s)")
+    p.add_argument("--tail-limit", type=float, default=default["tail_limit"],
+                   help="largest acceptable mean compensation (HK$) of the worst 10%% of "
+                        "futures (default 0: no limit)")
     _fill_options(p)
     p.add_argument("--no-html", action="store_true", help="skip the HTML exports")
     p.add_argument("--quiet", action="store_true", help="no progress output")

@@ -1,76 +1,93 @@
 """One Lunar New Year staffing plan, computed once and shown everywhere.
 
-``run_plan(config)`` runs the whole chain for one series: load the history, backtest the
-models over past LNYs, fit the chosen model, draw joint demand paths over the scenario's
-planning window, simulate the capacity model, and search the staffing plan. The notebooks,
-``forecast run``, the CSV tables and the PDF briefing all read the same :class:`PlanRun`;
-with a ``cache_dir`` it is computed once per (data, scenario, options, version) and
-reloaded afterwards.
+:func:`run_plan` runs the chain on objects: a history frame and a :class:`Scenario` in,
+a :class:`PlanRun` out. It backtests the chosen model and the reference models on the
+past LNYs the history supports, fits the model, draws joint demand paths over the
+scenario's planning window, and runs the capacity Monte Carlo and the decision rule of
+:mod:`forecast.planning`. The notebooks, ``forecast run``, the CSV tables and the PDF
+briefing all read the same :class:`PlanRun`.
+
+The demand forecast (backtest table and paths) depends on the history and the forecast
+options only, not on the staffing scenario: with ``cache=True`` it is kept in the data-only
+store of :mod:`forecast.cache`, so a what-if on staffing or compensation recomputes only
+the capacity side (seconds). :func:`plan_from_files` is the thin wrapper that loads files.
 """
 
 from __future__ import annotations
 
-import pickle
+import dataclasses
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast import __version__
-from forecast.backtest import BacktestResult, backtest, compare
-from forecast.calendar import days_to_lny, lny_dates
-from forecast.calendar import require_past_lny, supported_countries
+from forecast.backtest import backtest, compare
+from forecast.calendar import days_to_lny, lny_dates, lny_folds, supported_countries, WINDOW
 from forecast.data import DEMO_PATH, load_history
-from forecast.models import MODEL_ALIASES, WINDOW, make_model, summarize_paths
+from forecast.hashing import config_hash, frame_hash
+from forecast.models import MODEL_ALIASES, make_model, summarize_paths
 from forecast.planning import (
+    Recommendation,
     compare_scenarios,
-    cost_optimal_headcount,
-    required_headcount,
+    recommend,
     tornado,
     tradeoff_curve,
 )
-from forecast.hashing import config_hash, file_hash
 from forecast.scenario import Scenario
-from forecast.simulation import SimulationResults, simulate
+from forecast.simulation import SimulationResults, Simulator
+from forecast.statistics import central_interval
 
-__all__ = ["DEFAULT_SCENARIO_PATH", "PlanConfig", "PlanRun", "run_plan"]
+__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "PlanConfig", "PlanRun", "run_plan",
+           "plan_from_files", "backtest_years"]
 
 #: The documented default scenario for the demo network.
 DEFAULT_SCENARIO_PATH = DEMO_PATH.parent / "scenario.toml"
-
-_REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
+#: Longest lead (days from the history's end to the window's end) a plan accepts: next
+#: year's LNY from this year's data.
+MAX_LEAD_DAYS = 400
+#: Reference models backtested beside the plan's model: the planner's own heuristic and
+#: Prophet as a user would run it.
+REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
+#: Training history every backtest fold needs (two years: every model then has a past LNY).
+BACKTEST_TRAIN_DAYS = 730
 
 
 @dataclass(frozen=True)
 class PlanConfig:
-    """What to compute; every field is a notebook parameter of the same name.
+    """What to plan; every field is a notebook parameter and ``forecast run`` option.
 
     Parameters
     ----------
-    data_path : str
-        History file (tidy ``unique_id, ds, y``); the scenario's ``unique_id`` is planned.
-    scenario_path : str
-        Scenario TOML (see ``data/scenario.toml``).
+    data_path, scenario_path : str
+        History file (tidy ``unique_id, ds, y``; see ``id_col``) and scenario TOML; read
+        only by :func:`plan_from_files`.
+    id_col : str
+        Column naming the series in the history file.
+    na, gaps : {"error", "zero", "interpolate"}
+        Policies for missing values and missing days (:func:`forecast.data.load_history`).
     model : str
-        Demand model alias used for the plan (see :data:`forecast.models.MODEL_ALIASES`).
+        Demand model alias (:data:`forecast.models.MODEL_ALIASES`).
     country : str
-        Public holidays the models learn (a ``holidays`` country code: "HK", "TW", "CN", ...).
+        Public holidays the models learn (a ``holidays`` country code).
     n_paths : int
-        Joint demand sample paths for the plan.
+        Joint demand sample paths.
     seed : int
-        Seed of every random draw in the run.
+        Seed of every random draw of the run (fitting, calibration, paths, supply).
     backtest_lny : int
-        How many of the most recent fully observed LNYs to backtest (0 skips it).
+        How many of the most recent past LNYs the history supports to backtest (0 skips).
     backtest_paths : int
         Sample paths per model and fold in the backtest.
     target, alpha : float
         Service target: P(on-time rate >= ``target``) >= ``alpha``.
-    na, gaps : {"error", "zero", "interpolate"}
-        Policies for missing values and missing days in the history
-        (see :func:`forecast.data.load_history`).
+    budget_risk : float
+        Largest acceptable P(programme bonus + compensation > budget).
+    tail_limit : float
+        Largest acceptable mean compensation (HK$) of the worst 10% of futures; 0 means
+        no limit.
 
     Examples
     --------
@@ -84,16 +101,19 @@ class PlanConfig:
 
     data_path: str = str(DEMO_PATH)
     scenario_path: str = str(DEFAULT_SCENARIO_PATH)
+    id_col: str = "unique_id"
+    na: str = "error"
+    gaps: str = "error"
     model: str = "auto"
     country: str = "HK"
     n_paths: int = 1000
     seed: int = 0
     backtest_lny: int = 3
-    backtest_paths: int = 200
+    backtest_paths: int = 100
     target: float = 0.95
     alpha: float = 0.9
-    na: str = "error"
-    gaps: str = "error"
+    budget_risk: float = 0.1
+    tail_limit: float = 0.0
 
     def __post_init__(self) -> None:
         if self.country not in supported_countries():
@@ -112,44 +132,59 @@ class PlanConfig:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
         for name in ("target", "alpha"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 < value < 1:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
                 raise ValueError(f"{name} must be a probability strictly between 0 and 1, "
                                  f"got {value!r}")
+        if not isinstance(self.budget_risk, (int, float)) or not 0 <= self.budget_risk <= 1:
+            raise ValueError(f"budget_risk must be a probability in [0, 1], got "
+                             f"{self.budget_risk!r}")
+        if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
+            raise ValueError(f"tail_limit must be HK$ >= 0 (0: no limit), got {self.tail_limit!r}")
 
     @classmethod
-    def from_parameters(cls, parameters: dict) -> PlanConfig:
-        """Build from a parameter mapping (e.g. what papermill injects); extra keys ignored."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in parameters.items() if k in names})
+    def from_parameters(cls, parameters) -> PlanConfig:
+        """Build from a mapping that holds every field (e.g. a notebook's ``globals()``
+        after papermill injected its parameters); other keys are ignored."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [n for n in names if n not in parameters]
+        if missing:
+            raise ValueError(f"parameters lack {missing}; a notebook's parameters cell must "
+                             "declare every PlanConfig field")
+        return cls(**{n: parameters[n] for n in names})
+
+    def forecast_key(self) -> dict:
+        """The options the demand forecast depends on (not the scenario's staffing)."""
+        return {k: getattr(self, k) for k in ("model", "country", "n_paths", "seed",
+                                              "backtest_lny", "backtest_paths")}
 
 
 @dataclass
 class PlanRun:
-    """Everything one plan computed (see :func:`run_plan`)."""
+    """Everything one plan computed (see :func:`run_plan`).
+
+    ``as_planned`` and ``recommended`` are the simulations of the scenario's own programme
+    and of the recommendation, on the same demand paths and supply draws.
+    """
 
     config: PlanConfig
     scenario: Scenario
     history: pd.DataFrame  # the planned series only
     paths: pd.DataFrame  # joint demand paths over the planning horizon
-    backtest: BacktestResult | None
-    simulation: SimulationResults  # the scenario's own staffing
-    service_workers: int  # smallest programme meeting the service target
-    cost_optimal_workers: int  # programme minimising expected labour + compensation
-    recommended: SimulationResults  # simulated with the recommended programme
+    backtest: pd.DataFrame  # one row per model (empty when skipped); see forecast.backtest.compare
+    backtest_years: tuple[int, ...]
+    as_planned: SimulationResults
+    recommendation: Recommendation
+    recommended: SimulationResults
     tradeoff: pd.DataFrame
     scenarios: pd.DataFrame
     tornado: pd.DataFrame
     provenance: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     @property
     def recommended_workers(self) -> int:
-        """The recommendation: the larger of the service-target and cost-optimal headcounts.
-
-        Fewer workers would either miss the service target or cost more in expectation
-        (compensation saved by one more worker exceeds what the worker costs).
-        """
-        return max(self.service_workers, self.cost_optimal_workers)
+        return self.recommendation.workers
 
     @property
     def unique_id(self) -> str:
@@ -158,62 +193,36 @@ class PlanRun:
     @property
     def lny(self) -> pd.Timestamp:
         """The LNY day inside the planning window."""
-        return _window_lny(self.scenario)
-
-    def backtest_table(self) -> pd.DataFrame:
-        """One row per model: the backtest scores (empty when the backtest was skipped)."""
-        return pd.DataFrame() if self.backtest is None else compare(self.backtest)
+        return window_lny(self.scenario)
 
     def forecast_summary(self, level=(80, 95)) -> pd.DataFrame:
         """Daily median and central intervals of the demand paths (statsforecast names)."""
         return summarize_paths(self.paths, self.config.model, level=level)
 
     def window_totals(self, window: tuple[int, int] = WINDOW) -> np.ndarray:
-        """Per-path total demand over the LNY window (offsets inclusive)."""
+        """Per-path total demand over the LNY window (offsets inclusive), shape (n_paths,)."""
         off = days_to_lny(self.paths["ds"])
         inside = self.paths[(off >= window[0]) & (off <= window[1])]
         return inside.groupby("sample_id")["y"].sum().to_numpy()
 
+    def window_total_interval(self, level: float = 80) -> tuple[float, float, float]:
+        """Mean and ``level``% central interval of the LNY-window total (parcels)."""
+        totals = self.window_totals()
+        return (float(totals.mean()), *central_interval(totals, level))
+
     def decision_table(self) -> pd.DataFrame:
         """The manager's numbers: the scenario as planned vs the recommended programme.
 
-        ``p_on_time_target`` is the service criterion of
-        :func:`forecast.planning.required_headcount`: the share of paths in which at least
-        ``target`` of the parcels arriving on programme days are delivered on time.
+        One row per plan; the columns of
+        :meth:`forecast.simulation.SimulationResults.decision_summary`.
         """
-        rows = []
-        for label, res, workers in (
-            ("as planned", self.simulation, self.scenario.programme.workers),
-            ("recommended", self.recommended, self.recommended_workers),
-        ):
-            pp = res.per_path
-            rows.append({
-                "plan": label,
-                "programme_workers": int(workers),
-                "p_on_time_target": float(
-                    (pp["on_time_rate_programme"] >= self.config.target).mean()),
-                "on_time_rate_programme_mean": float(pp["on_time_rate_programme"].mean()),
-                "on_time_rate_mean": float(pp["on_time_rate"].mean()),
-                "late_mean": float(pp["late"].mean()),
-                "late_p90": float(pp["late"].quantile(0.9)),
-                "compensation_mean": float(pp["compensation"].mean()),
-                "compensation_p90": float(pp["compensation"].quantile(0.9)),
-                "late_worst10": _worst10(pp["late"]),
-                "compensation_worst10": _worst10(pp["compensation"]),
-                "labour_cost_mean": float(pp["labour_cost"].mean()),
-                "programme_cost": float(pp["programme_cost"].mean()),
-                "p_over_budget": res.prob_over_budget,
-            })
-        return pd.DataFrame(rows).set_index("plan")
-
-
-def _worst10(values: pd.Series) -> float:
-    """Mean of the worst (largest) 10% of paths: CVaR90."""
-    return float(values.nlargest(max(1, len(values) // 10)).mean())
+        return pd.DataFrame({"as planned": self.as_planned.decision_summary(self.config.target),
+                             "recommended": self.recommended.decision_summary(
+                                 self.config.target)}).T.rename_axis("plan")
 
 
 class _Steps:
-    """Prints one line per finished step (with its time) to stderr, if asked to."""
+    """Times each step; prints one line per finished step to stderr if asked to."""
 
     def __init__(self, progress: bool) -> None:
         self.progress, self.timings = progress, {}
@@ -229,7 +238,8 @@ class _Steps:
         return out
 
 
-def _window_lny(scenario: Scenario) -> pd.Timestamp:
+def window_lny(scenario: Scenario) -> pd.Timestamp:
+    """The LNY day inside the scenario's planning window (a ValueError if none)."""
     start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
     inside = [d for d in lny_dates(start, end) if start <= d <= end]
     if not inside:
@@ -238,44 +248,103 @@ def _window_lny(scenario: Scenario) -> pd.Timestamp:
     return inside[0]
 
 
-def _backtest_years(history: pd.DataFrame, n: int) -> list[int]:
-    """The ``n`` most recent LNYs whose backtest fold lies inside the history."""
-    first, last = history["ds"].min(), history["ds"].max()
-    ok = [d.year for d in lny_dates(first, last)
-          if d - pd.Timedelta(days=365 + 28) >= first and d + pd.Timedelta(days=WINDOW[1]) <= last]
-    return ok[-n:] if n else []
+def backtest_years(history: pd.DataFrame, n: int) -> list[int]:
+    """The ``n`` most recent LNYs whose backtest fold the history supports.
+
+    A fold needs :data:`BACKTEST_TRAIN_DAYS` of history before its origin (LNY-28) and the
+    LNY window observed (:func:`forecast.calendar.lny_folds`).
+    """
+    folds = lny_folds(history["ds"].drop_duplicates().sort_values(),
+                      min_train_days=BACKTEST_TRAIN_DAYS)
+    return [f.lny.year for f in folds][-n:] if n else []
+
+
+def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
+    """Horizon in days from the history's end to the window's end."""
+    window_lny(scenario)
+    last = history["ds"].max()
+    start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
+    if start <= last:
+        raise ValueError(f"the planning window starts on {start.date()}, but the history "
+                         f"already runs to {last.date()}: plan a window after the history "
+                         "(scenario [window] start and end)")
+    h = (end - last).days
+    if h > MAX_LEAD_DAYS:
+        raise ValueError(f"the planning window ends {h} days after the history's last day "
+                         f"({last.date()}); plans reach at most {MAX_LEAD_DAYS} days ahead "
+                         "(next year's LNY): use a more recent history or an earlier window")
+    return h
+
+
+def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
+    """Backtest table, backtest years and demand paths of the planned series."""
+    years = backtest_years(history, config.backtest_lny)
+    if config.backtest_lny and len(years) < config.backtest_lny:
+        notes.append(f"backtest: the history supports {len(years)} of the {config.backtest_lny} "
+                     f"LNYs asked for ({', '.join(map(str, years)) or 'none'}); each fold needs "
+                     f"{BACKTEST_TRAIN_DAYS} days of history before LNY-28 (--backtest-lny)")
+    table = pd.DataFrame()
+    bt_rng, fit_rng, path_rng = rng.spawn(3)
+    if years:
+        models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
+        result = step("backtest", backtest, history, models, lny_years=years,
+                      n_paths=config.backtest_paths, seed=_seed(bt_rng),
+                      options={"*": {"country": config.country}})
+        table = compare(result)
+    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
+                 history)
+    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths,
+                 seed=_seed(path_rng))
+    return table, tuple(years), paths
+
+
+def _seed(rng) -> int:
+    return int(rng.integers(2**31 - 1))
+
+
+def _cached_forecast(history, config, h, rng, step, notes, cache):
+    if not cache:
+        return _forecast(history, config, h, rng, step, notes)
+    from forecast import cache as store
+
+    key = config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
+                       "version": __version__, "code": _code_hash()})
+    if cache:
+        hit = store.load(key)
+        if hit is not None:
+            frames, meta = hit
+            notes.extend(meta["notes"])
+            notes.append("demand forecast reused from the cache (same history and options)")
+            return frames["backtest"], tuple(meta["years"]), frames["paths"]
+    table, years, paths = _forecast(history, config, h, rng, step, notes)
+    if cache:
+        store.save(key, {"backtest": table, "paths": paths}, {"years": list(years),
+                                                               "notes": list(notes)})
+    return table, years, paths
 
 
 def _code_hash() -> str:
-    """Hash of the package's source, so that a code change never reuses a cached plan."""
-    root = Path(__file__).resolve().parents[1]
+    """Hash of the package's source, so that a code change never reuses a cached forecast."""
+    from forecast.hashing import file_hash
+
+    root = Path(__file__).resolve().parent
     return config_hash({str(p.relative_to(root)): file_hash(p)
                         for p in sorted(root.rglob("*.py"))})
 
 
-def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
-    """What was asked for: options, scenario and package version (not where files live)."""
-    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
-    return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
-
-
-def _cache_key(config: PlanConfig, scenario: Scenario) -> str:
-    """What the result depends on: the config, the data's content and the source code."""
-    return config_hash({"config": _config_hash(config, scenario),
-                        "data": file_hash(config.data_path), "code": _code_hash()})
-
-
-def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None = None,
-             progress: bool = False) -> PlanRun:
-    """Compute (or reload) the LNY staffing plan described by ``config``.
+def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | None = None, *,
+             cache: bool = False, progress: bool = False) -> PlanRun:
+    """Plan LNY staffing for ``scenario.unique_id`` of ``history``.
 
     Parameters
     ----------
+    history : pandas.DataFrame
+        Tidy ``unique_id, ds, y`` (validated: see :func:`forecast.data.load_history`).
+    scenario : Scenario
     config : PlanConfig, optional
-        Defaults to the demo data and ``data/scenario.toml``.
-    cache_dir : path, optional
-        Where to keep the computed plan; a later call with the same data, scenario, options
-        and package version reloads it instead of recomputing.
+        Options (its file paths are not read here).
+    cache : bool
+        Reuse (and keep) the demand forecast in :mod:`forecast.cache`'s store.
     progress : bool
         Print each step and its time to stderr.
 
@@ -285,68 +354,60 @@ def run_plan(config: PlanConfig | None = None, *, cache_dir: str | Path | None =
 
     Examples
     --------
-    >>> run = run_plan(PlanConfig(model="lunar-naive", n_paths=50, backtest_lny=0))
-    >>> run.lny.date(), run.recommended_workers >= run.service_workers
+    >>> history = load_history(DEMO_PATH)
+    >>> run = run_plan(history, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
+    ...                PlanConfig(model="lunar-naive", n_paths=50, backtest_lny=0))
+    >>> run.lny.date(), run.recommendation.feasible
     (datetime.date(2026, 2, 17), True)
     """
     config = PlanConfig() if config is None else config
-    scenario = Scenario.from_toml(config.scenario_path)
-    key = _cache_key(config, scenario)
-    cached = Path(cache_dir) / f"plan-{key[:16]}.pkl" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        with cached.open("rb") as fh:
-            return pickle.load(fh)
-    run = _compute(config, scenario, progress)
+    uid = scenario.unique_id
+    if uid not in set(history["unique_id"]):
+        raise ValueError(f"scenario unique_id {uid!r} is not in the history; series there: "
+                         f"{sorted(map(str, history['unique_id'].unique()))}")
+    history = history[history["unique_id"] == uid].reset_index(drop=True)
+    h = _check_window(history, scenario)
+    step, notes = _Steps(progress), []
+    fc_rng, sim_rng, what_if_rng = np.random.default_rng(config.seed).spawn(3)
+    table, years, paths = _cached_forecast(history, config, h, fc_rng, step, notes, cache)
+    sim = Simulator(paths, scenario, rng=sim_rng)
+    rec = step("decision rule", recommend, sim, target=config.target, alpha=config.alpha,
+               budget_risk=config.budget_risk, tail_limit=config.tail_limit or None)
+    top = max(2 * scenario.programme.workers, 1.25 * rec.workers, 10)
+    curve = step("trade-off curve", tradeoff_curve, sim,
+                 workers=np.unique(np.append(np.linspace(0, top, 21).round(), rec.workers)),
+                 target=config.target)
+    rec_scenario = scenario.updated({"programme.workers": float(rec.workers)})
+    comp_rng, tornado_rng = what_if_rng.spawn(2)
+    comp = step("scenario comparison", compare_scenarios, paths, scenario,
+                optimised=rec.workers, rng=comp_rng, target=config.target)
+    tor = step("sensitivity", tornado, paths, rec_scenario, rng=tornado_rng)
+    run = PlanRun(config, scenario, history, paths, table, years, sim.results(), rec,
+                  sim.results(rec.workers), curve, comp, tor, timings=step.timings,
+                  notes=notes)
     run.provenance = {"version": __version__, "config_hash": _config_hash(config, scenario),
-                      "scenario_hash": scenario.config_hash(),
-                      "data_hash": file_hash(config.data_path), "seed": config.seed}
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(run, fh)
-        tmp.replace(cached)
+                      "scenario_hash": scenario.config_hash(), "data_hash": frame_hash(history),
+                      "seed": config.seed}
     return run
 
 
-def _compute(config: PlanConfig, scenario: Scenario, progress: bool) -> PlanRun:
-    step = _Steps(progress)
-    _window_lny(scenario)
-    history = load_history(config.data_path, na=config.na, gaps=config.gaps)
-    uid = scenario.unique_id
-    if uid not in set(history["unique_id"]):
-        raise ValueError(f"scenario unique_id {uid!r} is not in {config.data_path}; "
-                         f"series there: {sorted(history['unique_id'].unique())}")
-    history = history[history["unique_id"] == uid].reset_index(drop=True)
-    require_past_lny(history, n=2)
-    last = history["ds"].max()
-    start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
-    if start <= last:
-        raise ValueError(f"the planning window starts on {start.date()}, but the history "
-                         f"already runs to {last.date()}: plan a window after the history")
-    h = (end - last).days
-    if h > 180:
-        raise ValueError(f"the planning window ends {h} days after the history; forecasts "
-                         "further than 180 days ahead are not supported")
-    years = _backtest_years(history, config.backtest_lny)
-    models = tuple(dict.fromkeys((*_REFERENCE_MODELS, "prophet", "statespace", config.model)))
-    bt = step("backtest", backtest, history, list(models), lny_years=years,
-              n_paths=config.backtest_paths, seed=config.seed,
-              options={"*": {"country": config.country}}) if years else None
-    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
-                 history)
-    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths,
-                 seed=config.seed)
-    seed = config.seed
-    sim = step("simulate scenario", simulate, paths, scenario, seed=seed)
-    need = step("required headcount", required_headcount, paths, scenario,
-                target=config.target, alpha=config.alpha, seed=seed)
-    best = step("cost-optimal headcount", cost_optimal_headcount, paths, scenario, seed=seed)
-    rec_scenario = scenario.updated({"programme.workers": float(max(need, best))})
-    rec = step("simulate recommended", simulate, paths, rec_scenario, seed=seed)
-    curve = step("trade-off curve", tradeoff_curve, paths, scenario, target=config.target,
-                 seed=seed)
-    comp = step("scenario comparison", compare_scenarios, paths, scenario, seed=seed)
-    tor = step("sensitivity", tornado, paths, rec_scenario, seed=seed)
-    return PlanRun(config, scenario, history, paths, bt, sim, int(need), int(best), rec,
-                   curve, comp, tor, timings=step.timings)
+def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
+    """What was asked for: options, scenario and package version (not where files live)."""
+    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
+    return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
+
+
+def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
+    """Read the history and the scenario that ``config`` names."""
+    scenario = Scenario.from_toml(config.scenario_path)
+    history = load_history(config.data_path, id_col=config.id_col, na=config.na,
+                           gaps=config.gaps)
+    return history, scenario
+
+
+def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,
+                    progress: bool = False) -> PlanRun:
+    """:func:`run_plan` on the files ``config`` names (the demo data by default)."""
+    config = PlanConfig() if config is None else config
+    history, scenario = load_inputs(config)
+    return run_plan(history, scenario, config, cache=cache, progress=progress)

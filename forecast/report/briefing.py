@@ -31,6 +31,7 @@ from forecast.report.typography import (
     check_number,
     find_cjk_font,
     format_count,
+    format_workers,
     format_money,
     format_percent,
 )
@@ -286,7 +287,7 @@ class Briefing:
             return self.recommendation_text
         r = self.recommended
         return (
-            f"Keep {format_count(r.headcount)} staff on duty over the holiday "
+            f"Keep {format_workers(r.headcount)} staff on duty over the holiday "
             f"({format_window(self)}): {format_percent(r.p_on_time)} chance of delivering "
             f"at least {format_percent(self.on_time_target)} of parcels on time, about "
             f"{format_count(r.late_mean)} late parcels ({format_count(r.late_worst10)} in the worst 10% of "

@@ -14,6 +14,7 @@ from forecast.report.typography import (
     BASE_FONT,
     CjkFont,
     format_count,
+    format_workers,
     format_money,
     format_percent,
     printable,
@@ -48,7 +49,7 @@ def _table(b: Briefing) -> dict[str, object]:
     plans = (b.recommended, *b.alternatives)
     target = format_percent(b.on_time_target)
     rows = [
-        ("Holiday headcount (staff on duty)", [format_count(p.headcount) for p in plans]),
+        ("Holiday headcount (staff on duty)", [format_workers(p.headcount) for p in plans]),
         (f"Chance of meeting the {target} on-time target",
          [format_percent(p.p_on_time) for p in plans]),
         ("Late parcels, expected", [format_count(p.late_mean) for p in plans]),

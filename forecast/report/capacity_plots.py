@@ -45,10 +45,12 @@ def plot_late_distribution(results, *, ax=None):
         bins = np.geomspace(1, max(some.max(), 10) * 1.05, 40)
         ax.hist(some, bins=bins, color=_BLUE, alpha=0.8)
     ax.set_xscale("log")
-    for label, v, ls in (("mean", late.mean(), "-"), ("P90", np.quantile(late, 0.9), ":")):
+    marks = (("mean", late.mean(), "-", 0.92),
+             ("worst 10% (average)", results.tail_mean("late"), ":", 0.80))
+    for label, v, ls, y in marks:  # two heights: the labels never overlap
         if v >= 1:
             ax.axvline(v, color="k", ls=ls, lw=1)
-            ax.annotate(f"{label} {v:,.0f}", (v, 0.92), xycoords=("data", "axes fraction"),
+            ax.annotate(f"{label} {v:,.0f}", (v, y), xycoords=("data", "axes fraction"),
                         fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set(title=f"Late parcels per path: {np.mean(late < 1):.0%} of paths have none",
            xlabel="parcels delivered after the promise (log scale)", ylabel="paths")
@@ -64,8 +66,7 @@ def plot_cost_exceedance(results, *, ax=None):
     """
     fig, ax = _axes(ax, (7, 3.5))
     pp = results.per_path
-    curves = {"compensation": pp["compensation"],
-              "programme + compensation": pp["programme_cost"] + pp["compensation"]}
+    curves = {"compensation": pp["compensation"], "programme + compensation": pp["spend"]}
     for (label, x), colour in zip(curves.items(), (_RED, _BLUE)):
         x = np.sort(x.to_numpy())
         ax.step(x, 1 - np.arange(1, len(x) + 1) / len(x), where="post", color=colour,
@@ -105,16 +106,17 @@ def plot_backlog_fan(results, *, level=(50, 90), ax=None):
 
 
 def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=None):
-    """Holiday programme headcount against expected and P90 total cost.
+    """Holiday programme headcount against expected and worst-10% total cost.
 
     ``curve`` is :func:`forecast.planning.tradeoff_curve`'s frame (``workers``,
-    ``mean_total_cost``, ``p90_total_cost`` and ``prob_on_target``, drawn on a second axis).
+    ``mean_total_cost``, ``worst_total_cost`` and ``prob_on_target``, drawn on a second
+    axis).
     """
     fig, ax = _axes(ax, (8, 3.8))
     ax.plot(curve["workers"], curve["mean_total_cost"], color=_BLUE, marker="o", ms=3,
             label="expected cost")
-    ax.plot(curve["workers"], curve["p90_total_cost"], color=_RED, marker="o", ms=3,
-            label="P90 cost")
+    ax.plot(curve["workers"], curve["worst_total_cost"], color=_RED, marker="o", ms=3,
+            label="worst 10% (average)")
     if recommended is not None:
         ax.axvline(recommended, color="k", ls="--", lw=1,
                    label=f"recommended: {recommended:,.0f}")
@@ -156,12 +158,12 @@ def plot_tornado(frame: pd.DataFrame, *, value: str = "P90 total cost (HK$)", ax
 def plot_scenarios(frame: pd.DataFrame, *, ax=None):
     """Grouped bars of mean labour, compensation and total cost for each scenario.
 
-    ``frame`` is :func:`forecast.planning.compare_scenarios`'s tidy frame.
+    ``frame`` is :func:`forecast.planning.compare_scenarios`'s frame (one row per scenario).
     """
-    metrics = ("labour_cost", "compensation", "total_cost")
-    wide = frame[frame["metric"].isin(metrics)].pivot(index="scenario", columns="metric",
-                                                      values="mean")
-    wide = wide.loc[list(dict.fromkeys(frame["scenario"]))]
+    wide = pd.DataFrame({"labour_cost": frame["labour_cost_mean"],
+                         "compensation": frame["compensation_mean"]})
+    wide["total_cost"] = wide["labour_cost"] + wide["compensation"]
+    metrics = tuple(wide.columns)
     fig, ax = _axes(ax, (8, 3.8))
     x = np.arange(len(wide))
     for k, (col, colour) in enumerate(zip(metrics, (_GREY, _RED, _BLUE))):

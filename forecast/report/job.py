@@ -14,12 +14,10 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 from forecast import __version__
 from forecast.report import capacity_plots, plots, tables
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.plan import PlanConfig, PlanRun, run_plan
+from forecast.plan import PlanConfig, PlanRun, plan_from_files
 from forecast.report.provenance import Provenance, write_manifest
 from forecast.report.publish import publish
 
@@ -64,7 +62,7 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
         "tornado": run.tornado,
         "forecast": run.forecast_summary(),
         "phase_forecast": tables.phase_forecast(run.paths),
-        "backtest": run.backtest_table(),
+        "backtest": run.backtest,
     }
     paths = []
     for name, frame in frames.items():
@@ -76,15 +74,15 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
 
 
 def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
-    return PlanOutcome(name, int(row["programme_workers"]), float(row["p_on_time_target"]),
-                       float(row["late_mean"]), float(row["late_worst10"]),
-                       float(row["compensation_mean"]), float(row["compensation_worst10"]),
+    return PlanOutcome(name, int(round(row["programme_workers"])), float(row["p_on_time"]),
+                       float(row["late_mean"]), float(row["late_worst"]),
+                       float(row["compensation_mean"]), float(row["compensation_worst"]),
                        float(row["labour_cost_mean"]), float(row["p_over_budget"]))
 
 
 def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing:
     decision = run.decision_table()
-    totals = run.window_totals()
+    mean, lo, hi = run.window_total_interval(80)
     s = run.scenario
     notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
     notes.append(f"Demand model: {run.config.model}, {run.config.n_paths:,} joint sample paths.")
@@ -104,9 +102,9 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
         provenance=Provenance(__version__, run.provenance["config_hash"],
                               run.provenance["data_hash"], run.config.seed),
         assumptions=tuple(notes[:12]),
-        volume_mean=float(totals.mean()),
-        volume_lo=float(np.quantile(totals, 0.1)),
-        volume_hi=float(np.quantile(totals, 0.9)),
+        volume_mean=mean,
+        volume_lo=lo,
+        volume_hi=hi,
         recommendation_text=tables.recommendation(run),
     )
 
@@ -130,11 +128,11 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
-    run = run_plan(config, cache_dir=out / ".cache", progress=progress)
+    run = plan_from_files(config, progress=progress)
     timings["plan"] = round(time.perf_counter() - t0, 2)
 
     _say(progress, f"[2/4] notebooks -> {out / 'notebooks'}")
-    parameters = {**asdict(config), "cache_dir": str(out / ".cache"), "unique_id": run.unique_id}
+    parameters = {**asdict(config), "unique_id": run.unique_id}
     result = publish(notebooks, out / "notebooks", parameters, cwd=NOTEBOOKS_DIR, html=html,
                      progress=progress)
     timings.update({f"notebook {k}": v for k, v in result.timings.items()})

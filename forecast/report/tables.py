@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny
-from forecast.report.typography import format_count, format_money, format_percent
+from forecast.report.typography import format_count, format_money, format_percent, format_workers
 
 __all__ = [
     "lny_relative",
@@ -18,6 +18,8 @@ __all__ = [
     "recommendation",
     "assumptions",
     "tradeoff_table",
+    "backtest_table",
+    "phase_table",
 ]
 
 
@@ -103,8 +105,8 @@ def phase_forecast(paths: pd.DataFrame, *, phases: tuple[LnyPhase, ...] = DEFAUL
     return pd.DataFrame(rows)
 
 
-_MONEY = ("compensation", "labour_cost", "programme_cost", "total_cost")
-_COUNTS = ("arrivals", "late", "peak_backlog", "backlog_days")
+_MONEY = ("compensation", "labour_cost", "programme_cost", "total_cost", "spend")
+_COUNTS = ("demand", "arrivals", "late", "peak_backlog", "backlog_days", "end_backlog")
 
 
 def _fmt(metric: str, value: float) -> str:
@@ -112,7 +114,7 @@ def _fmt(metric: str, value: float) -> str:
         return format_money(value)
     if metric in _COUNTS:
         return format_count(value)
-    return f"{value:.1%}"
+    return format_percent(value)
 
 
 def simulation_summary(results) -> pd.DataFrame:
@@ -122,55 +124,54 @@ def simulation_summary(results) -> pd.DataFrame:
                         index=frame.index)
 
 
-def scenario_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario of :func:`forecast.planning.compare_scenarios`: key means."""
-    metrics = ("on_time_rate", "late", "compensation", "labour_cost", "total_cost")
-    wide = frame[frame["metric"].isin(metrics)].pivot(index="scenario", columns="metric",
-                                                      values="mean")
-    order = list(dict.fromkeys(frame["scenario"]))
-    extra = frame.drop_duplicates("scenario").set_index("scenario")
-    out = pd.DataFrame({"programme workers": extra.loc[order, "workers"].map(format_count)})
-    for m in metrics:
-        out[f"{m.replace('_', ' ')} (mean)"] = [_fmt(m, v) for v in wide.loc[order, m]]
-    p90 = frame[frame["metric"] == "total_cost"].set_index("scenario").loc[order, "p90"]
-    out["total cost (P90)"] = p90.map(format_money)
-    out["P(over budget)"] = extra.loc[order, "prob_over_budget"].map(format_percent)
-    return out
+def _decision_rows(t: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Rows of :meth:`SimulationResults.decision_summary` formatted, one column per plan."""
+    return pd.DataFrame({
+        "programme workers": t["programme_workers"].map(format_workers),
+        f"P(on-time >= {target:.0%}), programme-day parcels": t["p_on_time"].map(format_percent),
+        "on-time rate, parcels due in the window (mean)":
+            t["on_time_rate_mean"].map(format_percent),
+        "late parcels in the window (mean)": t["late_mean"].map(format_count),
+        "late parcels (worst 10%, average)": t["late_worst"].map(format_count),
+        "compensation (mean)": t["compensation_mean"].map(format_money),
+        "compensation (worst 10%, average)": t["compensation_worst"].map(format_money),
+        "labour cost (mean)": t["labour_cost_mean"].map(format_money),
+        "programme bonus + compensation (mean)": t["spend_mean"].map(format_money),
+        "P(programme bonus + compensation > budget)": t["p_over_budget"].map(format_percent),
+    }, index=t.index).T
+
+
+def scenario_table(frame: pd.DataFrame, *, target: float = 0.95) -> pd.DataFrame:
+    """:func:`forecast.planning.compare_scenarios` formatted, one column per variant."""
+    return _decision_rows(frame, target)
 
 
 def decision_summary(run) -> pd.DataFrame:
     """The decision table of a :class:`~forecast.plan.PlanRun`, formatted."""
-    t = run.decision_table()
-    target = run.config.target
-    return pd.DataFrame({
-        "programme workers": t["programme_workers"].map(format_count),
-        f"P(on-time >= {target:.0%}, programme days)": t["p_on_time_target"].map(format_percent),
-        "on-time rate, whole window (mean)": t["on_time_rate_mean"].map(format_percent),
-        "late parcels (mean)": t["late_mean"].map(format_count),
-        "late parcels (P90)": t["late_p90"].map(format_count),
-        "late parcels (worst 10%, average)": t["late_worst10"].map(format_count),
-        "compensation (mean)": t["compensation_mean"].map(format_money),
-        "compensation (P90)": t["compensation_p90"].map(format_money),
-        "compensation (worst 10%, average)": t["compensation_worst10"].map(format_money),
-        "labour cost (mean)": t["labour_cost_mean"].map(format_money),
-        "P(programme + compensation > budget)": t["p_over_budget"].map(format_percent),
-    }, index=t.index).T
+    return _decision_rows(run.decision_table(), run.config.target)
 
 
 def recommendation(run) -> str:
-    """One sentence a manager can act on."""
+    """One paragraph a manager can act on: the headcount, why, and what it buys."""
     rec = run.decision_table().loc["recommended"]
-    cfg, s = run.config, run.scenario
+    r, cfg, s = run.recommendation, run.config, run.scenario
+    if r.feasible:
+        head = (f"Keep {r.workers:,} holiday-programme workers on duty from "
+                f"{s.programme.start:%d %b} to {s.programme.end:%d %b %Y} (you planned "
+                f"{s.programme.workers:,.0f}); {r.reason}.")
+    else:
+        head = (f"No programme size meets every target: {r.reason}. The closest is "
+                f"{r.workers:,} workers from {s.programme.start:%d %b} to "
+                f"{s.programme.end:%d %b %Y} (you planned {s.programme.workers:,.0f}).")
     return (
-        f"Keep {run.recommended_workers:,} holiday-programme workers on duty from "
-        f"{s.programme.start:%d %b} to {s.programme.end:%d %b %Y} (you planned "
-        f"{s.programme.workers:,.0f}): then {rec['p_on_time_target']:.0%} of simulated "
-        f"futures deliver at least {cfg.target:.0%} of the parcels arriving in those days "
-        "within "
-        f"{s.promise.working_days} working days, with {format_count(rec['late_mean'])} late "
-        f"parcels and {format_money(rec['compensation_mean'])} compensation expected; "
-        f"in the worst 10% of futures compensation averages "
-        f"{format_money(rec['compensation_worst10'])}."
+        f"{head} Then {format_percent(rec['p_on_time'])} of simulated futures deliver at "
+        f"least {cfg.target:.0%} of the parcels arriving on programme days within "
+        f"{s.promise.working_days} working days; over the whole window "
+        f"{format_count(rec['late_mean'])} parcels are late and "
+        f"{format_money(rec['compensation_mean'])} compensation is expected "
+        f"({format_money(rec['compensation_worst'])} on average in the worst 10% of "
+        f"futures), and the risk of programme bonus + compensation exceeding the "
+        f"{format_money(s.budget)} budget is {format_percent(rec['p_over_budget'])}."
     )
 
 
@@ -190,9 +191,10 @@ def assumptions(scenario) -> pd.DataFrame:
                          f"{s.productivity.cv:.0%})"),
         ("attendance", f"normal {s.attendance.normal:.0%}, baseline roster over LNY "
                        f"{s.attendance.lny:.0%}, programme {s.attendance.programme:.0%}"),
-        ("compensation", f"HK${s.compensation.flat:,.0f} per late parcel, tiers "
-                         f"{[tuple(t) for t in s.compensation.tiers]}, cap "
-                         f"HK${s.compensation.cap_per_parcel:,.0f}"),
+        ("compensation", f"HK${s.compensation.flat:,.0f} per late parcel"
+                         + "".join(f", HK${x:,.0f} more from {k} working days late"
+                                   for k, x in s.compensation.tiers)
+                         + f", at most HK${s.compensation.cap_per_parcel:,.0f} per parcel"),
         ("labour", f"HK${s.labour.daily_wage:,.0f}/worker-day, x{s.labour.holiday_premium:g} "
                    "on public holidays"),
         ("budget", format_money(s.budget)),
@@ -201,12 +203,61 @@ def assumptions(scenario) -> pd.DataFrame:
 
 
 def tradeoff_table(curve: pd.DataFrame) -> pd.DataFrame:
-    """:func:`forecast.planning.tradeoff_curve` formatted for people, one row per headcount."""
-    return pd.DataFrame({
+    """:func:`forecast.planning.tradeoff_curve` formatted for people, one row per headcount.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"workers": [0, 150, 300], "mean_total_cost": [3e6, 2e6, 2.5e6],
+    ...                       "worst_total_cost": [9e6, 5e6, 4e6], "mean_late": [9e4, 1e4, 0],
+    ...                       "prob_on_target": [0.1, 0.8, 1.0], "marginal_saving": [900, 50, 0],
+    ...                       "marginal_cost": [750, 750, 750]})
+    >>> t = tradeoff_table(curve)
+    >>> t.index.tolist(), bool(t.isna().any().any())
+    ([0, 150, 300], False)
+    """
+    table = pd.DataFrame({
         "expected cost": curve["mean_total_cost"].map(format_money),
-        "P90 cost": curve["p90_total_cost"].map(format_money),
+        "cost, worst 10% (average)": curve["worst_total_cost"].map(format_money),
         "late parcels (mean)": curve["mean_late"].map(format_count),
         "P(on-time target)": curve["prob_on_target"].map(format_percent),
         "saving of one more worker": curve["marginal_saving"].map(format_money),
         "cost of one more worker": curve["marginal_cost"].map(format_money),
-    }, index=curve["workers"].astype(int).rename("programme workers"))
+    })
+    # set the index after building: building with index= would re-align the columns
+    # (indexed 0..n-1) on the headcounts and leave NaN in every row but 0
+    return table.set_axis(pd.Index(curve["workers"].astype(int).to_numpy(),
+                                   name="programme workers"))
+
+
+def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forecast.backtest.compare`'s table for people: skill and coverage.
+
+    Scaled CRPS (CRPS / mean volume: lower is better) to three decimals; coverage and WAPE
+    as whole percentages (nominal: 80% and 95%). Empty in, empty out.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"model": ["auto"], "scaled_crps": [0.03712], "coverage_80": [0.8125],
+    ...                   "coverage_95": [0.95], "window_coverage_80": [1.0], "wape": [0.0433],
+    ...                   "n_folds": [3]})
+    >>> backtest_table(t).iloc[0].tolist()
+    ['0.037', '81%', '95%', '> 99%', '4%', '3']
+    """
+    if frame.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "scaled CRPS": frame["scaled_crps"].map(lambda v: f"{v:.3f}"),
+        "daily 80% coverage": frame["coverage_80"].map(format_percent),
+        "daily 95% coverage": frame["coverage_95"].map(format_percent),
+        "LNY-window total in 80% interval": frame["window_coverage_80"].map(format_percent),
+        "WAPE": frame["wape"].map(format_percent),
+        "folds": frame["n_folds"].map(lambda n: f"{n:.0f}"),
+    }).set_axis(pd.Index(frame["model"].to_numpy(), name="model"))
+
+
+def phase_table(paths: pd.DataFrame, *, level: int = 80) -> pd.DataFrame:
+    """:func:`phase_forecast` for people: parcels a day to three significant figures."""
+    frame = phase_forecast(paths, level=level)
+    for col in ("median", f"lo-{level}", f"hi-{level}"):
+        frame[col] = frame[col].map(format_count)
+    return frame.set_index("phase")

@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["format_money", "format_count", "format_percent", "find_cjk_font", "CjkFont"]
+__all__ = ["format_money", "format_count", "format_workers", "format_percent", "find_cjk_font",
+           "CjkFont"]
 
 #: Typst family of the body text (embedded in the typst package).
 BASE_FONT = "Libertinus Serif"
@@ -45,15 +46,33 @@ def format_money(amount: float, *, currency: str = "HK$") -> str:
 
 
 def format_count(count: float) -> str:
-    """Format a count with thousands separators, rounded to a whole number.
+    """Format a volume of parcels: three significant figures, thousands separators.
+
+    Monte Carlo volumes are not known to the last parcel; three figures are what a
+    planner acts on, and they read the same on every machine.
 
     Examples
     --------
-    >>> format_count(12345.6)
-    '12,346'
+    >>> format_count(12345.6), format_count(8_218_464), format_count(987.4), format_count(0)
+    ('12,300', '8,220,000', '987', '0')
     """
     check_number("count", count)
-    return f"{float(count):,.0f}"
+    value = float(count)
+    if abs(value) >= 1000:
+        value = float(f"{value:.3g}")
+    return f"{value:,.0f}"
+
+
+def format_workers(workers: float) -> str:
+    """Format a headcount exactly (a decision, not an estimate): ``1,234``.
+
+    Examples
+    --------
+    >>> format_workers(1234), format_workers(778.0)
+    ('1,234', '778')
+    """
+    check_number("workers", workers)
+    return f"{float(workers):,.0f}"
 
 
 def format_percent(p: float) -> str:
@@ -64,9 +83,11 @@ def format_percent(p: float) -> str:
 
     Examples
     --------
-    >>> format_percent(0.873), format_percent(0.0), format_percent(1.0)
-    ('87%', '< 1%', '> 99%')
+    >>> format_percent(0.873), format_percent(0.0), format_percent(1.0), format_percent(math.nan)
+    ('87%', '< 1%', '> 99%', 'n/a')
     """
+    if isinstance(p, (int, float)) and math.isnan(p):
+        return "n/a"  # nothing to judge (see forecast.statistics.prob_at_least)
     check_number("p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"format_percent expects a value in [0, 1], got {p}")
