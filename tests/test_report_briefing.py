@@ -1,4 +1,4 @@
-"""Tests for forecast.report.briefing and forecast.report.typography."""
+"""Tests for forecast.report.briefing (number formats: tests/test_report_typography.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import warnings
 
 import matplotlib
+import pypdf  # a declared test dependency: missing, the tests must fail, not skip
 import pytest
 
 matplotlib.use("Agg")
@@ -19,14 +20,7 @@ from forecast.report.briefing import (  # noqa: E402
     render_briefing,
 )
 from forecast.report.provenance import Provenance  # noqa: E402
-from forecast.report.typography import (  # noqa: E402
-    find_cjk_font,
-    format_count,
-    format_money,
-    format_percent,
-)
-
-pypdf = pytest.importorskip("pypdf")
+from forecast.report.typography import find_cjk_font  # noqa: E402
 
 HUB = "沙田 Sha Tin hub"
 
@@ -84,22 +78,6 @@ def pdf_fonts(path):
     return names
 
 
-def test_money_count_percent_are_formatted_for_a_manager():
-    assert format_money(1_234_567) == "HK$ 1.2M"
-    assert format_money(5e6) == "HK$ 5.0M"
-    assert format_money(999_999) == "HK$ 1.0M"
-    assert format_money(849_600) == "HK$ 850k"
-    assert format_money(9_999.4) == "HK$ 9,999"
-    assert format_money(-2.5e9) == "HK$ -2.5B"
-    assert format_count(1234567.4) == "1,234,567"
-    assert [format_percent(p) for p in (0, 0.004, 0.5, 0.996, 1)] == [
-        "< 1%", "< 1%", "50%", "> 99%", "> 99%"]
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        format_percent(1.2)
-    with pytest.raises(ValueError, match="finite"):
-        format_money(float("nan"))
-
-
 def test_pdf_has_three_pages_with_the_key_numbers(figures, tmp_path):
     out = render_briefing(make_briefing(figures), tmp_path / "b.pdf", cjk_font=None)
     n_pages, text = pdf_text(out)
@@ -125,8 +103,8 @@ def test_user_text_is_printed_literally_not_as_typst(figures, tmp_path):
     assert '#panic("boom") *x* $y$ [z] <l> @ref \\ "q"' in pdf_text(out)[1]
 
 
-@pytest.mark.skipif(find_cjk_font() is None, reason="noto-cjk-sans-otc is not installed")
 def test_chinese_hub_name_is_rendered_with_a_cjk_font(figures, tmp_path):
+    assert find_cjk_font() is not None, "noto-cjk-sans-otc is a declared dependency"
     with warnings.catch_warnings():
         warnings.simplefilter("error", BriefingFontWarning)
         out = render_briefing(make_briefing(figures, series=HUB), tmp_path / "b.pdf")

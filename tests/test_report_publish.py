@@ -48,6 +48,7 @@ def test_notebook_parameters_reads_the_tagged_cell(tmp_path):
     assert notebook_parameters(path) == {"seed": "int", "label": "str"}
 
 
+@pytest.mark.slow  # two Jupyter kernels and two HTML exports: about 6 s
 def test_publish_injects_parameters_exports_html_and_feeds_the_manifest(tmp_path):
     first = write_notebook(tmp_path / "01-report.ipynb", "print(f'seed={seed} label={label}')",
                            PLOT)
@@ -82,6 +83,14 @@ def test_publish_injects_parameters_exports_html_and_feeds_the_manifest(tmp_path
         assert entry["sha256"] == file_hash(out / entry["path"])
         assert entry["size"] == (out / entry["path"]).stat().st_size
     assert data["seed"] == 7 and set(data["timings"]) == set(result.timings)
+    # the manifest sits next to what it lists, and nothing else was published
+    assert manifest == out / MANIFEST_NAME
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [a["path"] for a in data["artefacts"]] + [MANIFEST_NAME])
+    # listing the whole directory again (old manifest included) does not list the manifest
+    again = write_manifest(out, version="0.1.0", config_hash="ab" * 32, data_hash="cd" * 32,
+                           seed=7, timings=result.timings, artefacts=sorted(out.iterdir()))
+    assert json.loads(again.read_text())["artefacts"] == data["artefacts"]
 
 
 def test_failing_notebook_names_notebook_and_cell_error_and_stops(tmp_path, capsys):
@@ -109,5 +118,4 @@ def test_parameter_names_are_checked_before_running(tmp_path):
         execute_notebook(bare, tmp_path / "o.ipynb", {"seed": 1}, cwd=tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         publish([tmp_path / "missing.ipynb"], tmp_path / "out", {}, progress=False)
-    assert not (tmp_path / "out").exists()
-    assert MANIFEST_NAME == "manifest.json"
+    assert not (tmp_path / "out").exists()  # nothing is created before the checks pass

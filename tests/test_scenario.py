@@ -122,18 +122,102 @@ def test_wrong_toml_types_are_value_errors_naming_the_field(tmp_path, toml, matc
 ODD_VALUES = [None, True, 5, -1.5, float("nan"), "x", "", [], {}, [1, 2], [[1]], {"a": 1},
               [["2026-02-16", 1, 2]], [[None, None]], [{"a": 1}], dt.time(1, 2),
               dt.datetime(2026, 2, 16, tzinfo=dt.timezone.utc)]
+KEYS = [f"{section}.{name}" for section, table in Scenario().to_dict().items()
+        if isinstance(table, dict) for name in table] + ["unique_id", "budget", "demand_uplift"]
+_ON_MONDAY = dt.datetime(2026, 2, 16, tzinfo=dt.timezone.utc)
+# The odd values each key accepts, and what it must store; every other odd value must be
+# refused with a ValueError naming the key. Numbers are coerced to the field's type (float,
+# or int for day counts and offsets), a datetime to its date, an empty list or table of
+# pairs to no pairs. 5 is refused where it is out of range (shares, cv) or breaks a
+# cross-field rule (closure_start 5 > closure_end 2); a datetime for window.start/end moves
+# the window off the default programme dates, so it is refused too.
+ACCEPTED = {
+    "promise.working_days": [(5, 5)],
+    "staffing.baseline": [(5, 5.0)],
+    "staffing.overrides": [([], ()), ({}, ())],
+    "programme.workers": [(5, 5.0)],
+    "programme.start": [(_ON_MONDAY, dt.date(2026, 2, 16))],
+    "programme.end": [(_ON_MONDAY, dt.date(2026, 2, 16))],
+    "programme.bonus_per_worker_day": [(5, 5.0)],
+    "productivity.mean": [(5, 5.0)],
+    "attendance.lny_start": [(5, 5)],
+    "attendance.lny_end": [(5, 5)],
+    "attendance.concentration": [(5, 5.0)],
+    "operations.closure_end": [(5, 5)],
+    "compensation.flat": [(5, 5.0)],
+    "compensation.tiers": [([], ())],
+    "compensation.cap_per_parcel": [(5, 5.0)],
+    "labour.daily_wage": [(5, 5.0)],
+    "labour.holiday_premium": [(5, 5.0)],
+    "unique_id": [("x", "x")],
+    "budget": [(5, 5.0)],
+    "demand_uplift": [(5, 5.0)],
+}
 
 
-def test_any_wrong_type_anywhere_is_a_value_error_never_a_type_error():
-    keys = [f"{section}.{name}" for section, table in Scenario().to_dict().items()
-            if isinstance(table, dict) for name in table]
-    keys += ["unique_id", "budget", "demand_uplift"]
-    for key in keys:
-        for value in ODD_VALUES:
-            try:
-                Scenario().updated({key: value})
-            except ValueError:
-                pass  # anything else (TypeError, AttributeError, KeyError) fails the test
+def _toml_value(value):
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)  # int or float: inf and nan are TOML too
+
+
+def write_toml(scenario, path):
+    """``scenario.to_dict()`` as a TOML file (the standard library only reads TOML)."""
+    lines = []
+    tables = []
+    for key, value in scenario.to_dict().items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, table in tables:
+        lines.append(f"[{key}]")
+        lines += [f"{name} = {_toml_value(v)}" for name, v in table.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_toml_writer_round_trips_a_scenario(tmp_path):
+    # the writer below is test code: check it on values that differ from the defaults
+    s = Scenario().updated({"attendance.concentration": float("inf"), "unique_id": 'a "b"',
+                            "staffing.overrides": {"2026-02-16": 1200}})
+    assert Scenario.from_toml(write_toml(s, tmp_path / "s.toml")) == s
+
+
+def test_accepted_table_names_real_keys():
+    assert set(ACCEPTED) <= set(KEYS) and len(KEYS) == 31
+
+
+def _same(a, b):
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_odd_values_are_refused_naming_the_key_or_stored_as_valid_values(key, tmp_path):
+    section, _, name = key.rpartition(".")
+    accepted = ACCEPTED.get(key, [])
+    wrong = []
+    for value in ODD_VALUES:
+        expected = [stored for odd, stored in accepted if _same(odd, value)]
+        try:  # anything but a ValueError (TypeError, KeyError, ...) fails the test
+            s = Scenario().updated({key: value})
+        except ValueError as exc:
+            if expected:
+                wrong.append(f"{value!r} refused ({exc}), expected {expected[0]!r}")
+            elif key not in str(exc):
+                wrong.append(f"{value!r} refused without naming {key}: {exc}")
+            continue
+        stored = getattr(getattr(s, section) if section else s, name)
+        if not expected:
+            wrong.append(f"{value!r} accepted as {stored!r}")
+        elif not _same(stored, expected[0]):
+            wrong.append(f"{value!r} stored as {stored!r}, expected {expected[0]!r}")
+        elif Scenario.from_dict(s.to_dict()) != s or Scenario.from_toml(
+                write_toml(s, tmp_path / "s.toml")) != s:
+            wrong.append(f"{value!r} accepted but does not round-trip")
+    assert not wrong, f"{key}: " + "; ".join(wrong)
 
 
 def test_duplicate_override_dates_are_rejected():

@@ -86,7 +86,15 @@ def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
     Examples
     --------
     >>> from forecast.synthetic import generate_demo
-    >>> fig = plot_history(generate_demo(), unique_ids=["total"])
+    >>> df = generate_demo()  # daily, 2016-01-01 .. 2025-12-31
+    >>> ax = plot_history(df, unique_ids=["total", "tsing-yi"]).axes[0]
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_ylabel()
+    (['total', 'tsing-yi'], 'parcels/day')
+    >>> len(ax.get_lines()) - 2  # one red line per Lunar New Year: 2016 .. 2025
+    10
+    >>> weekly = ax.get_lines()[0].get_ydata()  # "total", one point per week
+    >>> len(weekly), bool(np.isfinite(weekly).all())
+    (523, True)
     """
     fig, ax = _axes(ax, (10, 4))
     ids = unique_ids if unique_ids is not None else sorted(df["unique_id"].unique())

@@ -1,0 +1,189 @@
+"""Tests for forecast.report.briefing_data: what the PDF states is computed from its inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome
+from forecast.report.briefing_data import FIGURE_TEXT, briefing_data, format_window
+from forecast.report.provenance import Provenance
+from forecast.report.typography import BASE_FONT, CjkFont
+
+NB = "\u00a0"  # "HK$ 1.2M" never breaks across lines
+# every field different, so that a value read from the wrong field shows
+RECOMMENDED = PlanOutcome("Recommended", 1500, 0.873, 12_345, 20_100, 1.234e6, 2.01e6, 5e6,
+                          0.08)
+USUAL = PlanOutcome("Shutdown as usual", 200, 0.02, 310_000, 420_000, 31e6, 42e6, 0.6e6, 0.97)
+PROVENANCE = Provenance("0.1.0", "ab" * 32, "cd" * 32, 42)
+
+
+def make(**changes) -> Briefing:
+    fields = dict(
+        title="LNY 2026 holiday staffing", date=dt.date(2026, 1, 5), series="Total network",
+        series_id="total", window_start=dt.date(2026, 2, 10), window_end=dt.date(2026, 2, 24),
+        on_time_target=0.95, budget=5e6, recommended=RECOMMENDED,
+        figures=BriefingFigures("f.png", "l.png", "c.png", "s.png"), provenance=PROVENANCE,
+        alternatives=(USUAL,), assumptions=("Compensation is HK$ 20 per late parcel.",),
+    )
+    return Briefing(**{**fields, **changes})
+
+
+def rows(b: Briefing, font=None) -> dict[str, list[str]]:
+    return {row[0]: row[1:] for row in briefing_data(b, font)[0]["table"]["rows"]}
+
+
+def leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from leaves(v)
+    else:
+        yield value
+
+
+def test_decision_table_is_each_plans_numbers_formatted():
+    data, notices = briefing_data(make(), None)
+    assert notices == []
+    assert data["table"]["header"] == ["Plan", "Recommended", "Shutdown as usual"]
+    assert data["table"]["rows"] == [
+        ["Holiday headcount (staff on duty)", "1,500", "200"],
+        ["Chance of meeting the 95% on-time target", "87%", "2%"],
+        ["Late parcels, expected", "12,345", "310,000"],
+        ["Late parcels, worst 10% (average)", "20,100", "420,000"],
+        ["Compensation, expected", f"HK${NB}1.2M", f"HK${NB}31.0M"],
+        ["Compensation, worst 10% (average)", f"HK${NB}2.0M", f"HK${NB}42.0M"],
+        ["Labour cost", f"HK${NB}5.0M", f"HK${NB}600k"],
+        ["Total cost, expected", f"HK${NB}6.2M", f"HK${NB}31.6M"],  # labour + compensation
+        [f"Chance programme bonus + compensation exceed the HK${NB}5.0M budget", "8%", "97%"],
+    ]
+
+
+# which table rows each PlanOutcome field feeds (the total adds labour and compensation)
+FEEDS = {
+    "headcount": ["Holiday headcount (staff on duty)"],
+    "p_on_time": ["Chance of meeting the 95% on-time target"],
+    "late_mean": ["Late parcels, expected"],
+    "late_worst10": ["Late parcels, worst 10% (average)"],
+    "compensation_mean": ["Compensation, expected", "Total cost, expected"],
+    "compensation_worst10": ["Compensation, worst 10% (average)"],
+    "labour_cost": ["Labour cost", "Total cost, expected"],
+    "p_over_budget": [f"Chance programme bonus + compensation exceed the HK${NB}5.0M budget"],
+}
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("headcount", 1777), ("p_on_time", 0.42), ("late_mean", 777), ("late_worst10", 7_777),
+    ("compensation_mean", 7.7e6), ("compensation_worst10", 77e6), ("labour_cost", 17e6),
+    ("p_over_budget", 0.42),
+])
+def test_each_input_changes_exactly_the_rows_it_feeds_in_its_own_column(field, value):
+    before = rows(make())
+    after = rows(make(alternatives=(dataclasses.replace(USUAL, **{field: value}),)))
+    changed = [label for label in before if before[label] != after[label]]
+    assert changed == FEEDS[field]
+    assert all(before[label][0] == after[label][0] for label in before)  # recommended: same
+
+
+def test_target_and_budget_are_read_from_the_briefing():
+    b = make(on_time_target=0.9, budget=2.5e6)
+    labels = list(rows(b))
+    assert labels[1] == "Chance of meeting the 90% on-time target"
+    assert labels[-1] == f"Chance programme bonus + compensation exceed the HK${NB}2.5M budget"
+    data, _ = briefing_data(b, None)
+    assert "the target is 90% of the parcels" in data["definitions"][0]
+    assert f"exceeding the HK${NB}2.5M budget" in data["recommendation"]
+
+
+def test_recommendation_sentence_states_the_recommended_plan():
+    data, _ = briefing_data(make(), None)
+    assert data["recommendation"] == (
+        "Keep 1,500 staff on duty over the holiday (10 Feb 2026 to 24 Feb 2026): 87% chance "
+        "of delivering at least 95% of parcels on time, about 12,345 late parcels (20,100 in "
+        f"the worst 10% of holidays) and HK${NB}1.2M expected compensation (HK${NB}2.0M in "
+        f"the worst 10%); 8% risk of exceeding the HK${NB}5.0M budget."
+    )
+    own = briefing_data(make(recommendation_text="Keep 900."), None)[0]["recommendation"]
+    assert own == "Keep 900."
+
+
+def test_header_dates_volume_and_provenance_come_from_the_inputs():
+    data, _ = briefing_data(make(), None)
+    assert (data["title"], data["date"], data["series"], data["network_label"]) == (
+        "LNY 2026 holiday staffing", "05 Jan 2026", "Total network", "Network")
+    assert data["window"] == format_window(make()) == "10 Feb 2026 to 24 Feb 2026"
+    assert data["volume"] is None
+    assert data["assumptions"] == [f"Compensation is HK${NB}20 per late parcel."]
+    assert data["provenance"] == [
+        ["Package version", "forecast 0.1.0"],
+        ["Configuration hash (sha256)", "ab" * 32],
+        ["Data hash (sha256)", "cd" * 32],
+        ["Random seed", "42"],
+        ["Series id", "total"],
+    ]
+    assert data["footer"] == ("LNY 2026 holiday staffing · forecast 0.1.0 · config "
+                              "abababababab · data cdcdcdcdcdcd · seed 42")
+    with_volume = make(volume_mean=1_234_567.8, volume_lo=1.1e6, volume_hi=1.4e6,
+                       volume_level=90)
+    assert briefing_data(with_volume, None)[0]["volume"] == (
+        "Forecast volume in the window: 1,234,568 parcels (90% interval 1,100,000 to "
+        "1,400,000).")
+
+
+@pytest.mark.parametrize("headline", list(FIGURE_TEXT))
+def test_every_figure_is_shown_once_with_its_own_text(headline):
+    figures = briefing_data(make(headline_figure=headline), None)[0]["figures"]
+    shown = [figures["headline"], *figures["others"]]
+    assert figures["headline"]["path"] == f"fig_{headline}.png"
+    assert sorted(f["path"] for f in shown) == sorted(f"fig_{k}.png" for k in FIGURE_TEXT)
+    for f in shown:
+        key = f["path"][len("fig_"):-len(".png")]
+        assert (f["title"], f["caption"]) == FIGURE_TEXT[key]
+
+
+def test_every_value_is_text_json_ready_with_no_breakable_currency():
+    b = make(volume_mean=10.0, volume_lo=5.0, volume_hi=20.0)
+    data, _ = briefing_data(b, None)
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    values = list(leaves(data))
+    assert all(isinstance(v, str) for v in values), [v for v in values if not isinstance(v, str)]
+    assert not any("HK$ " in v for v in values)
+    assert data["notices"] == [] and data["fonts"] == [BASE_FONT]
+
+
+def test_user_text_is_passed_as_data_not_rewritten():
+    title = 'Plan #panic("boom") *x* $y$ [z] <l> @ref \\ "q"'
+    data, _ = briefing_data(make(title=title), None)
+    assert data["title"] == title and data["footer"].startswith(title + " · ")
+
+
+def test_without_a_cjk_font_chinese_text_degrades_visibly_and_says_so():
+    b = make(series="沙田 hub", series_id="hub_shatin",
+             assumptions=("Hub 葵涌 closes on day 1.",), alternatives=())
+    data, notices = briefing_data(b, None)
+    assert data["series"] == "hub_shatin"
+    assert data["assumptions"] == ["Hub ? closes on day 1."]
+    assert len(notices) == 2 and "'hub_shatin'" in notices[0] and "'?'" in notices[1]
+    assert data["notices"] == notices
+    text = json.dumps(data, ensure_ascii=False)
+    assert not any(ch in text for ch in "沙田葵涌")
+
+
+def test_with_a_covering_cjk_font_chinese_text_is_kept():
+    font = CjkFont(Path("noto.ttc"), "Noto Sans CJK HK", frozenset(map(ord, "沙田葵涌")))
+    b = make(series="沙田 hub", series_id="hub_shatin", assumptions=("Hub 葵涌 closes.",))
+    data, notices = briefing_data(b, font)
+    assert notices == [] and data["notices"] == []
+    assert data["series"] == "沙田 hub" and data["assumptions"] == ["Hub 葵涌 closes."]
+    assert data["fonts"] == [BASE_FONT, "Noto Sans CJK HK"]
+    # a font that lacks one character: only that run becomes '?', and a notice says so
+    partial = CjkFont(Path("noto.ttc"), "X", frozenset(map(ord, "沙田葵")))
+    data, notices = briefing_data(b, partial)
+    assert data["series"] == "沙田 hub" and data["assumptions"] == ["Hub 葵? closes."]
+    assert len(notices) == 1 and "'?'" in notices[0]
