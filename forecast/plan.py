@@ -210,6 +210,12 @@ class PlanRun:
         totals = self.window_totals()
         return (float(totals.mean()), *central_interval(totals, level))
 
+    def simulator(self, scenario: Scenario | None = None) -> Simulator:
+        """The plan's capacity simulator: its demand paths and supply draws, so that any
+        headcount (or a what-if ``scenario`` on the same window) is evaluated on the
+        same random numbers as the plan."""
+        return Simulator(self.paths, scenario or self.scenario, rng=_streams(self.config.seed)[1])
+
     def decision_table(self) -> pd.DataFrame:
         """The manager's numbers: the scenario as planned vs the recommended programme.
 
@@ -298,6 +304,11 @@ def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
     return table, tuple(years), paths
 
 
+def _streams(seed: int) -> list[np.random.Generator]:
+    """Independent streams of a run: demand forecast, supply draws, what-if analyses."""
+    return np.random.default_rng(seed).spawn(3)
+
+
 def _seed(rng) -> int:
     return int(rng.integers(2**31 - 1))
 
@@ -357,7 +368,7 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     >>> history = load_history(DEMO_PATH)
     >>> run = run_plan(history, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
     ...                PlanConfig(model="lunar-naive", n_paths=50, backtest_lny=0))
-    >>> run.lny.date(), run.recommendation.feasible
+    >>> run.lny.date(), run.recommendation.workers >= run.recommendation.service_workers
     (datetime.date(2026, 2, 17), True)
     """
     config = PlanConfig() if config is None else config
@@ -368,7 +379,7 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     history = history[history["unique_id"] == uid].reset_index(drop=True)
     h = _check_window(history, scenario)
     step, notes = _Steps(progress), []
-    fc_rng, sim_rng, what_if_rng = np.random.default_rng(config.seed).spawn(3)
+    fc_rng, sim_rng, what_if_rng = _streams(config.seed)
     table, years, paths = _cached_forecast(history, config, h, fc_rng, step, notes, cache)
     sim = Simulator(paths, scenario, rng=sim_rng)
     rec = step("decision rule", recommend, sim, target=config.target, alpha=config.alpha,

@@ -1,22 +1,17 @@
-from pathlib import Path
+"""Tests for forecast.plan: the chain on objects, the decision, the forecast cache."""
+
+import dataclasses
 
 import pandas as pd
 import pytest
+from conftest import NO_ROSTER, SMALL
 
-from forecast.plan import PlanConfig, run_plan
-
-SMALL = dict(model="lunar-naive", n_paths=60, backtest_lny=1, backtest_paths=20)
-# no baseline roster on the programme's days: the service headcount is positive by design
-NO_ROSTER = Path(__file__).parent / "data" / "scenario_no_roster_on_programme_days.toml"
+from forecast.plan import PlanConfig, backtest_years, plan_from_files, run_plan
+from forecast.scenario import Scenario
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    return run_plan(PlanConfig(scenario_path=str(NO_ROSTER), **SMALL),
-                    cache_dir=tmp_path_factory.mktemp("cache"))
-
-
-def test_plan_covers_the_planning_window_with_joint_paths(run):
+def test_plan_covers_the_planning_window_with_joint_paths(small_run):
+    run = small_run
     w = run.scenario.window
     assert run.paths["ds"].min() == run.history["ds"].max() + pd.Timedelta(days=1)
     assert run.paths["ds"].max() == pd.Timestamp(w.end)
@@ -24,53 +19,76 @@ def test_plan_covers_the_planning_window_with_joint_paths(run):
     assert run.lny == pd.Timestamp("2026-02-17")
 
 
-def test_recommendation_meets_the_target_and_is_not_dearer_than_needed(run):
-    from forecast.simulation import simulate
-
-    assert run.recommended_workers == max(run.service_workers, run.cost_optimal_workers)
+def test_recommendation_meets_the_target_and_one_worker_fewer_does_not(small_run):
+    run, cfg = small_run, small_run.config
+    rec = run.recommendation
     table = run.decision_table()
-    assert table.loc["recommended", "programme_workers"] == run.recommended_workers
-    assert table.loc["recommended", "p_on_time_target"] >= run.config.alpha
-    assert (table.drop(columns="p_on_time_target") >= 0).all().all()
-
-    # without programme workers nothing is processed on programme days: no path meets the
-    # target, so the service headcount must be positive (and the property below testable)
-    none = simulate(run.paths, run.scenario.updated({"programme.workers": 0.0}),
-                    seed=run.config.seed).per_path
-    assert (none["on_time_rate_programme"] < run.config.target).all()
-    assert run.service_workers > 0
-
-    # the service headcount meets the target, and one worker fewer misses it
-    def p_target(workers):
-        s = run.scenario.updated({"programme.workers": float(workers)})
-        pp = simulate(run.paths, s, seed=run.config.seed).per_path
-        return (pp["on_time_rate_programme"] >= run.config.target).mean()
-
-    assert p_target(run.service_workers) >= run.config.alpha
-    assert p_target(run.service_workers - 1) < run.config.alpha
+    assert table.loc["recommended", "programme_workers"] == rec.workers
+    assert table.loc["recommended", "p_on_time"] >= cfg.alpha
+    assert (table.drop(columns="p_on_time") >= 0).all().all()
+    # without programme workers nothing is processed on programme days: no path meets
+    # the target, so the service headcount is positive and one fewer must miss it
+    sim = run.simulator()
+    assert sim.results(rec.workers).per_path.equals(run.recommended.per_path)
+    assert sim.results(0).prob_on_time(cfg.target) == 0
+    assert rec.service_workers > 0 and rec.workers >= rec.service_workers
+    assert sim.results(rec.service_workers).prob_on_time(cfg.target) >= cfg.alpha
+    assert sim.results(rec.service_workers - 1).prob_on_time(cfg.target) < cfg.alpha
 
 
-def test_backtest_table_lists_the_references(run):
-    models = set(run.backtest_table().index if run.backtest_table().index.name == "model"
-                 else run.backtest_table()["model"])
-    assert {"lunar-naive", "prophet-builtin", "prophet-window"} <= models
+def test_tradeoff_range_contains_the_recommendation(small_run):
+    workers = small_run.tradeoff["workers"]
+    assert small_run.recommendation.workers in set(workers)
+    assert workers.min() == 0 and workers.is_monotonic_increasing
 
 
-def test_cache_returns_the_same_plan_without_recomputing(tmp_path, monkeypatch):
-    from forecast import plan as pipeline
+def test_backtest_table_lists_the_references_and_the_model(small_run):
+    assert {"lunar-naive", "prophet-builtin", "prophet-window"} <= set(small_run.backtest["model"])
+    assert small_run.backtest_years == (2025,)
 
-    cfg = PlanConfig(**{**SMALL, "backtest_lny": 0})
-    first = run_plan(cfg, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("plan-*.pkl"))) == 1
 
-    def no_compute(*args, **kwargs):
-        raise AssertionError("recomputed although the plan was cached")
+def test_backtest_years_are_those_the_history_supports(demo_history):
+    total = demo_history[demo_history["unique_id"] == "total"]
+    assert backtest_years(total, 3) == [2023, 2024, 2025]
+    assert backtest_years(total, 0) == []
+    short = total[total["ds"] >= "2022-01-01"]  # LNY 2024 is the first with 730 days before LNY-28
+    assert backtest_years(short, 5) == [2024, 2025]
 
-    monkeypatch.setattr(pipeline, "_compute", no_compute)
-    again = run_plan(cfg, cache_dir=tmp_path)
-    assert again.paths.equals(first.paths) and again.provenance == first.provenance
+
+def test_fewer_backtest_years_than_asked_is_a_note_not_an_error(demo_history):
+    short = demo_history[demo_history["ds"] >= "2022-01-01"]
+    run = run_plan(short, Scenario.from_toml(NO_ROSTER),
+                   PlanConfig(**{**SMALL, "backtest_lny": 5, "n_paths": 20}))
+    assert run.backtest_years == (2024, 2025)
+    assert any("supports 2 of the 5" in note and "--backtest-lny" in note for note in run.notes)
+
+
+def test_same_seed_same_plan_and_another_seed_another(demo_history):
+    s = Scenario.from_toml(NO_ROSTER)
+    cfg = PlanConfig(**{**SMALL, "backtest_lny": 0, "n_paths": 30})
+    a, b = run_plan(demo_history, s, cfg), run_plan(demo_history, s, cfg)
+    pd.testing.assert_frame_equal(a.paths, b.paths)
+    pd.testing.assert_frame_equal(a.decision_table(), b.decision_table())
+    c = run_plan(demo_history, s, dataclasses.replace(cfg, seed=1))
+    assert not a.paths["y"].equals(c.paths["y"])
+
+
+def test_cache_reuses_the_forecast_for_a_staffing_what_if(demo_history, monkeypatch):
+    from forecast import plan
+
+    s = Scenario.from_toml(NO_ROSTER)
+    cfg = PlanConfig(**{**SMALL, "backtest_lny": 0, "n_paths": 30, "seed": 11})
+    first = run_plan(demo_history, s, cfg, cache=True)
+
+    def no_forecast(*args, **kwargs):
+        raise AssertionError("the demand forecast was recomputed although it was cached")
+
+    monkeypatch.setattr(plan, "_forecast", no_forecast)
+    what_if = run_plan(demo_history, s.updated({"programme.workers": 10.0}), cfg, cache=True)
+    pd.testing.assert_frame_equal(what_if.paths, first.paths)
+    assert any("reused from the cache" in note for note in what_if.notes)
     with pytest.raises(AssertionError, match="recomputed"):  # another seed is not cached
-        run_plan(PlanConfig(**{**SMALL, "backtest_lny": 0, "seed": 7}), cache_dir=tmp_path)
+        run_plan(demo_history, s, dataclasses.replace(cfg, seed=12), cache=True)
 
 
 @pytest.mark.parametrize("field, value, match", [
@@ -80,35 +98,66 @@ def test_cache_returns_the_same_plan_without_recomputing(tmp_path, monkeypatch):
     ("seed", -1, "seed"),
     ("gaps", "drop", "gaps must be one of"),
     ("country", "XX", "country must be"),
+    ("budget_risk", 1.5, "budget_risk"),
+    ("tail_limit", -1.0, "tail_limit"),
 ])
 def test_config_validates(field, value, match):
     with pytest.raises(ValueError, match=match):
         PlanConfig(**{field: value})
 
 
-def test_window_before_the_end_of_history_is_an_error(tmp_path):
+def test_config_from_parameters_needs_every_field():
+    params = {f.name: f.default for f in dataclasses.fields(PlanConfig)}
+    assert PlanConfig.from_parameters({**params, "other": 1}) == PlanConfig()
+    del params["seed"]
+    with pytest.raises(ValueError, match="seed"):
+        PlanConfig.from_parameters(params)
+
+
+def _scenario(tmp_path, text):
     toml = tmp_path / "s.toml"
-    toml.write_text('[window]\nstart = 2025-01-10\nend = 2025-02-28\n'
-                    '[programme]\nstart = 2025-01-22\nend = 2025-02-04\n')
+    toml.write_text(text)
+    return Scenario.from_toml(toml)
+
+
+def test_window_before_the_end_of_history_is_an_error(demo_history, tmp_path):
+    s = _scenario(tmp_path, '[window]\nstart = 2025-01-10\nend = 2025-02-28\n'
+                            '[programme]\nstart = 2025-01-22\nend = 2025-02-04\n')
     with pytest.raises(ValueError, match="plan a window after the history"):
-        run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))
+        run_plan(demo_history, s, PlanConfig(**SMALL))
 
 
-def test_provenance_names_the_config_not_where_files_live(tmp_path, monkeypatch):
+def test_next_years_lny_can_be_planned_but_not_further(demo_history, tmp_path):
+    cut = demo_history[demo_history["ds"] <= "2025-03-31"]  # LNY 2026 is 323 days later
+    run = run_plan(cut, Scenario.from_toml(NO_ROSTER), PlanConfig(**{**SMALL, "n_paths": 20,
+                                                                      "backtest_lny": 0}))
+    assert run.paths["ds"].max() == pd.Timestamp("2026-03-20")
+    too_far = demo_history[demo_history["ds"] <= "2024-12-31"]
+    with pytest.raises(ValueError, match="at most 400 days ahead"):
+        run_plan(too_far, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))
+
+
+def test_window_without_lunar_new_year_is_an_error(demo_history, tmp_path):
+    s = _scenario(tmp_path, '[window]\nstart = 2026-04-01\nend = 2026-05-31\n'
+                            '[programme]\nstart = 2026-04-10\nend = 2026-04-20\n')
+    with pytest.raises(ValueError, match="contains no Lunar New Year day"):
+        run_plan(demo_history, s, PlanConfig(**SMALL))
+
+
+def test_unknown_series_names_the_ones_there(demo_history):
+    s = Scenario.from_toml(NO_ROSTER).updated({"unique_id": "nowhere"})
+    with pytest.raises(ValueError, match=r"'nowhere' is not in the history; series there: "
+                                         r"\['chek-lap-kok'"):
+        run_plan(demo_history, s, PlanConfig(**SMALL))
+
+
+def test_plan_from_files_reads_the_named_files(tmp_path):
     from forecast.data import DEMO_PATH
 
-    small = {**SMALL, "backtest_lny": 0, "n_paths": 20}
-    absolute = run_plan(PlanConfig(data_path=str(DEMO_PATH), **small))
-    monkeypatch.chdir(DEMO_PATH.parent)
-    relative = run_plan(PlanConfig(data_path=DEMO_PATH.name, **small))
-    assert absolute.provenance == relative.provenance
-    assert run_plan(PlanConfig(**{**small, "seed": 1})).provenance["config_hash"] != \
-        absolute.provenance["config_hash"]
-
-
-def test_window_without_lunar_new_year_is_an_error(tmp_path):
-    toml = tmp_path / "s.toml"
-    toml.write_text('[window]\nstart = 2026-04-01\nend = 2026-05-31\n'
-                    '[programme]\nstart = 2026-04-10\nend = 2026-04-20\n')
-    with pytest.raises(ValueError, match="contains no Lunar New Year day"):
-        run_plan(PlanConfig(scenario_path=str(toml), **{**SMALL, "backtest_lny": 0}))
+    total = pd.read_csv(DEMO_PATH).rename(columns={"unique_id": "hub"})
+    path = tmp_path / "hubs.csv"
+    total.to_csv(path, index=False)
+    cfg = PlanConfig(data_path=str(path), id_col="hub", scenario_path=str(NO_ROSTER),
+                     **{**SMALL, "backtest_lny": 0, "n_paths": 20})
+    run = plan_from_files(cfg, cache=False)
+    assert run.unique_id == "total" and run.provenance["seed"] == 0

@@ -55,7 +55,7 @@ def test_decision_table_is_each_plans_numbers_formatted():
     assert data["table"]["rows"] == [
         ["Holiday headcount (staff on duty)", "1,500", "200"],
         ["Chance of meeting the 95% on-time target", "87%", "2%"],
-        ["Late parcels, expected", "12,345", "310,000"],
+        ["Late parcels, expected", "12,300", "310,000"],
         ["Late parcels, worst 10% (average)", "20,100", "420,000"],
         ["Compensation, expected", f"HK${NB}1.2M", f"HK${NB}31.0M"],
         ["Compensation, worst 10% (average)", f"HK${NB}2.0M", f"HK${NB}42.0M"],
@@ -105,7 +105,7 @@ def test_recommendation_sentence_states_the_recommended_plan():
     data, _ = briefing_data(make(), None)
     assert data["recommendation"] == (
         "Keep 1,500 staff on duty over the holiday (10 Feb 2026 to 24 Feb 2026): 87% chance "
-        "of delivering at least 95% of parcels on time, about 12,345 late parcels (20,100 in "
+        "of delivering at least 95% of parcels on time, about 12,300 late parcels (20,100 in "
         f"the worst 10% of holidays) and HK${NB}1.2M expected compensation (HK${NB}2.0M in "
         f"the worst 10%); 8% risk of exceeding the HK${NB}5.0M budget."
     )
@@ -132,7 +132,7 @@ def test_header_dates_volume_and_provenance_come_from_the_inputs():
     with_volume = make(volume_mean=1_234_567.8, volume_lo=1.1e6, volume_hi=1.4e6,
                        volume_level=90)
     assert briefing_data(with_volume, None)[0]["volume"] == (
-        "Forecast volume in the window: 1,234,568 parcels (90% interval 1,100,000 to "
+        "Forecast volume in the window: 1,230,000 parcels (90% interval 1,100,000 to "
         "1,400,000).")
 
 

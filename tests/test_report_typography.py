@@ -16,6 +16,7 @@ from forecast.report.typography import (
     CjkFont,
     find_cjk_font,
     format_count,
+    format_workers,
     format_money,
     format_percent,
     needs_cjk,
@@ -47,7 +48,8 @@ def test_money_count_percent_are_formatted_for_a_manager():
     assert format_money(999_949_999) == "HK$ 999.9M"
     assert format_money(-2.5e9) == "HK$ -2.5B"
     assert format_money(950, currency="CNY") == "CNY 950"
-    assert format_count(1234567.4) == "1,234,567"
+    assert format_count(1234567.4) == "1,230,000"  # volumes: three significant figures
+    assert format_count(987.4) == "987" and format_workers(1234) == "1,234"  # headcounts exact
     assert [format_percent(p) for p in (0, 0.004, 0.006, 0.5, 0.994, 0.996, 1)] == [
         "< 1%", "< 1%", "1%", "50%", "99%", "> 99%", "> 99%"]
 
@@ -63,11 +65,15 @@ def test_zero_negative_huge_and_numpy_values():
     assert format_percent(np.float64(0.873)) == "87%"
 
 
-@pytest.mark.parametrize("fn", [format_money, format_count, format_percent])
+@pytest.mark.parametrize("fn", [format_money, format_count, format_percent, format_workers])
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"),
                                  np.float64("nan"), None, "12", True])
 def test_non_numbers_and_non_finite_values_are_refused(fn, bad):
-    name = {format_money: "amount", format_count: "count", format_percent: "p"}[fn]
+    if fn is format_percent and isinstance(bad, float) and np.isnan(bad):
+        assert fn(bad) == "n/a"  # a probability with nothing to judge
+        return
+    name = {format_money: "amount", format_count: "count", format_percent: "p",
+            format_workers: "workers"}[fn]
     with pytest.raises(ValueError, match=rf"^{name} must be (a number|finite)"):
         fn(bad)
 
@@ -93,24 +99,16 @@ def test_percent_reads_back_to_within_half_a_point(p):
         assert abs(float(text.rstrip("%")) - 100 * p) <= 0.5 + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="bug: typography.py:38 switches to M only from "
-                   "round(value, -2) >= 1e6, but the k branch rounds to thousands, so "
-                   "999,500 .. 999,949 print as 'HK$ 1000k'")
 @pytest.mark.parametrize("amount", [999_500, 999_949])
 def test_money_switches_unit_before_the_mantissa_reaches_1000(amount):
     _, mantissa, unit = parse_money(format_money(amount))
     assert float(mantissa.replace(",", "")) < 1000 or unit == "B", format_money(amount)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: typography.py:35 takes the sign before "
-                   "rounding, so -0.4 prints as 'HK$ -0'")
 def test_money_that_rounds_to_zero_has_no_minus_sign():
     assert format_money(-0.4) == "HK$ 0"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: typography.py:73-77 formats 0.005 and 0.995 "
-                   "with round-half-even, printing '0%' and '100%': the certainty the "
-                   "'< 1%' / '> 99%' rule exists to avoid")
 @pytest.mark.parametrize("p", [0.005, 0.995])
 def test_percent_never_prints_certainty_for_a_probability_strictly_inside(p):
     assert format_percent(p) not in ("0%", "100%")

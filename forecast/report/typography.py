@@ -33,15 +33,17 @@ def format_money(amount: float, *, currency: str = "HK$") -> str:
     ('HK$ 1.2M', 'HK$ 850k', 'HK$ 5.0M', 'HK$ 950')
     """
     check_number("amount", amount)
-    sign, value = ("-" if amount < 0 else ""), abs(float(amount))
-    if round(value, -5) >= 1e9:
+    value = abs(float(amount))
+    # pick the unit from the value as it will print, so that 999,600 is "1.0M", not "1000k"
+    if value >= 999_950_000:
         text = f"{value / 1e9:.1f}B"
-    elif round(value, -2) >= 1e6:
+    elif value >= 999_500:
         text = f"{value / 1e6:.1f}M"
-    elif round(value) >= 1e4:
+    elif value >= 9_999.5:
         text = f"{value / 1e3:.0f}k"
     else:
         text = f"{value:,.0f}"
+    sign = "-" if amount < 0 and text.strip("0.,") != "" else ""  # never "HK$ -0"
     return f"{currency} {sign}{text}"
 
 
@@ -91,11 +93,12 @@ def format_percent(p: float) -> str:
     check_number("p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"format_percent expects a value in [0, 1], got {p}")
-    if p < 0.005:
+    shown = round(100 * float(p))  # what would print; the edges never print as certain
+    if shown < 1:
         return "< 1%"
-    if p > 0.995:
+    if shown > 99:
         return "> 99%"
-    return f"{100 * p:.0f}%"
+    return f"{shown}%"
 
 
 def check_number(name: str, value: float) -> None:

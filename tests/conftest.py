@@ -1,0 +1,37 @@
+"""Shared fixtures: one small plan per test session, and a private cache directory.
+
+The cache directory is set before any test (and any notebook kernel, which inherits the
+environment) runs, so tests never read or write the user's own cache.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_CACHE = tempfile.mkdtemp(prefix="forecast-test-cache-")
+os.environ["FORECAST_CACHE_DIR"] = _CACHE
+
+DATA = Path(__file__).parent / "data"
+#: The small, quick plan every plan-level test reads (lunar-naive: no model fitting).
+SMALL = dict(model="lunar-naive", n_paths=60, backtest_lny=1, backtest_paths=20)
+#: The default scenario, except that the baseline roster does not turn up on programme
+#: days: the service headcount is positive by construction.
+NO_ROSTER = DATA / "scenario_no_roster_on_programme_days.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_history():
+    from forecast.data import DEMO_PATH, load_history
+
+    return load_history(DEMO_PATH)
+
+
+@pytest.fixture(scope="session")
+def small_run(demo_history):
+    """The plan of :data:`SMALL` on the demo data with the :data:`NO_ROSTER` scenario."""
+    from forecast.plan import PlanConfig, run_plan
+    from forecast.scenario import Scenario
+
+    return run_plan(demo_history, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))
