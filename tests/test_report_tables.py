@@ -19,7 +19,7 @@ def test_unknown_series_is_an_error():
 
 def test_decision_summary_and_recommendation_agree(small_run):
     from forecast.report import tables
-    from forecast.report.typography import format_count, format_money, format_percent
+    from forecast.report.typography import format_money, format_percent
 
     run = small_run
     summary = tables.decision_summary(run)
@@ -29,7 +29,7 @@ def test_decision_summary_and_recommendation_agree(small_run):
     rec = run.decision_table().loc["recommended"]
     sentence = tables.recommendation(run)
     assert f"{workers} workers" in sentence or f"Keep {workers} " in sentence
-    for number in (format_percent(rec["p_on_time"]), format_count(rec["late_mean"]),
+    for number in (format_percent(rec["p_on_time"]),
                    format_money(rec["compensation_mean"]),
                    format_money(rec["compensation_worst"]),
                    format_percent(rec["p_over_budget"])):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import lny_dates
-from forecast.report.plots import PHASE_COLOURS, _axes, _thousands, shade_lny_phases
+from forecast.report.plots import PHASE_COLOURS, figure_axes, shade_lny_phases, thousands_axis
 
 __all__ = [
     "plot_late_distribution",
@@ -38,7 +38,7 @@ def plot_late_distribution(results, *, ax=None):
     most of the expected cost), so the x axis is logarithmic and the title gives the
     share of paths with no late parcel at all.
     """
-    fig, ax = _axes(ax, (7, 3.5))
+    fig, ax = figure_axes(ax, (7, 3.5))
     late = results.per_path["late"].to_numpy()
     some = late[late >= 1]
     if len(some):
@@ -54,7 +54,7 @@ def plot_late_distribution(results, *, ax=None):
                         fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set(title=f"Late parcels per path: {np.mean(late < 1):.0%} of paths have none",
            xlabel="parcels delivered after the promise (log scale)", ylabel="paths")
-    _thousands(ax, "x")
+    thousands_axis(ax, "x")
     return fig
 
 
@@ -64,7 +64,7 @@ def plot_cost_exceedance(results, *, ax=None):
     Both axes are logarithmic (x above HK$100k) so that the budget and the rare,
     expensive futures in the tail both show.
     """
-    fig, ax = _axes(ax, (7, 3.5))
+    fig, ax = figure_axes(ax, (7, 3.5))
     pp = results.per_path
     curves = {"compensation": pp["compensation"], "programme + compensation": pp["spend"]}
     for (label, x), colour in zip(curves.items(), (_RED, _BLUE)):
@@ -87,7 +87,7 @@ def plot_cost_exceedance(results, *, ax=None):
 
 def plot_backlog_fan(results, *, level=(50, 90), ax=None):
     """End-of-day backlog over the planning window: mean and central intervals."""
-    fig, ax = _axes(ax, (9, 3.8))
+    fig, ax = figure_axes(ax, (9, 3.8))
     fan = results.backlog_fan(level=level)
     for lv in sorted(level, reverse=True):
         ax.fill_between(fan["ds"], fan[f"backlog-lo-{lv}"], fan[f"backlog-hi-{lv}"],
@@ -99,7 +99,7 @@ def plot_backlog_fan(results, *, level=(50, 90), ax=None):
             shade_lny_phases(ax, lny=d, legend=False)
             ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
     ax.set(title="Backlog at the end of each day (shaded: LNY phases)", ylabel="parcels")
-    _thousands(ax)
+    thousands_axis(ax)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.autofmt_xdate()
     return fig
@@ -112,7 +112,7 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
     ``mean_total_cost``, ``worst_total_cost`` and ``prob_on_target``, drawn on a second
     axis).
     """
-    fig, ax = _axes(ax, (8, 3.8))
+    fig, ax = figure_axes(ax, (8, 3.8))
     ax.plot(curve["workers"], curve["mean_total_cost"], color=_BLUE, marker="o", ms=3,
             label="expected cost")
     ax.plot(curve["workers"], curve["worst_total_cost"], color=_RED, marker="o", ms=3,
@@ -143,7 +143,7 @@ def plot_tornado(frame: pd.DataFrame, *, value: str = "P90 total cost (HK$)", ax
     wide = frame.pivot(index="factor", columns="side", values="value")
     base = float(frame["base"].iloc[0])
     wide = wide.loc[(wide["high"] - wide["low"]).abs().sort_values().index]
-    fig, ax = _axes(ax, (8, 0.6 * len(wide) + 1.5))
+    fig, ax = figure_axes(ax, (8, 0.6 * len(wide) + 1.5))
     y = np.arange(len(wide))
     ax.barh(y, wide["low"] - base, left=base, color=_BLUE, alpha=0.8, label="low setting")
     ax.barh(y, wide["high"] - base, left=base, color=_RED, alpha=0.8, label="high setting")
@@ -164,7 +164,7 @@ def plot_scenarios(frame: pd.DataFrame, *, ax=None):
                          "compensation": frame["compensation_mean"]})
     wide["total_cost"] = wide["labour_cost"] + wide["compensation"]
     metrics = tuple(wide.columns)
-    fig, ax = _axes(ax, (8, 3.8))
+    fig, ax = figure_axes(ax, (8, 3.8))
     x = np.arange(len(wide))
     for k, (col, colour) in enumerate(zip(metrics, (_GREY, _RED, _BLUE))):
         ax.bar(x + (k - 1) * 0.27, wide[col], width=0.27, color=colour,

@@ -68,7 +68,7 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
         keep_index = frame.index.name is not None
-        frame.to_csv(path, index=keep_index, float_format="%.6g", lineterminator="\n")
+        frame.to_csv(path, index=keep_index, float_format="%.4f", lineterminator="\n")
         paths.append(path)
     return paths
 

@@ -19,6 +19,8 @@ from forecast.report.tables import lny_relative
 
 __all__ = [
     "PHASE_COLOURS",
+    "figure_axes",
+    "thousands_axis",
     "plot_history",
     "plot_lny_overlay",
     "plot_fan",
@@ -53,7 +55,8 @@ PHASE_COLOURS = {
 _BLUE = "#1d3557"
 
 
-def _axes(ax, figsize=(9, 4)):
+def figure_axes(ax, figsize=(9, 4)):
+    """``(figure, axes)``: those of ``ax``, or a new figure of ``figsize`` inches."""
     if ax is not None:
         return ax.figure, ax
     # Created through pyplot (which loads Jupyter's PNG display), then closed at once: the
@@ -63,7 +66,8 @@ def _axes(ax, figsize=(9, 4)):
     return fig, ax
 
 
-def _thousands(ax, axis="y"):
+def thousands_axis(ax, axis="y"):
+    """Label ``axis`` ("x" or "y") of ``ax`` with thousands separators."""
     fmt = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
@@ -96,7 +100,7 @@ def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
     >>> len(weekly), bool(np.isfinite(weekly).all())
     (523, True)
     """
-    fig, ax = _axes(ax, (10, 4))
+    fig, ax = figure_axes(ax, (10, 4))
     ids = unique_ids if unique_ids is not None else sorted(df["unique_id"].unique())
     for uid in ids:
         s = df[df["unique_id"] == uid].set_index("ds")["y"]
@@ -106,7 +110,7 @@ def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
         if df["ds"].min() <= d <= df["ds"].max():
             ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8, alpha=0.5)
     ax.set(title="Daily parcels (weekly mean); red lines: Lunar New Year", ylabel="parcels/day")
-    _thousands(ax)
+    thousands_axis(ax)
     ax.legend(ncols=min(len(ids), 5), fontsize=8, frameon=False)
     return fig
 
@@ -117,7 +121,7 @@ def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=N
     The baseline is the mean of days LNY-49 .. LNY-22 (four ordinary weeks before the
     gift surge); the x axis is days from LNY, with the phases shaded.
     """
-    fig, ax = _axes(ax, (10, 4.5))
+    fig, ax = figure_axes(ax, (10, 4.5))
     rel = lny_relative(df, unique_id)
     rel = rel[rel["offset"].between(*window)]
     for year, g in rel.groupby("lny_year"):
@@ -146,7 +150,7 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
     actual : pandas.DataFrame, optional
         What really happened over the horizon (drawn in black), e.g. in a backtest.
     """
-    fig, ax = _axes(ax, (10, 4.5))
+    fig, ax = figure_axes(ax, (10, 4.5))
     uid = unique_id if unique_id is not None else paths["unique_id"].iloc[0]
     hist = history[history["unique_id"] == uid].tail(history_days)
     wide = paths[paths["unique_id"] == uid].pivot(index="ds", columns="sample_id", values="y")
@@ -163,7 +167,7 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
         shade_lny_phases(ax, lny=d, legend=False)
         ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
     ax.set(title=f"{uid}: forecast paths (shaded: LNY phases)", ylabel="parcels/day")
-    _thousands(ax)
+    thousands_axis(ax)
     ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
     fig.autofmt_xdate()
     return fig
@@ -171,7 +175,7 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
 
 def plot_window_total(totals, *, actual: float | None = None, title: str = "", ax=None):
     """Histogram of a per-path total (e.g. the LNY-window total), with P10/P50/P90 marked."""
-    fig, ax = _axes(ax, (7, 3.5))
+    fig, ax = figure_axes(ax, (7, 3.5))
     totals = np.asarray(totals, dtype=float)
     ax.hist(totals, bins=40, color=_BLUE, alpha=0.75)
     for q, ls in ((10, ":"), (50, "-"), (90, ":")):
@@ -182,5 +186,5 @@ def plot_window_total(totals, *, actual: float | None = None, title: str = "", a
         ax.axvline(actual, color=PHASE_COLOURS["closure"], lw=2, label="actual")
         ax.legend(frameon=False)
     ax.set(title=title or "Distribution over sample paths", xlabel="parcels", ylabel="paths")
-    _thousands(ax, "x")
+    thousands_axis(ax, "x")
     return fig

@@ -152,27 +152,33 @@ def decision_summary(run) -> pd.DataFrame:
 
 
 def recommendation(run) -> str:
-    """One paragraph a manager can act on: the headcount, why, and what it buys."""
+    """The decision in at most 400 characters: headcount, what set it, what it buys.
+
+    Scopes: the service probability judges parcels arriving on programme days;
+    compensation covers the whole planning window; the budget compares programme bonus +
+    compensation.
+    """
     rec = run.decision_table().loc["recommended"]
     r, cfg, s = run.recommendation, run.config, run.scenario
+    days = f"{s.programme.start:%d %b} to {s.programme.end:%d %b %Y}"
     if r.feasible:
-        head = (f"Keep {r.workers:,} holiday-programme workers on duty from "
-                f"{s.programme.start:%d %b} to {s.programme.end:%d %b %Y} (you planned "
-                f"{s.programme.workers:,.0f}); {r.reason}.")
+        head = (f"Keep {r.workers:,} holiday-programme workers on duty {days} (planned: "
+                f"{s.programme.workers:,.0f}). Set by {_BINDING[r.binding]}.")
     else:
-        head = (f"No programme size meets every target: {r.reason}. The closest is "
-                f"{r.workers:,} workers from {s.programme.start:%d %b} to "
-                f"{s.programme.end:%d %b %Y} (you planned {s.programme.workers:,.0f}).")
+        head = (f"No programme size meets every target ({r.reason}). Closest: {r.workers:,} "
+                f"workers {days} (planned: {s.programme.workers:,.0f}).")
     return (
-        f"{head} Then {format_percent(rec['p_on_time'])} of simulated futures deliver at "
-        f"least {cfg.target:.0%} of the parcels arriving on programme days within "
-        f"{s.promise.working_days} working days; over the whole window "
-        f"{format_count(rec['late_mean'])} parcels are late and "
-        f"{format_money(rec['compensation_mean'])} compensation is expected "
-        f"({format_money(rec['compensation_worst'])} on average in the worst 10% of "
-        f"futures), and the risk of programme bonus + compensation exceeding the "
-        f"{format_money(s.budget)} budget is {format_percent(rec['p_over_budget'])}."
+        f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= {cfg.target:.0%} "
+        f"of programme-day parcels on time; window compensation "
+        f"{format_money(rec['compensation_mean'])} expected, "
+        f"{format_money(rec['compensation_worst'])} in the worst 10%; budget risk "
+        f"{format_percent(rec['p_over_budget'])}."
     )
+
+
+_BINDING = {"service": "the service target", "tail": "the tail limit",
+            "budget": "the budget risk", "cost": "the least expected cost (targets met with room)",
+            "none": "no constraint"}
 
 
 def assumptions(scenario) -> pd.DataFrame:
