@@ -32,7 +32,18 @@ def test_decision_summary_and_recommendation_agree(run):
     assert summary.loc["programme workers", "recommended"] == workers
     sentence = tables.recommendation(run)
     assert sentence.startswith(f"Keep {workers} holiday-programme workers")
-    assert "HK$" in sentence and "working days" in sentence
+    # the numbers are the recommended plan's, not the plan as the scenario has it
+    from forecast.report.typography import format_count, format_money
+
+    rec = run.decision_table().loc["recommended"]
+    for part in (f"from 10 Feb to 23 Feb 2026 (you planned {run.scenario.programme.workers:,.0f})",
+                 f"then {rec['p_on_time_target']:.0%} of simulated futures",
+                 f"at least {run.config.target:.0%} of the parcels",
+                 f"within {run.scenario.promise.working_days} working days",
+                 f"with {format_count(rec['late_mean'])} late parcels",
+                 f"and {format_money(rec['compensation_mean'])} compensation expected",
+                 f"averages {format_money(rec['compensation_worst10'])}."):
+        assert part in sentence, part
 
 
 def test_formatted_tables_have_one_row_per_item(run):
