@@ -137,8 +137,10 @@ def test_work_calendar_validates():
         WorkCalendar("HK", 5)
 
 
-def test_lunar_new_year_returns_date():
-    assert isinstance(lunar_new_year(2025), dt.date)
+def test_lunar_new_year_returns_a_plain_date():
+    # a datetime or Timestamp would compare unequal to dates elsewhere in the package
+    day = lunar_new_year(np.int64(2025))
+    assert type(day) is dt.date and day == dt.date(2025, 1, 29)
 
 
 def test_summary_and_lny_requirement():

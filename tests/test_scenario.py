@@ -263,7 +263,10 @@ def test_programme_may_span_the_whole_window():
 )
 def test_promise_plus_tiers_must_fit_the_deadline_calendar(changes, ok):
     if ok:
-        Scenario().updated(changes)
+        s = Scenario().updated(changes)
+        assert s.promise.working_days == changes["promise.working_days"]
+        assert s.compensation.tiers == tuple(
+            tuple(t) for t in changes.get("compensation.tiers", Scenario().compensation.tiers))
     else:
         with pytest.raises(ValueError, match=r"promise\.working_days \(\d+\) \+ the largest "
                            r"compensation\.tiers days_late \(\d+\) - 1 must be <= 30"):
