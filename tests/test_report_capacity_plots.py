@@ -20,7 +20,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from forecast.planning import compare_scenarios, tornado, tradeoff_curve  # noqa: E402
 from forecast.report import capacity_plots as cp  # noqa: E402
 from forecast.scenario import Scenario  # noqa: E402
-from forecast.simulation import METRICS, SimulationResults, simulate  # noqa: E402
+from forecast.simulation import METRICS, SimulationResults, Simulator, simulate  # noqa: E402
 
 DATES = pd.date_range("2026-02-01", "2026-03-01")  # LNY day 1 = 2026-02-17 inside
 LATE = np.array([0, 0, 0, 0, 0, 0, 5, 50, 500, 5000.0])  # 60% of paths: no late parcel
@@ -32,6 +32,7 @@ def results(late=LATE, compensation=None, programme_cost=3e6, budget=3.1e6, back
     pp["late"] = late
     pp["compensation"] = 65.0 * np.asarray(late) if compensation is None else compensation
     pp["programme_cost"] = programme_cost
+    pp["spend"] = pp["programme_cost"] + pp["compensation"]
     if backlog is None:
         backlog = np.random.default_rng(0).gamma(2, 1000, size=(n, len(DATES))).cumsum(axis=1)
     return SimulationResults(Scenario().updated({"budget": budget}), 0, pp, backlog, DATES)
@@ -61,9 +62,10 @@ def test_late_distribution_histograms_the_paths_with_late_parcels():
     assert bars[-1].get_x() + bars[-1].get_width() == pytest.approx(5000 * 1.05)  # ... to max
     assert ax.get_xscale() == "log" and contains(ax.get_xlim(), 5, 5000)
     assert ax.get_title() == "Late parcels per path: 60% of paths have none"
-    # mean 555.5 and P90 950 (linear quantile between 500 and 5000) marked and labelled
-    assert [line.get_xdata()[0] for line in ax.get_lines()] == pytest.approx([555.5, 950.0])
-    assert [t.get_text() for t in ax.texts] == ["mean 556", "P90 950"]
+    # mean 555.5 and the worst 10% (1 path of 10: 5,000) marked and labelled at two heights
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == pytest.approx([555.5, 5000.0])
+    assert [t.get_text() for t in ax.texts] == ["mean 556", "worst 10% (average) 5,000"]
+    assert len({t.xy[1] for t in ax.texts}) == 2  # two heights: labels never overlap
     assert ax.get_xlabel() == "parcels delivered after the promise (log scale)"
     assert ax.get_ylabel() == "paths"
 
@@ -128,7 +130,7 @@ def test_backlog_fan_draws_the_intervals_and_the_mean_of_the_backlog():
 CURVE = pd.DataFrame({
     "workers": [0.0, 500, 1000, 1500, 2000],
     "mean_total_cost": [9e6, 6e6, 5e6, 5.5e6, 6.5e6],
-    "p90_total_cost": [20e6, 11e6, 7e6, 6.2e6, 6.9e6],
+    "worst_total_cost": [20e6, 11e6, 7e6, 6.2e6, 6.9e6],
     "prob_on_target": [0.0, 0.3, 0.8, 0.95, 1.0],
 })
 
@@ -137,15 +139,16 @@ CURVE = pd.DataFrame({
 def test_tradeoff_draws_the_curve_the_recommendation_and_the_probability(recommended):
     fig = cp.plot_tradeoff(CURVE, recommended=recommended)
     ax, ax2 = fig.axes
-    expected, p90, rec = ax.get_lines()
+    expected, worst, rec = ax.get_lines()
     np.testing.assert_array_equal(expected.get_xdata(), CURVE["workers"])
     np.testing.assert_array_equal(expected.get_ydata(), CURVE["mean_total_cost"])
-    np.testing.assert_array_equal(p90.get_ydata(), CURVE["p90_total_cost"])
+    np.testing.assert_array_equal(worst.get_ydata(), CURVE["worst_total_cost"])
     assert rec.get_xdata()[0] == recommended
     (prob,) = ax2.get_lines()
     np.testing.assert_array_equal(prob.get_ydata(), CURVE["prob_on_target"])
     assert ax2.get_ylim() == (0, 1.02)
-    assert legend_texts(ax) == ["expected cost", "P90 cost", f"recommended: {recommended:,}",
+    assert legend_texts(ax) == ["expected cost", "worst 10% (average)",
+                                f"recommended: {recommended:,}",
                                 "P(on-time target met)"]
     assert contains(ax.get_xlim(), 0, 2000, recommended)
     assert contains(ax.get_ylim(), 5e6, 20e6)
@@ -155,7 +158,8 @@ def test_tradeoff_draws_the_curve_the_recommendation_and_the_probability(recomme
 
 def test_tradeoff_without_recommendation_draws_no_marker():
     ax = cp.plot_tradeoff(CURVE).axes[0]
-    assert [line.get_label() for line in ax.get_lines()] == ["expected cost", "P90 cost"]
+    assert [line.get_label() for line in ax.get_lines()] == ["expected cost",
+                                                              "worst 10% (average)"]
 
 
 TORNADO = pd.DataFrame({
@@ -184,14 +188,13 @@ def test_tornado_draws_one_bar_per_factor_and_side_from_the_base_widest_on_top()
             assert bar.get_y() + bar.get_height() / 2 == pytest.approx(row)
     assert ax.get_lines()[0].get_xdata()[0] == 10e6
     assert contains(ax.get_xlim(), 7e6, 15e6)
-    assert ax.get_title() == "Sensitivity of the P90 total cost (HK$)"
+    assert ax.get_title() == "Sensitivity of the worst-10% total cost (average, HK$)"
 
 
 SCENARIOS = pd.DataFrame({
-    "scenario": ["shutdown as usual"] * 4 + ["keep running"] * 4 + ["optimised"] * 4,
-    "metric": ["labour_cost", "compensation", "total_cost", "late"] * 3,
-    "mean": [1e6, 30e6, 31e6, 9e9, 8e6, 2e6, 10e6, 1.0, 6e6, 3e6, 9e6, 2.0],
-})
+    "labour_cost_mean": [1e6, 8e6, 6e6], "compensation_mean": [30e6, 2e6, 3e6],
+    "late_mean": [9e9, 1.0, 2.0],
+}, index=pd.Index(["shutdown as usual", "keep running", "optimised"], name="scenario"))
 
 
 def test_scenarios_draw_three_cost_bars_per_scenario_in_the_given_order():
@@ -213,16 +216,20 @@ def test_figures_of_the_real_planning_functions_match_their_frames():
     dates = pd.date_range("2026-02-01", "2026-02-28")
     paths = 190_000 * np.random.default_rng(0).lognormal(0, 0.25, size=(20, len(dates)))
     before = plt.get_fignums()
-    res = simulate(paths, s, seed=1, dates=dates)
+    res = simulate(paths, s, rng=np.random.default_rng(1), dates=dates)
     assert (res.per_path["late"] > 0).any()  # the figures below have a tail to show
-    curve = tradeoff_curve(paths, s, workers=[0, 750, 1500, 3000], dates=dates)
+    sim = Simulator(paths, s, rng=np.random.default_rng(1), dates=dates)
+    curve = tradeoff_curve(sim, workers=[0, 750, 1500, 3000])
     figs = {
         "late": cp.plot_late_distribution(res),
         "cost": cp.plot_cost_exceedance(res),
         "backlog": cp.plot_backlog_fan(res),
         "tradeoff": cp.plot_tradeoff(curve, recommended=1500),
-        "tornado": cp.plot_tornado(tornado(paths, s, dates=dates)),
-        "scenarios": cp.plot_scenarios(compare_scenarios(paths, s, dates=dates)),
+        "tornado": cp.plot_tornado(tornado(paths, s, rng=np.random.default_rng(2),
+                                           dates=dates)),
+        "scenarios": cp.plot_scenarios(compare_scenarios(paths, s, optimised=750,
+                                                         rng=np.random.default_rng(3),
+                                                         dates=dates)),
     }
     assert plt.get_fignums() == before  # every figure closed in pyplot
     for name, fig in figs.items():

@@ -134,7 +134,8 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
     return fig
 
 
-def plot_tornado(frame: pd.DataFrame, *, value: str = "P90 total cost (HK$)", ax=None):
+def plot_tornado(frame: pd.DataFrame, *, value: str = "worst-10% total cost (average, HK$)",
+                 ax=None):
     """Tornado chart from :func:`forecast.planning.tornado`'s tidy frame.
 
     One bar per ``factor`` from the base case to its ``low`` and ``high`` outcomes;
