@@ -330,13 +330,14 @@ def _compute(config: PlanConfig, scenario: Scenario, progress: bool) -> PlanRun:
                          "further than 180 days ahead are not supported")
     years = _backtest_years(history, config.backtest_lny)
     models = tuple(dict.fromkeys((*_REFERENCE_MODELS, "prophet", "statespace", config.model)))
+    bt_rng, fit_rng, path_rng = np.random.default_rng(config.seed).spawn(3)
     bt = step("backtest", backtest, history, list(models), lny_years=years,
-              n_paths=config.backtest_paths, seed=config.seed,
+              n_paths=config.backtest_paths, rng=bt_rng,
               options={"*": {"country": config.country}}) if years else None
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
-                 history)
+                 history, rng=fit_rng)
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths,
-                 seed=config.seed)
+                 rng=path_rng)
     seed = config.seed
     sim = step("simulate scenario", simulate, paths, scenario, seed=seed)
     need = step("required headcount", required_headcount, paths, scenario,
