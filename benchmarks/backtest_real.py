@@ -1,33 +1,50 @@
-"""Backtest every model around LNY on the real series in ../shared/data (not in the repo).
+"""Backtest the demand models around LNY on the real series in ../shared/data (not in the repo).
 
 Usage::
 
-    .venv/bin/python benchmarks/backtest_real.py [--paths 200] [--models a,b,...] [--all-series]
+    .venv/bin/python benchmarks/backtest_real.py [--paths 200] [--models a,b,...]
+        [--cases all] [--modes full,cut13] [--leads 28,330] [--all-series]
 
-Prints one comparison table per file (markdown), the per-year scaled CRPS, and the wall
-time of the whole backtest. Series and LNY years are the ones named in issue 3; with
-``--all-series`` every series of each file is backtested (a check on series the models
-were not developed on), with scaled CRPS, daily coverage and window coverage per series.
-``--options`` (JSON) is merged into every model's options, for one-off experiments.
+For each file (HK immigration ``total``, LNY 2024-2026, ``HK`` holidays; Kaohsiung metro
+``total``, LNY 2023-2025, ``TW`` holidays), each history mode and each lead:
+
+- ``full``: every day before the forecast origin;
+- ``cut13``: only the 13 months (396 days) before the origin (a new hub's history);
+- lead 28: origin LNY-28, horizon 56 days; lead 330: origin LNY-330, horizon 345 days
+  (the LNY window LNY-7..LNY+14 lies 323-344 days ahead: next year's LNY from this year's
+  data).
+
+One backtest per LNY year, so that a model that refuses a fold is counted (``refused``)
+instead of aborting the table. Printed per case: ``compare`` columns, folds answered and
+refused, and ``ratio`` = scaled CRPS / the anchor's (``prophet-window`` with the hand-made
+LNY window -14..+14, measured in the same run).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from forecast.backtest import backtest, compare
-from forecast.models import MODEL_ALIASES
+from forecast.backtest import BacktestResult, backtest, compare
+from forecast.calendar import lunar_new_year
+from forecast.models import make_model
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASES = [  # file, series, LNY years, holiday country
     ("hk_immd_daily_passengers.csv", "total", [2024, 2025, 2026], "HK"),
     ("kaohsiung_metro_daily_ridership.csv", "total", [2023, 2024, 2025], "TW"),
 ]
+#: The anchor every ratio is taken against: Prophet with a hand-made LNY window -14..+14.
+ANCHOR = "prophet-window"
+ANCHOR_OPTIONS = {"window": (-14, 14)}
+LEADS = {28: (-28, 56), 330: (-330, 345)}  # lead -> (origin offset, horizon)
+CUT_DAYS = 396
 
 
 def load(path: Path, series: str | None) -> pd.DataFrame:
@@ -42,49 +59,98 @@ def load(path: Path, series: str | None) -> pd.DataFrame:
 def markdown(df: pd.DataFrame) -> str:
     """A pipe table (no tabulate dependency)."""
     cols = [str(c) for c in df.columns]
-    rows = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r] for r in df.itertuples(index=False)]
+    rows = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r]
+            for r in df.itertuples(index=False)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def random_kw(fn, seed: int) -> dict:
+    """``rng=`` for the current API, ``seed=`` for the one before (same script, both runs)."""
+    if "rng" in inspect.signature(fn).parameters:
+        return {"rng": np.random.default_rng(seed)}
+    return {"seed": seed}
+
+
+def build(alias: str, country: str, extra: dict):
+    opts = {"country": country, **extra}
+    if alias == ANCHOR:
+        opts.update(ANCHOR_OPTIONS)
+    if alias == "lunar-naive":
+        opts.pop("country")
+    return make_model(alias, **opts)
+
+
+def run_case(df, years, *, models, country, lead, mode, n_paths, extra, seed=0):
+    """Backtest year by year; returns (BacktestResult or None, refusals, seconds)."""
+    offset, horizon = LEADS[lead]
+    daily, windows, fits, refused = [], [], [], []
+    t0 = time.perf_counter()
+    for year in years:
+        lny = pd.Timestamp(lunar_new_year(year))
+        origin = lny + pd.Timedelta(days=offset)
+        hist = df[df.ds >= origin - pd.Timedelta(days=CUT_DAYS)] if mode == "cut13" else df
+        for alias in models:
+            try:
+                res = backtest(hist, [build(alias, country, extra)], lny_years=[year],
+                               origin_offset=offset, horizon=horizon, n_paths=n_paths,
+                               **random_kw(backtest, seed))
+            except ValueError as exc:
+                refused.append((alias, year, str(exc)[:160]))
+                continue
+            daily.append(res.daily)
+            windows.append(res.windows)
+            fits.append(res.fits)
+    wall = time.perf_counter() - t0
+    if not daily:
+        return None, refused, wall
+    return BacktestResult(pd.concat(daily, ignore_index=True), pd.concat(windows, ignore_index=True),
+                          pd.concat(fits, ignore_index=True)), refused, wall
+
+
+def summary(res: BacktestResult, refused, models) -> pd.DataFrame:
+    t = compare(res)[["model", "scaled_crps", "coverage_80", "coverage_95",
+                      "window_coverage_80", "wape", "n_folds", "seconds"]]
+    t["refused"] = [sum(r[0] == m for r in refused) for m in t.model]
+    anchor = t.loc[t.model == ANCHOR, "scaled_crps"]
+    t["ratio"] = t.scaled_crps / float(anchor.iloc[0]) if len(anchor) else np.nan
+    missing = [m for m in models if m not in set(t.model)]
+    extra = pd.DataFrame({"model": missing, "refused": [sum(r[0] == m for r in refused)
+                                                          for m in missing]})
+    return pd.concat([t, extra], ignore_index=True) if missing else t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--paths", type=int, default=200)
-    ap.add_argument("--models", default=",".join(MODEL_ALIASES))
+    ap.add_argument("--models", default=f"auto,{ANCHOR},prophet-builtin,lunar-naive")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--cases", default="all", help="comma-separated file names, or all")
+    ap.add_argument("--modes", default="full,cut13")
+    ap.add_argument("--leads", default="28,330")
     ap.add_argument("--all-series", action="store_true",
                     help="every series of each file, not only the headline one")
     ap.add_argument("--options", default="{}",
-                    help='JSON model options merged into every model\'s, e.g. \'{"trend_damping": 0}\'')
+                    help="JSON options merged into every model's (one-off experiments)")
     args = ap.parse_args()
     models = args.models.split(",")
+    extra = json.loads(args.options)
     for file, series, years, country in CASES:
         if args.cases != "all" and file not in args.cases.split(","):
             continue
-        if args.all_series:
-            series = None
-        df = load(args.data / file, series)
-        t0 = time.perf_counter()
-        res = backtest(df, models, lny_years=years, n_paths=args.paths, seed=0,
-                       options={"*": {"country": country, **json.loads(args.options)}})
-        wall = time.perf_counter() - t0
-        print(f"\n### {file} `{series or 'every series'}`, LNY {years}, origin LNY-28, horizon 56, "
-              f"{args.paths} paths: {wall:.1f} s\n")
-        print(markdown(compare(res)))
-        d = res.daily
-        key = "unique_id" if args.all_series else "lny_year"
-        per = d.groupby(["model", key]).apply(lambda g: g.crps.mean() / g.y.mean(),
-                                              include_groups=False)
-        print(f"\nscaled CRPS per {key}\n")
-        print(markdown(per.unstack().reset_index()))
-        if args.all_series:
-            cov = d.groupby(["model", "unique_id"]).in_80.mean().unstack()
-            print("\ndaily 80% coverage per series\n")
-            print(markdown(cov.reset_index()))
-            win = res.windows.groupby(["model", "unique_id"]).in_80.mean().unstack()
-            print("\nLNY-window coverage (80%) per series\n")
-            print(markdown(win.reset_index()))
+        df = load(args.data / file, None if args.all_series else series)
+        for lead in map(int, args.leads.split(",")):
+            for mode in args.modes.split(","):
+                res, refused, wall = run_case(df, years, models=models, country=country,
+                                              lead=lead, mode=mode, n_paths=args.paths,
+                                              extra=extra)
+                print(f"\n#### {file} `{series if not args.all_series else 'every series'}`, "
+                      f"LNY {years}, lead {lead} (origin LNY{LEADS[lead][0]:+d}, horizon "
+                      f"{LEADS[lead][1]}), history {mode}, {args.paths} paths: {wall:.1f} s\n")
+                if res is not None:
+                    print(markdown(summary(res, refused, models)))
+                for alias, year, msg in refused:
+                    print(f"- refused: {alias} LNY {year}: {msg}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """Rolling-origin backtests around past Lunar New Years, scored with ``scoringrules``.
 
-For each LNY year the models are fitted on the history up to ``LNY + origin_offset - 1``
-and forecast ``horizon`` days from ``LNY + origin_offset``. Scores per day: CRPS
-(``scoringrules.crps_ensemble``), pinball loss at 10/50/90, 80% and 95% interval
-coverage, absolute error of the median. Per fold: the LNY-window total (sum over
-``LNY + window[0] .. LNY + window[1]``) and whether the paths' 80% interval of that total
-covers it. :func:`compare` turns the result into one row per model.
+The folds are :func:`forecast.calendar.lny_folds` (the one fold rule, shared with the
+models' calibration): for each LNY year the models are fitted on the history up to
+``LNY + origin_offset - 1`` and forecast ``horizon`` days from ``LNY + origin_offset``
+(defaults :data:`forecast.calendar.ORIGIN_OFFSET` = -28 and
+:data:`forecast.calendar.HORIZON` = 56; e.g. ``origin_offset=-330, horizon=345`` backtests
+next year's LNY from this year's data). Scores per day (:func:`score_paths`, from
+``scoringrules``): CRPS, quantile (pinball) loss at 10/50/90, interval score and coverage
+of the 80% and 95% intervals, absolute error of the median. Per fold: the LNY-window total
+(sum over ``LNY + window[0] .. LNY + window[1]``) and whether the paths' 80% interval of
+that total covers it. :func:`compare` turns the result into one row per model.
 """
 
 from __future__ import annotations
@@ -15,15 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scoringrules as sr
 
-from forecast.calendar import lunar_new_year
-from forecast.models import WINDOW, ForecastModel, make_model
-from forecast.models.base import _check_frame
+from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
+from forecast.models import ForecastModel, make_model
+from forecast.models.base import check_frame, check_rng
+from forecast.models.scores import score_paths, window_scores
 
-__all__ = ["BacktestResult", "backtest", "compare", "score_paths"]
-
-_QUANTILES = (0.1, 0.5, 0.9)
+__all__ = ["BacktestResult", "backtest", "backtest_years", "compare", "score_paths"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class BacktestResult:
     ----------
     daily : DataFrame
         One row per model, series, LNY year and day: ``model, unique_id, lny_year, ds,
-        offset, y, median, crps, pinball_10, pinball_50, pinball_90, in_80, in_95``.
+        offset, y, median, crps, pinball_10, pinball_50, pinball_90, interval_80,
+        interval_95, in_80, in_95``.
     windows : DataFrame
         One row per model, series and LNY year: ``actual, median, lo_80, hi_80, in_80,
         crps`` of the LNY-window total.
@@ -47,26 +50,6 @@ class BacktestResult:
     fits: pd.DataFrame
 
 
-def score_paths(actual: np.ndarray, paths: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-day scores of paths (n_paths, h) against ``actual`` (h,).
-
-    Examples
-    --------
-    >>> s = score_paths(np.array([1.0, 5.0]), np.tile([[0.0], [1.0], [2.0]], (1, 2)))
-    >>> s["in_80"].tolist(), s["crps"].round(3).tolist()
-    ([True, False], [0.222, 3.556])
-    """
-    q = np.quantile(paths, _QUANTILES, axis=0)
-    out = {"median": q[1], "crps": np.asarray(sr.crps_ensemble(actual, paths.T, m_axis=-1))}
-    for tau, qt in zip(_QUANTILES, q):
-        d = actual - qt
-        out[f"pinball_{round(tau * 100)}"] = np.maximum(tau * d, (tau - 1) * d)
-    for lv in (80, 95):
-        lo, hi = np.quantile(paths, [0.5 - lv / 200, 0.5 + lv / 200], axis=0)
-        out[f"in_{lv}"] = (actual >= lo) & (actual <= hi)
-    return out
-
-
 def _as_model(m, options) -> ForecastModel:
     if isinstance(m, str):
         return make_model(m, **options.get(m, options.get("*", {})))
@@ -75,31 +58,54 @@ def _as_model(m, options) -> ForecastModel:
     raise ValueError(f"models must hold aliases or ForecastModel instances, got {m!r}")
 
 
+def backtest_years(df: pd.DataFrame, *, origin_offset: int = ORIGIN_OFFSET,
+                   horizon: int = HORIZON, window: tuple[int, int] = WINDOW,
+                   min_train_days: int = 365) -> list[int]:
+    """LNY years whose fold (:func:`forecast.calendar.lny_folds`) every series supports.
+
+    Examples
+    --------
+    >>> from forecast.models.testing import toy_history
+    >>> backtest_years(toy_history(years=4))  # 2022-01-01 .. 2025-12-31
+    [2024, 2025]
+    """
+    df = check_frame(df)
+    years = None
+    for _uid, g in df.groupby("unique_id", sort=True):
+        got = {f.lny.year for f in lny_folds(g["ds"], origin_offset=origin_offset, horizon=horizon,
+                                             window=window, min_train_days=min_train_days)}
+        years = got if years is None else years & got
+    return sorted(years)
+
+
 def backtest(
-    df: pd.DataFrame, models, *, lny_years, origin_offset: int = -28, horizon: int = 56,
-    window: tuple[int, int] = WINDOW, n_paths: int = 200, seed: int = 0,
-    options: dict | None = None,
+    df: pd.DataFrame, models, *, lny_years=None, origin_offset: int = ORIGIN_OFFSET,
+    horizon: int = HORIZON, window: tuple[int, int] = WINDOW, n_paths: int = 200,
+    rng: np.random.Generator | None = None, options: dict | None = None,
 ) -> BacktestResult:
     """Backtest models with forecast origins placed relative to each LNY.
 
     Parameters
     ----------
     df : DataFrame
-        History ``unique_id, ds, y``; must cover every fold's horizon.
+        History ``unique_id, ds, y``.
     models : sequence of str or ForecastModel
         Aliases for :func:`forecast.models.make_model`, or (unfitted) model instances,
         which are cloned per fold.
-    lny_years : sequence of int
-        Years whose LNY anchors a fold.
+    lny_years : sequence of int, optional
+        Years whose LNY anchors a fold; each needs some history before its origin and the
+        LNY window observed for every series (later horizon days are scored where
+        observed). Default: :func:`backtest_years` (a year of history before each origin).
     origin_offset : int, default -28
         First forecast day relative to LNY (the history ends the day before).
     horizon : int, default 56
-        Days forecast; days after the end of the data are not scored (the LNY window
-        must be observed).
+        Days forecast.
     window : (int, int), default (-7, 14)
-        LNY window, offsets inclusive, whose total is scored.
+        LNY window, offsets inclusive, whose total is scored; inside the horizon.
     n_paths : int, default 200
-    seed : int, default 0
+    rng : numpy.random.Generator, optional
+        One stream per fold is spawned from it; every model of a fold gets the same
+        stream (common random numbers), split into fitting and sampling streams.
     options : dict, optional
         Per-alias options, e.g. ``{"*": {"country": "TW"}}`` for every alias or
         ``{"statespace": {...}}`` for one.
@@ -108,61 +114,71 @@ def backtest(
     -------
     BacktestResult
 
+    Raises
+    ------
+    ValueError
+        If the window is not inside the horizon, ``models`` is empty, or a year's fold is
+        not covered by the data (the years it supports are named).
+
     Examples
     --------
     >>> from forecast.models.testing import toy_history
-    >>> res = backtest(toy_history(years=3), ["lunar-naive"], lny_years=[2025], n_paths=50)
+    >>> res = backtest(toy_history(years=3), ["lunar-naive"], lny_years=[2025], n_paths=50,
+    ...                rng=np.random.default_rng(0))
     >>> compare(res)[["model", "n_folds"]].to_dict("records")
     [{'model': 'lunar-naive', 'n_folds': 1}]
     """
-    df = _check_frame(df)
+    df = check_frame(df)
+    rng = check_rng(rng)
     options = options or {}
-    if not origin_offset <= window[0] or not window[1] < origin_offset + horizon:
-        raise ValueError(
-            f"the LNY window {window} must lie inside the horizon: offsets {origin_offset}.."
-            f"{origin_offset + horizon - 1}"
-        )
     specs = list(models)
     if not specs:
         raise ValueError("models is empty: pass at least one alias or model")
-    rng = np.random.default_rng(seed)
+    fold_kw = {"origin_offset": origin_offset, "horizon": horizon, "window": window}
+    if lny_years is None:
+        lny_years = backtest_years(df, **fold_kw)
+        if not lny_years:
+            raise ValueError(f"no LNY fold with a year of history before its origin "
+                             f"(LNY{origin_offset:+d}) and the LNY window observed in "
+                             f"{df.ds.min().date()}..{df.ds.max().date()}; pass lny_years")
+    supported = backtest_years(df, min_train_days=1, **fold_kw)
+    folds = {}
+    for uid, g in df.groupby("unique_id", sort=True):
+        for f in lny_folds(g["ds"], min_train_days=1, **fold_kw):
+            folds.setdefault(f.lny.year, f)
+    bad = [int(y) for y in lny_years if int(y) not in supported]
+    if bad:
+        raise ValueError(
+            f"LNY {bad}: the data must cover the LNY window ({window[0]:+d}..{window[1]:+d} days) "
+            f"and some history before the origin (LNY{origin_offset:+d}) for every series; "
+            f"it spans {df.ds.min().date()}..{df.ds.max().date()}, which supports LNY years "
+            f"{supported or 'none'} (lny_years)")
+    years = [int(y) for y in lny_years]
     daily, windows, fits = [], [], []
-    for year in lny_years:
-        lny = pd.Timestamp(lunar_new_year(int(year)))
-        start = lny + pd.Timedelta(days=origin_offset)
-        end = start + pd.Timedelta(days=horizon - 1)
-        train = df[df.ds < start]
-        test = df[(df.ds >= start) & (df.ds <= end)]
-        need = lny + pd.Timedelta(days=window[1])
-        covered = test[test.ds <= need].groupby("unique_id").size()
-        if train.empty or len(covered) < df.unique_id.nunique() or (
-            covered < (need - start).days + 1
-        ).any():
-            raise ValueError(
-                f"LNY {year}: the data must cover {start.date()}..{need.date()} (the LNY window; "
-                f"later horizon days are scored where observed) and some history before, for "
-                f"every series; it spans {df.ds.min().date()}..{df.ds.max().date()}"
-            )
-        fold_seed = int(rng.integers(2**31 - 1))
+    for year, fold_rng in zip(years, rng.spawn(len(years))):
+        fold = folds[year]
+        end = fold.origin + pd.Timedelta(days=horizon - 1)
+        train = df[df.ds < fold.origin]
+        test = df[(df.ds >= fold.origin) & (df.ds <= end)]
         for spec in specs:
             model = _as_model(spec, options)
+            fit_rng, path_rng = np.random.default_rng(fold_rng.bit_generator.seed_seq).spawn(2)
             t0 = time.perf_counter()
-            paths = model.fit(train).sample_paths(horizon, n_paths=n_paths, seed=fold_seed)
-            fits.append((model.alias, int(year), time.perf_counter() - t0))
+            paths = model.fit(train, rng=fit_rng).sample_paths(horizon, n_paths=n_paths,
+                                                               rng=path_rng)
+            fits.append((model.alias, year, time.perf_counter() - t0))
             for uid, p in paths.groupby("unique_id", sort=False):
                 t = test[test.unique_id == uid]
                 mat = p["y"].to_numpy().reshape(n_paths, horizon)[:, : len(t)]
                 actual = t["y"].to_numpy()
-                offsets = (t["ds"] - lny).dt.days.to_numpy()
-                s = score_paths(actual, mat)
+                offsets = fold.offsets[: len(t)]
                 daily.append(pd.DataFrame({"model": model.alias, "unique_id": uid,
-                                           "lny_year": int(year), "ds": t["ds"].to_numpy(),
-                                           "offset": offsets, "y": actual, **s}))
-                mask = (offsets >= window[0]) & (offsets <= window[1])
-                tot, act = mat[:, mask].sum(axis=1), actual[mask].sum()
-                lo, med, hi = np.quantile(tot, [0.1, 0.5, 0.9])
-                windows.append((model.alias, uid, int(year), act, med, lo, hi, lo <= act <= hi,
-                                float(sr.crps_ensemble(act, tot))))
+                                           "lny_year": year, "ds": t["ds"].to_numpy(),
+                                           "offset": offsets, "y": actual,
+                                           **score_paths(actual, mat)}))
+                mask = fold.window_mask(window)[: len(t)]
+                windows.append({"model": model.alias, "unique_id": uid, "lny_year": year,
+                                **window_scores(actual, mat, mask)})
     cols = ["model", "unique_id", "lny_year", "actual", "median", "lo_80", "hi_80", "in_80", "crps"]
     return BacktestResult(
         daily=pd.concat(daily, ignore_index=True),
@@ -175,9 +191,10 @@ def compare(result: BacktestResult) -> pd.DataFrame:
     """One row per model: accuracy, calibration and LNY-window coverage.
 
     Columns: ``model, crps, scaled_crps`` (CRPS / mean actual per series, averaged over
-    series), ``pinball_10/50/90, coverage_80, coverage_95, window_coverage_80, wape``
-    (median forecast), ``n_folds`` (series x LNY years) and ``seconds`` (mean per fold),
-    sorted by ``scaled_crps``.
+    series), ``pinball_10/50/90`` (quantile scores), ``interval_80`` (interval score of the
+    80% interval), ``coverage_80, coverage_95, window_coverage_80, wape`` (median
+    forecast), ``n_folds`` (series x LNY years) and ``seconds`` (mean per fold), sorted by
+    ``scaled_crps``.
     """
     d = result.daily
     per_series = d.groupby(["model", "unique_id"]).agg(crps=("crps", "mean"), y=("y", "mean"))
@@ -188,7 +205,7 @@ def compare(result: BacktestResult) -> pd.DataFrame:
         "crps": g.crps.mean(),
         "scaled_crps": scaled,
         "pinball_10": g.pinball_10.mean(), "pinball_50": g.pinball_50.mean(),
-        "pinball_90": g.pinball_90.mean(),
+        "pinball_90": g.pinball_90.mean(), "interval_80": g.interval_80.mean(),
         "coverage_80": g.in_80.mean(), "coverage_95": g.in_95.mean(),
         "window_coverage_80": result.windows.groupby("model").in_80.mean(),
         "wape": g.abs_err.sum() / g.y.sum(),

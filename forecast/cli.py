@@ -67,6 +67,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from forecast.backtest import backtest, compare
@@ -77,7 +78,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         if df.empty:
             raise ValueError(f"--series {args.series}: no such series in {args.file}")
     result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
-                      origin_offset=args.origin, n_paths=args.paths, seed=args.seed,
+                      origin_offset=args.origin, n_paths=args.paths,
+                      rng=np.random.default_rng(args.seed),
                       options={"*": {"country": args.country}})
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):

@@ -294,23 +294,18 @@ def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
     if years:
         models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
         result = step("backtest", backtest, history, models, lny_years=years,
-                      n_paths=config.backtest_paths, seed=_seed(bt_rng),
+                      n_paths=config.backtest_paths, rng=bt_rng,
                       options={"*": {"country": config.country}})
         table = compare(result)
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
-                 history)
-    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths,
-                 seed=_seed(path_rng))
+                 history, rng=fit_rng)
+    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
     return table, tuple(years), paths
 
 
 def _streams(seed: int) -> list[np.random.Generator]:
     """Independent streams of a run: demand forecast, supply draws, what-if analyses."""
     return np.random.default_rng(seed).spawn(3)
-
-
-def _seed(rng) -> int:
-    return int(rng.integers(2**31 - 1))
 
 
 def _cached_forecast(history, config, h, rng, step, notes, cache):

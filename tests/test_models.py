@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from forecast.models import MODEL_ALIASES, StateSpaceModel, make_model
-from forecast.models.base import Components
-from forecast.models.calibration import fit_scales, lny_origins
-from forecast.models.ensemble import _allocate, mixture_weights
+from forecast.models import Components
+from forecast.models.calibration import NO_FOLD_SCALES, calibration_folds, fit_scales
+from forecast.models.ensemble import allocate_paths, mixture_weights
 from forecast.models.testing import TOY_LNY_TRUTH, toy_history
 
 
@@ -18,7 +18,7 @@ def toy():
 
 @pytest.fixture(scope="module")
 def fitted(toy):
-    return StateSpaceModel().fit(toy)
+    return StateSpaceModel().fit(toy, rng=np.random.default_rng(0))
 
 
 def test_make_model_knows_every_alias():
@@ -31,7 +31,7 @@ def test_make_model_knows_every_alias():
 
 
 def test_sample_paths_contract(fitted, toy):
-    paths = fitted.sample_paths(10, n_paths=30, seed=1)
+    paths = fitted.sample_paths(10, n_paths=30, rng=np.random.default_rng(1))
     assert paths.columns.tolist() == ["unique_id", "ds", "sample_id", "y"]
     assert len(paths) == 300
     assert paths.ds.min() == toy.ds.max() + pd.Timedelta(days=1)
@@ -40,16 +40,16 @@ def test_sample_paths_contract(fitted, toy):
 
 
 def test_sample_paths_deterministic_under_seed(fitted):
-    a = fitted.sample_paths(7, n_paths=20, seed=5)
-    b = fitted.sample_paths(7, n_paths=20, seed=5)
-    c = fitted.sample_paths(7, n_paths=20, seed=6)
+    a = fitted.sample_paths(7, n_paths=20, rng=np.random.default_rng(5))
+    b = fitted.sample_paths(7, n_paths=20, rng=np.random.default_rng(5))
+    c = fitted.sample_paths(7, n_paths=20, rng=np.random.default_rng(6))
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a.y, c.y)
 
 
 def test_refit_is_deterministic(toy):
-    a = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, seed=0)
-    b = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, seed=0)
+    a = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, rng=np.random.default_rng(0))
+    b = StateSpaceModel(calibrate=False).fit(toy).sample_paths(5, n_paths=10, rng=np.random.default_rng(0))
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -71,7 +71,7 @@ def test_sampling_before_fit_is_an_error():
 
 def test_many_series(toy):
     two = pd.concat([toy, toy_history(years=4, seed=4, unique_id="b", level=5000.0)])
-    paths = StateSpaceModel(calibrate=False).fit(two).sample_paths(3, n_paths=5, seed=0)
+    paths = StateSpaceModel(calibrate=False).fit(two).sample_paths(3, n_paths=5, rng=np.random.default_rng(0))
     assert sorted(paths.unique_id.unique()) == ["b", "toy"]
     means = paths.groupby("unique_id").y.mean()
     assert means["b"] < means["toy"]
@@ -84,7 +84,7 @@ def test_lny_effects_recovered(fitted):
 
 
 def test_paths_are_dependent_day_to_day(fitted):
-    p = fitted.sample_paths(30, n_paths=400, seed=2)
+    p = fitted.sample_paths(30, n_paths=400, rng=np.random.default_rng(2))
     m = np.log(p.y.to_numpy().reshape(400, 30))
     dev = m - m.mean(axis=0)
     assert np.corrcoef(dev[:, 10], dev[:, 11])[0, 1] > 0.2
@@ -138,16 +138,19 @@ def test_structural_break_history_is_dropped():
 
 def test_lunar_naive_contract_and_short_history(toy):
     m = make_model("lunar-naive").fit(toy)
-    p = m.sample_paths(20, n_paths=15, seed=0)
+    p = m.sample_paths(20, n_paths=15, rng=np.random.default_rng(0))
     assert len(p) == 300 and (p.y >= 0).all()
     with pytest.raises(ValueError, match="one lunar year"):
         make_model("lunar-naive").fit(toy.iloc[:200])
 
 
-def test_lny_origins_need_history_and_horizon():
+def test_calibration_folds_need_history_and_horizon():
     ds = pd.date_range("2022-06-01", "2025-02-10")
-    years = [d.year for d, _ in lny_origins(ds)]
-    assert years == [2024]  # 2025: horizon not observed; 2023: < 400 days before
+    years = [f.lny.year for f, _n in calibration_folds(ds)]
+    assert years == [2024]  # 2025: horizon not observed; 2023: < 365 days before
+    # inside a regime that starts later, training is counted from the regime start
+    assert calibration_folds(ds, start=300) == []  # 291 days in the regime
+    assert [n for _f, n in calibration_folds(ds, start=200)] == [591]
 
 
 def _folds(true_sd, model_sd, n=3, h=56, seed=0):
@@ -167,14 +170,15 @@ def test_fit_scales_widens_too_narrow_paths():
     res = fit_scales(_folds(true_sd=0.2, model_sd=0.1))
     assert res["noise_scale"] > 1.3
     assert res["cov80_before"] < 0.6 and abs(res["cov80_after"] - 0.8) < 0.12
-    assert fit_scales([])["noise_scale"] == 1.0
+    no_fold = fit_scales([])
+    assert (no_fold["shared_scale"], no_fold["noise_scale"]) == NO_FOLD_SCALES  # wider
 
 
 def test_mixture_weights_and_allocation():
     assert mixture_weights(np.array([np.nan, 1.0])).tolist() == [1.0, 0.0]
     w = mixture_weights(np.array([0.1, 0.2, 0.4]))
     assert np.isclose(w.sum(), 1) and w[0] > w[1] > w[2]
-    counts = _allocate(w, 101)
+    counts = allocate_paths(w, 101)
     assert counts.sum() == 101 and (counts >= 0).all()
 
 
@@ -184,7 +188,7 @@ def test_no_lny_in_current_regime_falls_back_to_unknown_effects():
     m = StateSpaceModel(calibrate=False).fit(df)
     assert np.allclose(m.lny_effects_.multiplier, 1.0, atol=0.01)
     assert m.states_["toy"].n_windows == 0
-    p = m.sample_paths(60, n_paths=300, seed=0)  # spans LNY 2026 (17 Feb)
+    p = m.sample_paths(60, n_paths=300, rng=np.random.default_rng(0))  # spans LNY 2026 (17 Feb)
     width = p.groupby("ds").y.quantile(0.9) / p.groupby("ds").y.quantile(0.1)
     assert width.loc["2026-02-17"] > width.loc["2026-01-02"]  # LNY days are less certain
 
@@ -243,4 +247,4 @@ def test_statespace_recent_follows_a_late_level_shift():
     assert abs(ratio["statespace-recent"] - 1) < abs(ratio["statespace"] - 1)
     with pytest.raises(ValueError, match="level_days"):
         make_model("statespace", level_days=-3)
-    assert make_model("auto").params["components"][1] == "statespace-recent"
+    assert make_model("auto").components[1] == "statespace-recent"

@@ -3,9 +3,10 @@
 Every model follows one interface::
 
     model = make_model("auto")          # or "statespace", "prophet", "lunar-naive", ...
-    model.fit(df)                       # df: unique_id, ds, y (daily, no gaps)
-    paths = model.sample_paths(56, n_paths=1000, seed=0)   # unique_id, ds, sample_id, y
-    summary = model.predict(56, level=(80, 95))            # <alias>, <alias>-lo-80, ...
+    rng = np.random.default_rng(seed)   # the caller's seed, once
+    model.fit(df, rng=rng)              # df: unique_id, ds, y (daily, no gaps)
+    paths = model.sample_paths(56, n_paths=1000, rng=rng)  # unique_id, ds, sample_id, y
+    summary = model.predict(56, level=(80, 95), rng=rng)  # <alias>, <alias>-lo-80, ...
 
 Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated paths),
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
@@ -13,14 +14,19 @@ Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated p
 same, started from the last 56 days' mean residual level), and ``auto`` (the recommended
 default: ``statespace``, or ``statespace-recent`` / ``prophet`` where it backtests clearly
 better).
+
+``WINDOW`` is re-exported from :mod:`forecast.calendar` (the one LNY window).
 """
 
 from __future__ import annotations
 
-from forecast.models.base import WINDOW, Components, ForecastModel, summarize_paths
+from forecast.calendar import WINDOW
+from forecast.models.base import ForecastModel, ShortHistoryWarning, summarize_paths
+from forecast.models.components import Components
 from forecast.models.ensemble import AutoModel
 from forecast.models.lunar_naive import LunarNaive
 from forecast.models.prophet_model import ProphetModel, ProphetReference
+from forecast.models.registry import REGISTRY, build_model
 from forecast.models.statespace import StateSpaceModel
 
 __all__ = [
@@ -33,19 +39,12 @@ __all__ = [
     "ProphetReference",
     "StateSpaceModel",
     "AutoModel",
+    "ShortHistoryWarning",
     "summarize_paths",
     "WINDOW",
 ]
 
-_REGISTRY = {
-    "lunar-naive": (LunarNaive, {}),
-    "prophet": (ProphetModel, {}),
-    "prophet-builtin": (ProphetReference, {"holidays": "builtin"}),
-    "prophet-window": (ProphetReference, {"holidays": "window"}),
-    "statespace": (StateSpaceModel, {}),
-    "statespace-recent": (StateSpaceModel, {"level_days": 56}),
-    "auto": (AutoModel, {}),
-}
+_REGISTRY = {**REGISTRY, "auto": (AutoModel, {})}
 #: Every alias accepted by :func:`make_model`.
 MODEL_ALIASES: tuple[str, ...] = tuple(_REGISTRY)
 
@@ -61,6 +60,11 @@ def make_model(alias: str, **options) -> ForecastModel:
         Hyperparameters of that model class (e.g. ``country="TW"``). ``country`` is
         ignored by ``lunar-naive``, which has no holiday features.
 
+    Raises
+    ------
+    ValueError
+        Unknown alias or option (the allowed ones are named).
+
     Examples
     --------
     >>> make_model("statespace", country="HK").alias
@@ -69,11 +73,9 @@ def make_model(alias: str, **options) -> ForecastModel:
     Traceback (most recent call last):
     ...
     ValueError: unknown model alias 'nope'; choose one of lunar-naive, prophet, prophet-builtin, prophet-window, statespace, statespace-recent, auto
+    >>> make_model("lunar-naive", colour="red")
+    Traceback (most recent call last):
+    ...
+    ValueError: lunar-naive: unknown option(s) ['colour']; allowed: ['lag', 'level_days']
     """
-    if alias not in _REGISTRY:
-        raise ValueError(f"unknown model alias {alias!r}; choose one of {', '.join(MODEL_ALIASES)}")
-    cls, fixed = _REGISTRY[alias]
-    opts = {**fixed, **options}
-    if cls is LunarNaive:
-        opts.pop("country", None)
-    return cls(alias=alias, **opts)
+    return build_model(alias, _REGISTRY, **options)

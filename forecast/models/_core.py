@@ -22,7 +22,6 @@ __all__ = [
     "simulate_ar1",
     "simulate_random_walk",
     "combine_components",
-    "path_quantiles",
 ]
 
 
@@ -121,13 +120,3 @@ def combine_components(
     out = np.expm1(np.minimum(z, 50.0)) if log_scale else z
     return np.maximum(out, 0.0)
 
-
-def path_quantiles(paths: np.ndarray, probs) -> np.ndarray:
-    """Per-day quantiles of paths (n_paths, h) -> (len(probs), h).
-
-    Examples
-    --------
-    >>> path_quantiles(np.arange(11.0)[:, None], [0.1, 0.5]).ravel().tolist()
-    [1.0, 5.0]
-    """
-    return np.quantile(paths, np.asarray(probs, dtype=float), axis=0)

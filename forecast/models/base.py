@@ -1,55 +1,60 @@
 """The model interface shared by every forecaster, and tidy path summaries.
 
-A model's constructor only stores hyperparameters and its ``alias``. ``fit(df)`` fits one
-state per ``unique_id`` (trailing-underscore attributes) and, for models that calibrate,
-learns path-spread scale factors from backtests on past LNYs inside the history
-(``calibration_``). ``sample_paths`` returns joint sample paths; ``predict`` summarises them.
+A model's constructor only stores its hyperparameters (explicit keyword arguments) and its
+``alias``. ``fit(df, *, rng)`` fits one state per ``unique_id`` (trailing-underscore
+attributes) and, for models that calibrate, learns path-spread scale factors from
+backtests on past LNYs inside the history (``calibration_``, see
+:mod:`forecast.models.calibration`). ``sample_paths(h, *, n_paths, rng)`` returns joint
+sample paths; ``predict`` summarises them.
+
+Randomness: every method that draws takes a keyword-only ``rng``
+(:class:`numpy.random.Generator`); each series gets its own stream from ``rng.spawn``, in
+the sorted order of ``unique_id``. ``rng=None`` draws fresh entropy (not reproducible).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from forecast.models._core import combine_components
+from forecast.models.calibration import calibrate_series
+from forecast.models.components import Components
 
-__all__ = ["Components", "ForecastModel", "summarize_paths", "WINDOW"]
-
-#: Offsets (days from LNY, inclusive) of the LNY window whose total the planner cares about.
-WINDOW: tuple[int, int] = (-7, 14)
+__all__ = ["ForecastModel", "ShortHistoryWarning", "check_frame", "check_levels", "check_options",
+           "check_rng", "summarize_paths"]
 
 
-@dataclass(frozen=True)
-class Components:
-    """One series' forecast as log-scale center plus shared and daily deviations.
+class ShortHistoryWarning(UserWarning):
+    """A model fell back to its documented prior (short or partial history, no past LNY)."""
 
-    See :func:`forecast.models._core.combine_components`.
+
+def check_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A clean copy of a tidy ``unique_id, ds, y`` frame, sorted by series and day.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``unique_id, ds, y`` (others are dropped); ``y`` finite and >= 0.
+
+    Returns
+    -------
+    DataFrame
+        ``unique_id`` (str), ``ds`` (datetime64), ``y`` (float).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, the frame is empty, or a ``y`` is negative or not finite
+        (the first bad row is named).
+
+    Examples
+    --------
+    >>> check_frame(pd.DataFrame({"unique_id": [1], "ds": ["2024-01-01"], "y": [3]})).dtypes.tolist()
+    [dtype('O'), dtype('<M8[ns]'), dtype('float64')]
     """
-
-    center: np.ndarray
-    shared: np.ndarray
-    noise: np.ndarray
-    log_scale: bool = True
-
-    def __post_init__(self) -> None:
-        h = self.center.shape[0]
-        if self.shared.shape[1] != h or self.noise.shape != self.shared.shape:
-            raise ValueError(
-                f"Components: shapes disagree, center {self.center.shape}, shared "
-                f"{self.shared.shape}, noise {self.noise.shape}"
-            )
-
-    def paths(self, shared_scale: float = 1.0, noise_scale: float = 1.0) -> np.ndarray:
-        """Non-negative paths on the original scale, shape (n_paths, h)."""
-        return combine_components(
-            self.center, self.shared, self.noise, shared_scale=shared_scale,
-            noise_scale=noise_scale, log_scale=self.log_scale,
-        )
-
-
-def _check_frame(df: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     missing = {"unique_id", "ds", "y"} - set(df.columns)
@@ -58,8 +63,8 @@ def _check_frame(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         raise ValueError("df is empty: nothing to fit")
     out = df[["unique_id", "ds", "y"]].copy()
-    out["unique_id"] = out["unique_id"].astype(str)
-    out["ds"] = pd.to_datetime(out["ds"])
+    out["unique_id"] = out["unique_id"].astype(str).astype(object)
+    out["ds"] = pd.to_datetime(out["ds"]).astype("datetime64[ns]")
     out["y"] = out["y"].astype(float)
     if out["y"].isna().any() or (out["y"] < 0).any() or not np.isfinite(out["y"]).all():
         bad = out[~(out["y"] >= 0) | ~np.isfinite(out["y"])].iloc[0]
@@ -70,7 +75,8 @@ def _check_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
-def _check_series(uid: str, ds: pd.DatetimeIndex, y: np.ndarray) -> None:
+def check_series(uid: str, ds: pd.DatetimeIndex, y: np.ndarray) -> None:
+    """``ValueError`` unless one series is daily without gaps and not constant."""
     if len(ds) > 1 and (np.diff(ds.values).astype("timedelta64[D]") != np.timedelta64(1, "D")).any():
         raise ValueError(f"series {uid!r}: ds must be daily with no gaps or duplicates")
     if np.all(y == y[0]):
@@ -78,6 +84,59 @@ def _check_series(uid: str, ds: pd.DatetimeIndex, y: np.ndarray) -> None:
             f"series {uid!r} is constant (every y = {y[0]:g}): there is no pattern to "
             "model; forecast it by hand or drop it"
         )
+
+
+def check_rng(rng) -> np.random.Generator:
+    """``rng`` itself, or a fresh Generator for ``None``; anything else is a ``ValueError``.
+
+    Examples
+    --------
+    >>> check_rng(np.random.default_rng(0)).integers(10)
+    np.int64(8)
+    >>> check_rng(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng must be a numpy.random.Generator or None, got int; pass np.random.default_rng(seed)
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}; "
+                         "pass np.random.default_rng(seed)")
+    return rng
+
+
+def check_levels(level) -> tuple[int, ...]:
+    """Central interval levels in percent: ints in 1..99.
+
+    Examples
+    --------
+    >>> check_levels([80, 95])
+    (80, 95)
+    """
+    levels = tuple(level)
+    for lv in levels:
+        if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or not 0 < lv < 100:
+            raise ValueError(f"level must hold ints in 1..99, got {level!r}")
+    return levels
+
+
+def check_options(cls: type, options: dict, *, alias: str | None = None) -> None:
+    """``ValueError`` naming the allowed hyperparameters if ``options`` holds another.
+
+    Examples
+    --------
+    >>> from forecast.models import LunarNaive
+    >>> check_options(LunarNaive, {"colour": "red"})
+    Traceback (most recent call last):
+    ...
+    ValueError: LunarNaive: unknown option(s) ['colour']; allowed: ['lag', 'level_days']
+    """
+    allowed = cls.param_names()
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"{alias or cls.__name__}: unknown option(s) {unknown}; allowed: "
+                         f"{sorted(allowed)}")
 
 
 def summarize_paths(paths: pd.DataFrame, alias: str, *, level=(80, 95)) -> pd.DataFrame:
@@ -102,7 +161,7 @@ def summarize_paths(paths: pd.DataFrame, alias: str, *, level=(80, 95)) -> pd.Da
     >>> summarize_paths(p, "m", level=(80,)).columns.tolist()
     ['unique_id', 'ds', 'm', 'm-lo-80', 'm-hi-80']
     """
-    levels = _check_levels(level)
+    levels = check_levels(level)
     g = paths.groupby(["unique_id", "ds"], sort=True)["y"]
     out = g.median().rename(alias).to_frame()
     for lv in levels:
@@ -111,114 +170,155 @@ def summarize_paths(paths: pd.DataFrame, alias: str, *, level=(80, 95)) -> pd.Da
     return out.reset_index()
 
 
-def _check_levels(level) -> tuple[int, ...]:
-    levels = tuple(level)
-    for lv in levels:
-        if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or not 0 < lv < 100:
-            raise ValueError(f"level must hold ints in 1..99, got {level!r}")
-    return levels
+def check_positive(name: str, value) -> int:
+    """``value`` as an int if it is a positive int, else a ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 class ForecastModel:
     """Base class: per-series fitting, joint path sampling and summaries.
 
-    Subclasses implement ``_fit_one(uid, ds, y) -> state`` and
-    ``_draw_one(state, h, n_paths, rng) -> Components``, and set ``default_alias``.
+    Subclasses declare their hyperparameters as keyword-only arguments of ``__init__``
+    (stored as attributes of the same name) and implement ``fit_series(uid, ds, y, *, rng)
+    -> state`` and ``draw_series(state, h, n_paths, *, rng) -> Components``. A subclass
+    with a ``calibrate`` hyperparameter (and ``max_folds``) is calibrated on past LNYs by
+    :meth:`fit` when it is true.
     """
 
     default_alias = "model"
-    #: hyperparameter names and defaults; subclasses extend
-    defaults: dict = {"calibrate": False}
 
-    def __init__(self, *, alias: str | None = None, **params) -> None:
-        unknown = set(params) - set(self.defaults)
-        if unknown:
-            raise ValueError(
-                f"{type(self).__name__}: unknown option(s) {sorted(unknown)}; allowed: "
-                f"{sorted(self.defaults)}"
-            )
+    def __init__(self, *, alias: str | None = None) -> None:
         self.alias = alias or self.default_alias
-        self.params = {**self.defaults, **params}
-        self._check_params()
 
-    def _check_params(self) -> None:  # subclasses validate their options
-        pass
+    # -- hyperparameters --------------------------------------------------------------
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        """Names of the hyperparameters (keyword arguments of ``__init__`` but ``alias``)."""
+        sig = inspect.signature(cls.__init__)
+        return tuple(n for n, p in sig.parameters.items()
+                     if n not in ("self", "alias") and p.kind is p.KEYWORD_ONLY)
+
+    def get_params(self) -> dict:
+        """Hyperparameters as a dict (``alias`` not included)."""
+        return {n: getattr(self, n) for n in self.param_names()}
 
     def __repr__(self) -> str:
-        opts = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if self.defaults[k] != v)
+        sig = inspect.signature(type(self).__init__).parameters
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()
+                         if not _same(sig[k].default, v))
         return f"{type(self).__name__}(alias={self.alias!r}{', ' if opts else ''}{opts})"
 
     def clone(self, **overrides) -> ForecastModel:
-        """An unfitted copy with the same hyperparameters (``overrides`` replace some)."""
-        return type(self)(alias=self.alias, **{**self.params, **overrides})
+        """An unfitted copy with the same hyperparameters (``overrides`` replace some).
+
+        Raises
+        ------
+        ValueError
+            If an override is not a hyperparameter of this model.
+        """
+        check_options(type(self), overrides, alias=self.alias)
+        return type(self)(alias=self.alias, **{**self.get_params(), **overrides})
 
     # -- fitting ----------------------------------------------------------------------
-    def fit(self, df: pd.DataFrame) -> ForecastModel:
+    def fit(self, df: pd.DataFrame, *, rng: np.random.Generator | None = None) -> ForecastModel:
         """Fit one state per ``unique_id`` of a tidy ``unique_id, ds, y`` frame.
+
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y``: daily, no gaps, ``y >= 0``.
+        rng : numpy.random.Generator, optional
+            Stream of every draw made while fitting (calibration backtests, Prophet's
+            optimiser seed); equal streams give equal fits.
 
         Returns
         -------
         self
-        """
-        from forecast.models.calibration import calibrate_series
 
-        df = _check_frame(df)
+        Warns
+        -----
+        ShortHistoryWarning
+            When a series is fitted with a documented fallback (named in
+            ``calibration_.fallback``).
+        """
+        df = check_frame(df)
+        rng = check_rng(rng)
+        groups = list(df.groupby("unique_id", sort=True))
         self.states_, self.last_ds_, self.scales_, records = {}, {}, {}, []
-        for uid, g in df.groupby("unique_id", sort=True):
+        for (uid, g), child in zip(groups, rng.spawn(len(groups))):
+            fit_rng, cal_rng = child.spawn(2)
             ds, y = pd.DatetimeIndex(g["ds"]), g["y"].to_numpy()
-            _check_series(uid, ds, y)
-            self.states_[uid] = self._fit_one(uid, ds, y)
+            check_series(uid, ds, y)
+            state = self.fit_series(uid, ds, y, rng=fit_rng)
+            self.states_[uid] = state
             self.last_ds_[uid] = ds[-1]
-            if self.params["calibrate"]:
-                rec = calibrate_series(self, uid, ds, y)
+            if getattr(self, "calibrate", False):
+                rec = calibrate_series(self, uid, ds, y, rng=cal_rng,
+                                       max_folds=self.max_folds, state=state)
                 self.scales_[uid] = (rec["shared_scale"], rec["noise_scale"])
                 records.append(rec)
+                if rec["fallback"]:
+                    warnings.warn(f"{self.alias}: series {uid!r}: {rec['fallback']}",
+                                  ShortHistoryWarning, stacklevel=2)
         self.calibration_ = pd.DataFrame(records) if records else None
         return self
 
-    def _fit_one(self, uid: str, ds: pd.DatetimeIndex, y: np.ndarray):
+    def fit_series(self, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
+                   rng: np.random.Generator):
+        """Fit one series (daily ``ds``, ``y`` >= 0); returns the model's state."""
         raise NotImplementedError
 
-    def _draw_one(self, state, h: int, n_paths: int, *, rng: np.random.Generator) -> Components:
+    def draw_series(self, state, h: int, n_paths: int, *, rng: np.random.Generator) -> Components:
+        """Raw (uncalibrated) path components of one fitted series for ``h`` days."""
         raise NotImplementedError
 
-    def _regime_start(self, ds: pd.DatetimeIndex, y: np.ndarray) -> int:
+    def regime_start(self, ds: pd.DatetimeIndex, y: np.ndarray) -> int:
         """Index where the history the model uses starts (models that trim override)."""
         return 0
 
-    def _check_fitted(self) -> None:
+    def fallbacks(self, state) -> list[str]:
+        """Documented fallbacks a fitted state used (models with priors override)."""
+        return []
+
+    def check_fitted(self) -> None:
+        """``ValueError`` unless :meth:`fit` has run."""
         if not hasattr(self, "states_"):
             raise ValueError(f"{self.alias}: call fit(df) before sample_paths or predict")
 
     # -- sampling ---------------------------------------------------------------------
-    def _paths_one(self, uid: str, h: int, n_paths: int, *, rng: np.random.Generator) -> np.ndarray:
-        comps = self._draw_one(self.states_[uid], h, n_paths, rng=rng)
+    def series_paths(self, uid: str, h: int, n_paths: int, *,
+                     rng: np.random.Generator) -> np.ndarray:
+        """Calibrated paths of one fitted series, shape (n_paths, h), ``>= 0``."""
+        comps = self.draw_series(self.states_[uid], h, n_paths, rng=rng)
         a, b = self.scales_.get(uid, (1.0, 1.0))
         return comps.paths(a, b)
 
-    def sample_paths(self, h: int, *, n_paths: int = 1000, seed: int = 0) -> pd.DataFrame:
+    def sample_paths(self, h: int, *, n_paths: int = 1000,
+                     rng: np.random.Generator | None = None) -> pd.DataFrame:
         """Joint sample paths for the ``h`` days after each series' last observation.
 
         Parameters
         ----------
         h : int
-            Horizon in days.
+            Horizon in days (up to about 400: next year's LNY from this year's data).
         n_paths : int, default 1000
             Number of sample paths per series.
-        seed : int, default 0
-            Seed of the random stream; equal seeds give equal paths.
+        rng : numpy.random.Generator, optional
+            Random stream; equal streams give equal paths.
 
         Returns
         -------
         DataFrame
             Columns ``unique_id, ds, sample_id, y``; ``y >= 0``.
         """
-        self._check_fitted()
-        h, n_paths = _check_positive("h", h), _check_positive("n_paths", n_paths)
-        rngs = np.random.default_rng(seed).spawn(len(self.states_))
+        self.check_fitted()
+        h, n_paths = check_positive("h", h), check_positive("n_paths", n_paths)
+        rng = check_rng(rng)
         frames = []
-        for rng, uid in zip(rngs, self.states_):
-            paths = self._paths_one(uid, h, n_paths, rng=rng)
+        for child, uid in zip(rng.spawn(len(self.states_)), self.states_):
+            paths = self.series_paths(uid, h, n_paths, rng=child)
             ds = pd.date_range(self.last_ds_[uid] + pd.Timedelta(days=1), periods=h)
             frames.append(pd.DataFrame({
                 "unique_id": uid,
@@ -228,9 +328,8 @@ class ForecastModel:
             }))
         return pd.concat(frames, ignore_index=True)
 
-    def predict(
-        self, h: int, *, level=(80, 95), n_paths: int = 1000, seed: int = 0
-    ) -> pd.DataFrame:
+    def predict(self, h: int, *, level=(80, 95), n_paths: int = 1000,
+                rng: np.random.Generator | None = None) -> pd.DataFrame:
         """Quantile summary of :meth:`sample_paths` (median and central intervals).
 
         Returns
@@ -238,12 +337,13 @@ class ForecastModel:
         DataFrame
             ``unique_id, ds, <alias>, <alias>-lo-<level>, <alias>-hi-<level>, ...``
         """
-        _check_levels(level)
-        return summarize_paths(self.sample_paths(h, n_paths=n_paths, seed=seed), self.alias,
+        check_levels(level)
+        return summarize_paths(self.sample_paths(h, n_paths=n_paths, rng=rng), self.alias,
                                level=level)
 
 
-def _check_positive(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b

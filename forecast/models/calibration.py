@@ -1,8 +1,10 @@
 """Recalibrate path spread from rolling-origin backtests on past LNYs in the history.
 
-For each past LNY with enough history before it, the model is refitted on the data up to
-``LNY + origin_offset`` and its raw path components are drawn for ``horizon`` days. Two
-scale factors are then learnt:
+The folds are :func:`forecast.calendar.lny_folds` of the model's current regime (origin
+``LNY + ORIGIN_OFFSET``, ``HORIZON`` days, every horizon day observed, at least 365 days of
+regime history before the origin), the most recent ``max_folds`` of them. On each fold the
+model is refitted on the history before the origin and its raw path components are drawn
+for the horizon. Two scale factors are then learnt:
 
 - ``shared_scale`` multiplies the shared (level / LNY-effect) deviations so that the
   standardised error of the LNY-window total has unit variance (normal theory, shrunk
@@ -11,22 +13,27 @@ scale factors are then learnt:
   closest to nominal: the median over folds of each fold's best scale (robust to one
   surprising year), shrunk towards 1 in the same way.
 
-The coverage before and after is recorded in ``model.calibration_``.
+Without a fold (less than a year of history before the last fully observed LNY) the
+scales are :data:`NO_FOLD_SCALES`, a documented prior that widens the paths, and the record
+says so (``fallback``). The coverage before and after is recorded in ``model.calibration_``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scoringrules as sr
 
-from forecast.calendar import lny_dates
-from forecast.models.base import WINDOW, Components
+from forecast.calendar import HORIZON, WINDOW, lny_folds
+from forecast.models.components import Components
+from forecast.models.scores import coverage, scaled_crps
 
-__all__ = ["lny_origins", "fit_scales", "calibrate_series", "ORIGIN_OFFSET", "HORIZON"]
+__all__ = ["NO_FOLD_SCALES", "fit_scales", "calibrate_series", "calibration_folds"]
 
-ORIGIN_OFFSET, HORIZON = -28, 56
-_MIN_TRAIN_DAYS = 365
+#: Spread scales (shared, noise) used when no past LNY fold exists: the median scales
+#: learnt on series with folds are about 1.1-1.4, so an uncalibrated model gets that
+#: much more spread rather than none.
+NO_FOLD_SCALES: tuple[float, float] = (1.4, 1.2)
+MIN_TRAIN_DAYS = 365
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 # shrinkage towards scale 1, in folds: a window total gives one number per fold, daily
@@ -34,36 +41,23 @@ _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 _PRIOR_FOLDS_SHARED, _PRIOR_FOLDS_NOISE = 2.0, 0.5
 
 
-def lny_origins(
-    ds: pd.DatetimeIndex, *, origin_offset: int = ORIGIN_OFFSET, horizon: int = HORIZON,
-    max_folds: int = 3, min_train_days: int = _MIN_TRAIN_DAYS,
-) -> list[tuple[pd.Timestamp, int]]:
-    """Past LNYs usable as backtest origins: ``(lny, n_train)``, most recent first.
+def calibration_folds(ds: pd.DatetimeIndex, *, start: int = 0, max_folds: int = 3):
+    """The calibration folds of a history whose current regime starts at index ``start``.
 
-    A fold needs ``min_train_days`` of history before its origin ``lny + origin_offset`` and
-    ``horizon`` observed days from the origin on.
+    Returns
+    -------
+    list of (LnyFold, int)
+        Each fold and its training length counted from the first day of ``ds``, oldest
+        first.
 
     Examples
     --------
     >>> ds = pd.date_range("2020-01-01", "2023-12-31")
-    >>> [(d.year, n) for d, n in lny_origins(ds)]
-    [(2023, 1089), (2022, 734), (2021, 380)]
+    >>> [(f.lny.year, n) for f, n in calibration_folds(ds, max_folds=2)]
+    [(2022, 734), (2023, 1089)]
     """
-    out = []
-    for lny in lny_dates(ds[0], ds[-1])[::-1]:
-        start = lny + pd.Timedelta(days=origin_offset)
-        n_train = int((start - ds[0]).days)
-        if start + pd.Timedelta(days=horizon - 1) > ds[-1] or n_train < min_train_days:
-            continue
-        out.append((lny, n_train))
-        if len(out) == max_folds:
-            break
-    return out
-
-
-def _coverage(paths: np.ndarray, actual: np.ndarray, level: int) -> np.ndarray:
-    lo, hi = np.quantile(paths, [0.5 - level / 200, 0.5 + level / 200], axis=0)
-    return (actual >= lo) & (actual <= hi)
+    folds = lny_folds(ds[start:], full_horizon=True, min_train_days=MIN_TRAIN_DAYS)
+    return [(f, start + f.n_train) for f in folds[-max_folds:]] if max_folds > 0 else []
 
 
 def _window_z(paths: np.ndarray, actual: np.ndarray, mask: np.ndarray) -> float:
@@ -76,14 +70,28 @@ def _scores(folds, a: float, b: float) -> dict:
     c80, c95, win, crps = [], [], [], []
     for comps, actual, mask in folds:
         p = comps.paths(a, b)
-        c80.append(_coverage(p, actual, 80))
-        c95.append(_coverage(p, actual, 95))
-        win.append(_coverage(p[:, mask].sum(axis=1, keepdims=True), actual[mask].sum(keepdims=True), 80)[0])
-        crps.append(np.mean(sr.crps_ensemble(actual, p.T, m_axis=-1)) / max(actual.mean(), 1e-9))
+        c80.append(coverage(p, actual, 80))
+        c95.append(coverage(p, actual, 95))
+        win.append(coverage(p[:, mask].sum(axis=1, keepdims=True),
+                            actual[mask].sum(keepdims=True), 80)[0])
+        crps.append(scaled_crps(actual, p))
     return {
         "cov80": float(np.mean(np.concatenate(c80))), "cov95": float(np.mean(np.concatenate(c95))),
         "window_cov80": float(np.mean(win)), "scaled_crps": float(np.mean(crps)),
     }
+
+
+def _best_noise_scale(comps: Components, actual: np.ndarray, a: float) -> float:
+    """Log of the noise scale whose daily 80% and 95% coverage are closest to nominal."""
+    loss = np.empty(len(_GRID_NOISE))
+    for i, b in enumerate(_GRID_NOISE):
+        p = comps.paths(a, b)
+        q = np.quantile(p, [0.025, 0.1, 0.9, 0.975], axis=0)
+        c80 = np.mean((actual >= q[1]) & (actual <= q[2]))
+        c95 = np.mean((actual >= q[0]) & (actual <= q[3]))
+        loss[i] = (c80 - 0.8) ** 2 + (c95 - 0.95) ** 2
+    best = np.flatnonzero(loss == loss.min())
+    return float(np.log(_GRID_NOISE[best]).mean())  # middle of a flat optimum
 
 
 def fit_scales(folds: list[tuple[Components, np.ndarray, np.ndarray]]) -> dict:
@@ -100,12 +108,18 @@ def fit_scales(folds: list[tuple[Components, np.ndarray, np.ndarray]]) -> dict:
     dict
         ``shared_scale, noise_scale, n_folds`` and scores before/after
         (``cov80_before``, ``cov80_after``, ``cov95_*``, ``window_cov80_*``,
-        ``scaled_crps_*``). Without folds both scales are 1 and scores are NaN.
+        ``scaled_crps_*``). Without folds the scales are :data:`NO_FOLD_SCALES` and scores
+        are NaN.
+
+    Examples
+    --------
+    >>> fit_scales([])["shared_scale"] == NO_FOLD_SCALES[0]
+    True
     """
     n = len(folds)
     if n == 0:
         nan = float("nan")
-        return {"n_folds": 0, "shared_scale": 1.0, "noise_scale": 1.0,
+        return {"n_folds": 0, "shared_scale": NO_FOLD_SCALES[0], "noise_scale": NO_FOLD_SCALES[1],
                 **{f"{k}_{w}": nan for k in ("cov80", "cov95", "window_cov80", "scaled_crps")
                    for w in ("before", "after")}}
     # shared part: window-total z-scores with unit variance
@@ -116,15 +130,7 @@ def fit_scales(folds: list[tuple[Components, np.ndarray, np.ndarray]]) -> dict:
     # daily part: per fold, the scale whose 80% and 95% coverage are closest to nominal;
     # the median over folds, so that one year with a surprise (a level shift) does not
     # widen every later forecast
-    per_fold = []
-    for fold in folds:
-        loss = []
-        for b in _GRID_NOISE:
-            s = _scores([fold], a, b)
-            loss.append((s["cov80"] - 0.8) ** 2 + (s["cov95"] - 0.95) ** 2)
-        loss = np.array(loss)
-        best = np.flatnonzero(loss == loss.min())
-        per_fold.append(np.log(_GRID_NOISE[best]).mean())  # middle of a flat optimum
+    per_fold = [_best_noise_scale(c, act, a) for c, act, _m in folds]
     b_hat = float(np.exp(np.median(per_fold)))
     b = float(b_hat ** (n / (n + _PRIOR_FOLDS_NOISE)))
     before, after = _scores(folds, 1.0, 1.0), _scores(folds, a, b)
@@ -134,26 +140,50 @@ def fit_scales(folds: list[tuple[Components, np.ndarray, np.ndarray]]) -> dict:
 
 
 def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
-                     n_paths: int = 200, seed: int = 0) -> dict:
-    """Backtest an unfitted copy of ``model`` on past LNYs of one series, learn scales.
+                     rng: np.random.Generator, max_folds: int = 3, n_paths: int = 200,
+                     state=None) -> dict:
+    """Backtest ``model`` on past LNYs of one series and learn its spread scales.
 
-    Origins lie inside the model's current regime (``model._regime_start``: history before
-    a structural break is not used). Folds whose truncated history the model cannot fit
-    (``ValueError``, e.g. no complete past LNY yet) are skipped; with no usable fold the scales stay 1 (recorded).
+    Parameters
+    ----------
+    model : ForecastModel
+        Its ``fit_series`` / ``draw_series`` are called on each fold's history (the model
+        itself is not changed).
+    uid : str
+    ds, y : DatetimeIndex and ndarray, shape (n,)
+        The whole history of the series.
+    rng : numpy.random.Generator
+        One stream per fold is spawned from it (fitting and drawing).
+    max_folds : int, default 3
+    n_paths : int, default 200
+    state : optional
+        The model's state fitted on the whole history; its fallbacks are recorded.
+
+    Returns
+    -------
+    dict
+        ``unique_id``, the keys of :func:`fit_scales`, and ``fallback``: "" or the
+        documented fallbacks used (no past LNY fold; the model's own, e.g. LNY effects from
+        a partial window shrunk to the prior).
+
+    Folds lie inside the model's current regime (``model.regime_start``). Folds whose
+    truncated history the model cannot fit (``ValueError``) are skipped.
     """
-    inner = model.clone(calibrate=False)
-    rngs = np.random.default_rng(seed).spawn(8)
+    start = model.regime_start(ds, y)
     folds = []
-    start = model._regime_start(ds, y)  # folds only inside the current regime
-    origins = lny_origins(ds[start:], max_folds=model.params.get("max_folds", 3))
-    for (lny, n_rel), rng in zip(origins, rngs):
-        n_train = start + n_rel
+    plan = calibration_folds(ds, start=start, max_folds=max_folds)
+    for (fold, n_train), fold_rng in zip(plan, rng.spawn(len(plan))):
+        fit_rng, draw_rng = fold_rng.spawn(2)
         try:
-            state = inner._fit_one(uid, ds[:n_train], y[:n_train])
+            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng)
         except ValueError:
             continue
-        comps = inner._draw_one(state, HORIZON, n_paths, rng=rng)
-        offsets = np.arange(HORIZON) + ORIGIN_OFFSET
-        mask = (offsets >= WINDOW[0]) & (offsets <= WINDOW[1])
-        folds.append((comps, y[n_train:n_train + HORIZON], mask))
-    return {"unique_id": uid, **fit_scales(folds)}
+        comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
+        folds.append((comps, y[n_train:n_train + HORIZON], fold.window_mask(WINDOW)))
+    rec = fit_scales(folds)
+    notes = list(model.fallbacks(state)) if state is not None else []
+    if not folds:
+        notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history before "
+                     f"an LNY-28 origin and {HORIZON} observed days after it): spread widened "
+                     f"by the documented prior scales {NO_FOLD_SCALES}")
+    return {"unique_id": uid, **rec, "fallback": "; ".join(notes)}

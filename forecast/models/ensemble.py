@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.models.base import ForecastModel
+from forecast.models.base import ForecastModel, check_frame, check_rng
+from forecast.models.registry import REGISTRY, build_model
 
-__all__ = ["AutoModel", "mixture_weights"]
+__all__ = ["AutoModel", "mixture_weights", "allocate_paths"]
 
 
 def mixture_weights(scores: np.ndarray, *, power: float = 2.0, combine: str = "mixture",
@@ -58,7 +59,14 @@ def mixture_weights(scores: np.ndarray, *, power: float = 2.0, combine: str = "m
     return w / w.sum()
 
 
-def _allocate(weights: np.ndarray, n: int) -> np.ndarray:
+def allocate_paths(weights: np.ndarray, n: int) -> np.ndarray:
+    """Paths per component: ``n`` split in proportion to ``weights`` (largest remainders).
+
+    Examples
+    --------
+    >>> allocate_paths(np.array([0.5, 0.25, 0.25]), 10).tolist()
+    [5, 3, 2]
+    """
     raw = weights * n
     counts = np.floor(raw).astype(int)
     counts[np.argsort(-(raw - counts), kind="stable")[: n - counts.sum()]] += 1
@@ -72,7 +80,7 @@ class AutoModel(ForecastModel):
     ----------
     alias : str, default "auto"
     components : tuple of str, default ("statespace", "statespace-recent", "prophet")
-        Aliases passed to :func:`forecast.models.make_model`.
+        Single-model aliases (:data:`forecast.models.registry.COMPONENT_ALIASES`).
     combine : {"best", "mixture"}, default "best"
     power : float, default 2.0
         Weight exponent on inverse scaled CRPS (``combine="mixture"``).
@@ -82,55 +90,90 @@ class AutoModel(ForecastModel):
     country : str or None, default "HK"
         Passed to every component.
 
+    Attributes
+    ----------
+    selection_ : DataFrame
+        One row per series and component: ``unique_id, model, n_folds, scaled_crps,
+        coverage_80, coverage_95, window_coverage_80, weight``, the component's scores on
+        its calibration folds (past LNYs, after its spread calibration): what ``auto``
+        chose from, and what a report can show instead of backtesting the components again.
+    calibration_ : DataFrame
+        Every component's calibration record, with a ``model`` column.
+
     Examples
     --------
     >>> from forecast.models.testing import toy_history
-    >>> m = AutoModel(components=("statespace",)).fit(toy_history(years=3))
-    >>> m.weights_.columns.tolist()
-    ['unique_id', 'model', 'scaled_crps', 'weight']
+    >>> m = AutoModel(components=("statespace",)).fit(toy_history(years=3),
+    ...                                               rng=np.random.default_rng(0))
+    >>> m.selection_[["model", "n_folds", "weight"]].to_dict("records")
+    [{'model': 'statespace', 'n_folds': 1, 'weight': 1.0}]
     """
 
     default_alias = "auto"
-    defaults = {"components": ("statespace", "statespace-recent", "prophet"), "combine": "best",
-                "power": 2.0, "margin": 0.2, "country": "HK", "calibrate": False}
 
-    def _check_params(self) -> None:
-        if self.params["combine"] not in ("mixture", "best"):
-            raise ValueError(f"combine must be 'mixture' or 'best', got {self.params['combine']!r}")
-        if not 0 <= self.params["margin"] < 1:
-            raise ValueError(f"margin must lie in [0, 1), got {self.params['margin']!r}")
-        if not self.params["components"] or "auto" in self.params["components"]:
-            raise ValueError("components must be a non-empty tuple of model aliases (not 'auto')")
+    def __init__(self, *, alias: str | None = None,
+                 components: tuple[str, ...] = ("statespace", "statespace-recent", "prophet"),
+                 combine: str = "best", power: float = 2.0, margin: float = 0.2,
+                 country: str | None = "HK") -> None:
+        super().__init__(alias=alias)
+        components = tuple(components)
+        if combine not in ("mixture", "best"):
+            raise ValueError(f"combine must be 'mixture' or 'best', got {combine!r}")
+        if not 0 <= margin < 1:
+            raise ValueError(f"margin must lie in [0, 1), got {margin!r}")
+        bad = [c for c in components if c not in REGISTRY]
+        if not components or bad:
+            raise ValueError(f"components must be a non-empty tuple of model aliases from "
+                             f"{', '.join(REGISTRY)}; got {components!r}")
+        self.components, self.combine, self.power = components, combine, power
+        self.margin, self.country = margin, country
 
-    def fit(self, df: pd.DataFrame) -> AutoModel:
-        """Fit every component (with calibration) and weight them per series."""
-        from forecast.models import make_model
+    def fit(self, df: pd.DataFrame, *, rng: np.random.Generator | None = None) -> AutoModel:
+        """Fit every component (with calibration) and weight them per series.
 
-        p = self.params
-        self.models_ = [make_model(a, country=p["country"]).fit(df) for a in p["components"]]
+        Parameters
+        ----------
+        df : DataFrame
+            ``unique_id, ds, y``.
+        rng : numpy.random.Generator, optional
+            One stream per component is spawned from it.
+
+        Returns
+        -------
+        self
+        """
+        df = check_frame(df)
+        rng = check_rng(rng)
+        self.models_ = [build_model(a, REGISTRY, country=self.country).fit(df, rng=r)
+                        for a, r in zip(self.components, rng.spawn(len(self.components)))]
         self.states_, self.last_ds_, self.scales_ = {}, dict(self.models_[0].last_ds_), {}
         rows, cal = [], []
         for uid in self.models_[0].states_:
-            scores = []
-            for m in self.models_:
-                c = m.calibration_
-                scores.append(float(c.loc[c.unique_id == uid, "scaled_crps_after"].iloc[0])
-                              if c is not None else np.nan)
-            w = mixture_weights(np.array(scores), power=p["power"], combine=p["combine"],
-                                margin=p["margin"])
+            recs = [_inner_scores(m, uid) for m in self.models_]
+            w = mixture_weights(np.array([r["scaled_crps"] for r in recs]), power=self.power,
+                                combine=self.combine, margin=self.margin)
             self.states_[uid] = w
-            rows += [(uid, m.alias, s, wk) for m, s, wk in zip(self.models_, scores, w)]
+            rows += [{"unique_id": uid, "model": m.alias, **r, "weight": wk}
+                     for m, r, wk in zip(self.models_, recs, w)]
         for m in self.models_:
             if m.calibration_ is not None:
                 cal.append(m.calibration_.assign(model=m.alias))
-        self.weights_ = pd.DataFrame(rows, columns=["unique_id", "model", "scaled_crps", "weight"])
+        self.selection_ = pd.DataFrame(rows, columns=[
+            "unique_id", "model", "n_folds", "scaled_crps", "coverage_80", "coverage_95",
+            "window_coverage_80", "weight"])
         self.calibration_ = pd.concat(cal, ignore_index=True) if cal else None
         return self
 
-    def _paths_one(self, uid, h, n_paths, *, rng) -> np.ndarray:
-        counts = _allocate(self.states_[uid], n_paths)
+    @property
+    def weights_(self) -> pd.DataFrame:
+        """``unique_id, model, scaled_crps, weight``: the columns of ``selection_`` that
+        decide the weights."""
+        return self.selection_[["unique_id", "model", "scaled_crps", "weight"]]
+
+    def series_paths(self, uid, h, n_paths, *, rng) -> np.ndarray:
+        counts = allocate_paths(self.states_[uid], n_paths)
         rngs = rng.spawn(len(self.models_) + 1)
-        parts = [m._paths_one(uid, h, c, rng=r)
+        parts = [m.series_paths(uid, h, c, rng=r)
                  for m, c, r in zip(self.models_, counts, rngs) if c > 0]
         paths = np.concatenate(parts, axis=0)
         return paths[rngs[-1].permutation(n_paths)]
@@ -142,3 +185,13 @@ class AutoModel(ForecastModel):
             if hasattr(type(m), "lny_effects_"):
                 return m.lny_effects_
         raise ValueError("no component of auto reports LNY effects")
+
+
+def _inner_scores(model: ForecastModel, uid: str) -> dict:
+    """A component's scores on its calibration folds (after scaling), NaN without folds."""
+    c = model.calibration_
+    row = c[c.unique_id == uid].iloc[0] if c is not None and (c.unique_id == uid).any() else None
+    get = (lambda k: float(row[k])) if row is not None else (lambda k: np.nan)
+    return {"n_folds": int(row["n_folds"]) if row is not None else 0,
+            "scaled_crps": get("scaled_crps_after"), "coverage_80": get("cov80_after"),
+            "coverage_95": get("cov95_after"), "window_coverage_80": get("window_cov80_after")}

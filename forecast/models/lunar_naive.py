@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import days_to_lny, lunar_new_year
-from forecast.models.base import Components, ForecastModel
+from forecast.models.base import ForecastModel
+from forecast.models.components import Components
 
 __all__ = ["LunarNaive", "lny_aligned_dates"]
 
@@ -63,23 +64,21 @@ class LunarNaive(ForecastModel):
     """
 
     default_alias = "lunar-naive"
-    defaults = {"level_days": 28, "lag": 28, "calibrate": False}
 
-    def _check_params(self) -> None:
-        for k in ("level_days", "lag"):
-            v = self.params[k]
+    def __init__(self, *, alias: str | None = None, level_days: int = 28, lag: int = 28) -> None:
+        super().__init__(alias=alias)
+        for k, v in (("level_days", level_days), ("lag", lag)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{k} must be a positive int, got {v!r}")
-        if self.params["calibrate"]:
-            raise ValueError("lunar-naive is a baseline: it does not calibrate")
+        self.level_days, self.lag = int(level_days), int(lag)
 
     def _lookup(self, ds_hist, y_hist, dates):
         idx = (dates - ds_hist[0]).days.to_numpy()
         ok = (idx >= 0) & (idx < len(y_hist))
         return np.where(ok, y_hist[np.clip(idx, 0, len(y_hist) - 1)], np.nan)
 
-    def _fit_one(self, uid, ds, y) -> _State:
-        k, lag = self.params["level_days"], self.params["lag"]
+    def fit_series(self, uid, ds, y, *, rng=None) -> _State:
+        k, lag = self.level_days, self.lag
         prev = self._lookup(ds, y, lny_aligned_dates(ds))
         if np.isfinite(prev).sum() < k + lag + 28:
             raise ValueError(
@@ -94,8 +93,8 @@ class LunarNaive(ForecastModel):
         err = err[np.isfinite(err)]
         return _State(ds, y, err - np.median(err))
 
-    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
-        k = self.params["level_days"]
+    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
+        k = self.level_days
         ds = pd.date_range(state.ds[-1] + pd.Timedelta(days=1), periods=h)
         base = self._lookup(state.ds, state.y, lny_aligned_dates(ds))
         recent = state.ds[-k:]

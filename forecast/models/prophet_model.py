@@ -11,8 +11,10 @@
 - ``prophet-window``: as ``prophet-builtin`` but with one hand-made LNY holiday covering
   LNY-7 .. LNY+14 instead of the country holidays.
 
-Prophet's Stan fit is seeded through its ``seed`` argument; its sampler uses numpy's
-global random state, which :func:`_global_seed` sets and restores around the call.
+Randomness: Prophet's Stan fit is seeded with an integer drawn from the ``rng`` passed to
+``fit``; its predictive sampler uses numpy's legacy global random state, which
+:func:`numpy_global_state` seeds from the ``rng`` passed to ``sample_paths`` and restores
+around the call (the one place the package touches that global state).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, lny_dates, lny_holiday_table
 from forecast.models._core import robust_scale
-from forecast.models.base import Components, ForecastModel
+from forecast.models.base import ForecastModel
+from forecast.models.components import Components
 from forecast.models.features import (
     FeatureSpec, level_similarity, lny_groups, public_holidays, regime_start,
 )
@@ -38,7 +41,7 @@ from forecast.models.statespace import require_lny_history
 
 _MIN_SIMILARITY = 0.5
 
-__all__ = ["ProphetModel", "ProphetReference"]
+__all__ = ["ProphetModel", "ProphetReference", "numpy_global_state"]
 
 def _quiet_loggers() -> None:
     for name in ("cmdstanpy", "prophet", "prophet.plot", "prophet.forecaster"):
@@ -61,14 +64,31 @@ def _prophet_class():
 
 
 @contextlib.contextmanager
-def _global_seed(seed: int):
-    """Run a block with numpy's legacy global state seeded, then restore the old state."""
+def numpy_global_state(rng: np.random.Generator):
+    """Run a block with numpy's legacy global state seeded from ``rng``, then restore it.
+
+    Prophet's sampler draws from ``np.random`` directly; this is the one wrapper around it.
+
+    Examples
+    --------
+    >>> before = np.random.get_state()[1].copy()
+    >>> with numpy_global_state(np.random.default_rng(0)):
+    ...     a = np.random.random()
+    >>> with numpy_global_state(np.random.default_rng(0)):
+    ...     b = np.random.random()
+    >>> a == b, bool((np.random.get_state()[1] == before).all())
+    (True, True)
+    """
     saved = np.random.get_state()
-    np.random.set_state(np.random.RandomState(seed).get_state())
+    np.random.set_state(np.random.RandomState(_stan_seed(rng)).get_state())
     try:
         yield
     finally:
         np.random.set_state(saved)
+
+
+def _stan_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**31 - 1))
 
 
 def _lny_holidays(start, end, phases, dev_range) -> pd.DataFrame:
@@ -105,32 +125,44 @@ class ProphetModel(ForecastModel):
         about 0.7 on the log scale for a series in the hundreds of thousands.
     resid_window : int, default 730
     calibrate : bool, default True
+    max_folds : int, default 2
+        Past LNYs backtested by the calibration.
 
     Examples
     --------
     >>> from forecast.models.testing import toy_history
     >>> m = ProphetModel(calibrate=False).fit(toy_history(years=3))
-    >>> m.sample_paths(7, n_paths=10, seed=1).shape
+    >>> m.sample_paths(7, n_paths=10, rng=np.random.default_rng(1)).shape
     (70, 4)
     """
 
     default_alias = "prophet"
-    defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "changepoint_prior_scale": 0.05,
-                "holidays_prior_scale": 0.05, "resid_window": 730, "calibrate": True, "max_folds": 2, "seed": 0}
 
-    def _regime_start(self, ds, y) -> int:
+    def __init__(self, *, alias: str | None = None, country: str | None = "HK",
+                 phases: tuple = DEFAULT_LNY_PHASES, changepoint_prior_scale: float = 0.05,
+                 holidays_prior_scale: float = 0.05, resid_window: int = 730,
+                 calibrate: bool = True, max_folds: int = 2) -> None:
+        super().__init__(alias=alias)
+        self.country, self.phases = country, tuple(phases)
+        self.changepoint_prior_scale = changepoint_prior_scale
+        self.holidays_prior_scale = holidays_prior_scale
+        self.resid_window, self.calibrate, self.max_folds = resid_window, calibrate, max_folds
+        for k in ("changepoint_prior_scale", "holidays_prior_scale", "resid_window"):
+            if not getattr(self, k) > 0:
+                raise ValueError(f"{k} must be > 0, got {getattr(self, k)!r}")
+
+    def regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
-    def _fit_one(self, uid, ds, y) -> _State:
-        p = self.params
-        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]))
+    def fit_series(self, uid, ds, y, *, rng) -> _State:
+        spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases)
         require_lny_history(uid, ds, spec, self.alias)
         similar = level_similarity(y)  # drop days far from today's level (closures...)
         n_win = spec.effective_windows(ds, similar)
         first = int(np.argmax(similar >= _MIN_SIMILARITY))
         ds, y, similar = ds[first:], y[first:], similar[first:]
         end = ds[-1] + pd.Timedelta(days=400)
-        pub = public_holidays(p["country"], ds[0], end, exclude=spec.dev_range)
+        pub = public_holidays(self.country, ds[0], end, exclude=spec.dev_range)
         hol = [pd.DataFrame({"holiday": "public_holiday", "ds": pub, "lower_window": 0,
                              "upper_window": 0})]
         if n_win >= 0.5:  # else: documented fallback, see forecast.models.statespace
@@ -140,22 +172,22 @@ class ProphetModel(ForecastModel):
         m = _prophet_class()(holidays=pd.concat(hol, ignore_index=True), uncertainty_samples=0,
                              yearly_seasonality=4 if int((similar >= 0.5).sum()) >= 400 else False,
                              weekly_seasonality=True, daily_seasonality=False,
-                             changepoint_prior_scale=p["changepoint_prior_scale"],
-                             holidays_prior_scale=p["holidays_prior_scale"])
+                             changepoint_prior_scale=self.changepoint_prior_scale,
+                             holidays_prior_scale=self.holidays_prior_scale)
         x = np.where(similar >= _MIN_SIMILARITY, np.log1p(y), np.nan)
         train = pd.DataFrame({"ds": ds, "y": x})
-        m.fit(train, seed=int(p["seed"]))
+        m.fit(train, seed=_stan_seed(rng))
         fitted = m.predict(train[["ds"]])
         r = np.nan_to_num(x - fitted["yhat"].to_numpy())
         between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
         r = r[regime_start(ds, y):]
-        dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
+        dyn = fit_level_ar(clip_outliers(r), window=self.resid_window)
         groups = lny_groups(spec.phases, spec.dev_range)
-        lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, groups)
+        lny_sd = lny_group_sd(robust_scale(r[-self.resid_window:]), dyn.phi, n_win, groups)
         lny_sd["_common"] = between
         return _State(m, float(r[-1]), dyn, lny_sd, groups, ds[-1])
 
-    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
         ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
         yhat = state.prophet.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
         center = yhat + state.dyn.center(h)
@@ -166,11 +198,11 @@ class ProphetModel(ForecastModel):
     @property
     def lny_effects_(self) -> pd.DataFrame:
         """Fitted LNY multipliers per series and phase (geometric mean over phase days)."""
-        self._check_fitted()
+        self.check_fitted()
         rows = []
         for uid, st in self.states_.items():
             lny = lny_dates(st.last, st.last + pd.Timedelta(days=400))[-1]
-            phases = self.params["phases"]
+            phases = self.phases
             ds = pd.date_range(lny + pd.Timedelta(days=min(p.start for p in phases)),
                                lny + pd.Timedelta(days=max(p.end for p in phases)))
             comp = st.prophet.predict(pd.DataFrame({"ds": ds}))
@@ -192,47 +224,46 @@ class ProphetReference(ForecastModel):
         from ``window[0]`` to ``window[1]`` days around LNY.
     country : str, default "HK"
     window : tuple of int, default (-7, 14)
-    seed : int, default 0
-        Seed of the Stan fit.
 
     Examples
     --------
     >>> from forecast.models.testing import toy_history
     >>> m = ProphetReference(holidays="window").fit(toy_history(years=2))
-    >>> bool((m.sample_paths(5, n_paths=20, seed=0).y >= 0).all())
+    >>> bool((m.sample_paths(5, n_paths=20, rng=np.random.default_rng(0)).y >= 0).all())
     True
     """
 
     default_alias = "prophet-builtin"
-    defaults = {"holidays": "builtin", "country": "HK", "window": (-7, 14), "calibrate": False,
-                "seed": 0}
 
-    def _check_params(self) -> None:
-        if self.params["holidays"] not in ("builtin", "window"):
-            raise ValueError(f"holidays must be 'builtin' or 'window', got {self.params['holidays']!r}")
-        if self.params["calibrate"]:
-            raise ValueError("ProphetReference is a reference: it does not calibrate")
+    def __init__(self, *, alias: str | None = None, holidays: str = "builtin",
+                 country: str | None = "HK", window: tuple[int, int] = (-7, 14)) -> None:
+        super().__init__(alias=alias)
+        if holidays not in ("builtin", "window"):
+            raise ValueError(f"holidays must be 'builtin' or 'window', got {holidays!r}")
+        window = tuple(window)
+        if len(window) != 2 or not window[0] <= 0 <= window[1]:
+            raise ValueError(f"window must be (lower <= 0, upper >= 0) offsets, got {window!r}")
+        self.holidays, self.country, self.window = holidays, country, window
 
-    def _fit_one(self, uid, ds, y):
-        p = self.params
+    def fit_series(self, uid, ds, y, *, rng):
         Prophet = _prophet_class()
-        if p["holidays"] == "window":
-            lo, hi = p["window"]
+        if self.holidays == "window":
+            lo, hi = self.window
             days = lny_dates(ds[0] - pd.Timedelta(days=400), ds[-1] + pd.Timedelta(days=400))
             hol = pd.DataFrame({"holiday": "lny_window", "ds": days, "lower_window": lo,
                                 "upper_window": hi})
             m = Prophet(holidays=hol)
         else:
             m = Prophet()
-            m.add_country_holidays(country_name=p["country"])
-        m.fit(pd.DataFrame({"ds": ds, "y": y}), seed=int(p["seed"]))
+            m.add_country_holidays(country_name=self.country)
+        m.fit(pd.DataFrame({"ds": ds, "y": y}), seed=_stan_seed(rng))
         return (m, ds[-1])
 
-    def _draw_one(self, state, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state, h, n_paths, *, rng) -> Components:
         m, last = state
         ds = pd.DataFrame({"ds": pd.date_range(last + pd.Timedelta(days=1), periods=h)})
         m.uncertainty_samples = n_paths
-        with _global_seed(int(rng.integers(2**31 - 1))):
+        with numpy_global_state(rng):
             samples = m.predictive_samples(ds)["yhat"]  # (h, n_paths)
         zeros = np.zeros((n_paths, h))
         return Components(np.zeros(h), zeros, samples.T, log_scale=False)

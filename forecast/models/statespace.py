@@ -31,7 +31,8 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES
 from forecast.models._core import robust_scale, weighted_ridge
-from forecast.models.base import Components, ForecastModel
+from forecast.models.base import ForecastModel
+from forecast.models.components import Components
 from forecast.models.features import FeatureSpec, level_similarity, lny_groups, regime_start
 from forecast.models.residuals import (
     LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
@@ -119,29 +120,35 @@ class StateSpaceModel(ForecastModel):
     --------
     >>> from forecast.models.testing import toy_history
     >>> m = StateSpaceModel(calibrate=False).fit(toy_history(years=3))
-    >>> m.sample_paths(7, n_paths=10, seed=1).shape
+    >>> m.sample_paths(7, n_paths=10, rng=np.random.default_rng(1)).shape
     (70, 4)
     """
 
     default_alias = "statespace"
-    defaults = {"country": "HK", "phases": DEFAULT_LNY_PHASES, "half_life_days": 730.0,
-                "dev_penalty": 2.0, "resid_window": 730, "calibrate": True, "max_folds": 5,
-                "holiday_block": True, "level_days": 0}
 
-    def _check_params(self) -> None:
+    def __init__(self, *, alias: str | None = None, country: str | None = "HK",
+                 phases: tuple = DEFAULT_LNY_PHASES, half_life_days: float = 730.0,
+                 dev_penalty: float = 2.0, resid_window: int = 730, calibrate: bool = True,
+                 max_folds: int = 5, holiday_block: bool = True, level_days: int = 0) -> None:
+        super().__init__(alias=alias)
+        self.country, self.phases = country, tuple(phases)
+        self.half_life_days, self.dev_penalty = half_life_days, dev_penalty
+        self.resid_window, self.calibrate, self.max_folds = resid_window, calibrate, max_folds
+        self.holiday_block, self.level_days = holiday_block, level_days
         for k in ("half_life_days", "dev_penalty", "resid_window"):
-            if not self.params[k] > 0:
-                raise ValueError(f"{k} must be > 0, got {self.params[k]!r}")
-        if not (isinstance(self.params["level_days"], int) and self.params["level_days"] >= 0):
-            raise ValueError(f"level_days must be an int >= 0, got {self.params['level_days']!r}")
+            if not getattr(self, k) > 0:
+                raise ValueError(f"{k} must be > 0, got {getattr(self, k)!r}")
+        if not (isinstance(level_days, int) and level_days >= 0):
+            raise ValueError(f"level_days must be an int >= 0, got {level_days!r}")
+        if not (isinstance(max_folds, int) and max_folds >= 0):
+            raise ValueError(f"max_folds must be an int >= 0, got {max_folds!r}")
 
-    def _regime_start(self, ds, y) -> int:
+    def regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
-    def _fit_one(self, uid, ds, y) -> _State:
-        p = self.params
-        spec = FeatureSpec.for_history(ds, country=p["country"], phases=tuple(p["phases"]),
-                                      holiday_block=p["holiday_block"])
+    def fit_series(self, uid, ds, y, *, rng=None) -> _State:
+        spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases,
+                                      holiday_block=self.holiday_block)
         require_lny_history(uid, ds, spec, self.alias)
         similar = level_similarity(y)  # days far from today's level barely count
         n_win = spec.effective_windows(ds, similar)
@@ -152,21 +159,21 @@ class StateSpaceModel(ForecastModel):
         if n_win < 0.5:  # documented fallback: LNY effects unknown (module docstring)
             n_win = 0.0
             off.update(phase=_OFF, dev=_OFF)
-        beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=p["half_life_days"],
-                                     dev_penalty=p["dev_penalty"], override=off, weights=similar)
+        beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=self.half_life_days,
+                                     dev_penalty=self.dev_penalty, override=off, weights=similar)
         tr = groups["trend"]
         trend = X[:, tr] @ beta[tr]
         between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
         r = r[regime_start(ds, y):]  # dynamics from the current regime only
-        dyn = fit_level_ar(clip_outliers(r), window=p["resid_window"])
-        if p["level_days"]:
-            dyn = recent_level(dyn, clip_outliers(r), days=p["level_days"])
+        dyn = fit_level_ar(clip_outliers(r), window=self.resid_window)
+        if self.level_days:
+            dyn = recent_level(dyn, clip_outliers(r), days=self.level_days)
         glist = lny_groups(spec.phases, spec.dev_range)
-        lny_sd = lny_group_sd(robust_scale(r[-p["resid_window"]:]), dyn.phi, n_win, glist)
+        lny_sd = lny_group_sd(robust_scale(r[-self.resid_window:]), dyn.phi, n_win, glist)
         lny_sd["_common"] = between
         return _State(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], n_win)
 
-    def _draw_one(self, state: _State, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
         ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
         X, groups = state.spec.matrix(ds)
         tr = groups["trend"]
@@ -181,7 +188,7 @@ class StateSpaceModel(ForecastModel):
     @property
     def lny_effects_(self) -> pd.DataFrame:
         """Fitted LNY multipliers per series and phase (geometric mean over phase days)."""
-        self._check_fitted()
+        self.check_fitted()
         rows = []
         for uid, st in self.states_.items():
             ph, dev = st.beta[st.groups["phase"]], st.beta[st.groups["dev"]]

@@ -1,0 +1,84 @@
+"""A forecast of one series as a log-scale center plus shared and daily deviations.
+
+Every model describes its forecast for one series as three arrays:
+
+- ``center`` (h,): the point path on the model scale (``log1p`` for the regression
+  models);
+- ``shared`` (n_paths, h): low-frequency deviations shared across the horizon within a
+  path (level and trend uncertainty, LNY-effect uncertainty);
+- ``noise`` (n_paths, h): day-to-day autocorrelated residual deviations;
+
+and optionally ``closed`` (h,): days that are structurally closed (a known calendar fact,
+like capacity 0), on which every path is exactly 0.
+
+Keeping the two deviation parts apart lets calibration rescale them separately: the shared
+part drives the spread of multi-day totals, the noise part the daily spread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecast.models._core import combine_components
+
+__all__ = ["Components"]
+
+
+@dataclass(frozen=True)
+class Components:
+    """One series' forecast: ``center`` (h,), ``shared`` and ``noise`` (n_paths, h).
+
+    Parameters
+    ----------
+    center : ndarray, shape (h,)
+    shared, noise : ndarray, shape (n_paths, h)
+    log_scale : bool, default True
+        Paths are ``expm1(...)`` of the sum (else the sum itself), clipped at 0.
+    closed : ndarray of bool, shape (h,), optional
+        Structurally closed days: every path is 0 there.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree.
+
+    Examples
+    --------
+    >>> c = Components(np.log1p([10.0, 20.0]), np.zeros((3, 2)), np.zeros((3, 2)),
+    ...                closed=np.array([False, True]))
+    >>> c.paths().round(6).tolist()
+    [[10.0, 0.0], [10.0, 0.0], [10.0, 0.0]]
+    """
+
+    center: np.ndarray
+    shared: np.ndarray
+    noise: np.ndarray
+    log_scale: bool = True
+    closed: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        h = self.center.shape[0]
+        if self.shared.shape[1] != h or self.noise.shape != self.shared.shape:
+            raise ValueError(
+                f"Components: shapes disagree, center {self.center.shape}, shared "
+                f"{self.shared.shape}, noise {self.noise.shape}"
+            )
+        if self.closed is not None and self.closed.shape != (h,):
+            raise ValueError(f"Components: closed must have shape ({h},), got {self.closed.shape}")
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths."""
+        return self.shared.shape[0]
+
+    def paths(self, shared_scale: float = 1.0, noise_scale: float = 1.0) -> np.ndarray:
+        """Non-negative paths on the original scale, shape (n_paths, h)."""
+        out = combine_components(
+            self.center, self.shared, self.noise, shared_scale=shared_scale,
+            noise_scale=noise_scale, log_scale=self.log_scale,
+        )
+        if self.closed is not None and self.closed.any():
+            out[:, self.closed] = 0.0
+        return out

@@ -1,0 +1,137 @@
+"""The models' API contract: hyperparameters, randomness, module structure."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecast.models as fm
+from forecast.backtest import backtest
+from forecast.models import MODEL_ALIASES, AutoModel, StateSpaceModel, make_model
+from forecast.models.testing import toy_history
+
+ROOT = Path(fm.__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_history(years=4, seed=3)
+
+
+@pytest.mark.parametrize("alias", MODEL_ALIASES)
+def test_hyperparameters_are_explicit_keywords_and_clone_keeps_them(alias):
+    m = make_model(alias)
+    cls = type(m)
+    sig = inspect.signature(cls.__init__)
+    assert not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    assert set(m.get_params()) == set(cls.param_names()) and m.get_params()
+    c = m.clone()
+    assert type(c) is cls and c.alias == alias and c.get_params() == m.get_params()
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['colour'\]; allowed: \["):
+        m.clone(colour="red")
+    with pytest.raises(ValueError, match="allowed: "):
+        make_model(alias, colour="red")
+
+
+def test_clone_overrides_and_repr_show_non_defaults():
+    m = make_model("statespace", half_life_days=365.0)
+    assert m.clone(calibrate=False).calibrate is False
+    assert m.clone().half_life_days == 365.0
+    assert repr(m) == "StateSpaceModel(alias='statespace', half_life_days=365.0)"
+    assert make_model("statespace-recent").level_days == 56
+
+
+def test_rng_must_be_a_generator(toy):
+    with pytest.raises(ValueError, match="numpy.random.Generator"):
+        StateSpaceModel(calibrate=False).fit(toy, rng=0)
+    m = StateSpaceModel(calibrate=False).fit(toy)
+    with pytest.raises(ValueError, match="numpy.random.Generator"):
+        m.sample_paths(5, rng=7)
+
+
+def test_same_rng_same_numbers_and_another_rng_changes_calibration(toy):
+    def run(seed):
+        rng = np.random.default_rng(seed)
+        m = StateSpaceModel(max_folds=2).fit(toy, rng=rng)
+        return m.calibration_, m.sample_paths(10, n_paths=50, rng=rng)
+
+    cal_a, paths_a = run(1)
+    cal_b, paths_b = run(1)
+    cal_c, paths_c = run(2)
+    pd.testing.assert_frame_equal(cal_a, cal_b)
+    pd.testing.assert_frame_equal(paths_a, paths_b)
+    # calibration draws its backtest paths from the fit's stream: another seed changes it
+    assert cal_a.cov80_before.iloc[0] != cal_c.cov80_before.iloc[0]
+    assert not np.allclose(paths_a.y, paths_c.y)
+
+
+def test_series_streams_do_not_depend_on_other_series(toy):
+    """A series' paths depend on the rng and its position in sorted order, not on the
+    other series' data."""
+    other = toy_history(years=4, seed=9, unique_id="zz", level=900.0)
+    one = StateSpaceModel(calibrate=False).fit(toy).sample_paths(
+        5, n_paths=20, rng=np.random.default_rng(4))
+    two = StateSpaceModel(calibrate=False).fit(pd.concat([toy, other])).sample_paths(
+        5, n_paths=20, rng=np.random.default_rng(4))
+    a = one.y.to_numpy()
+    b = two[two.unique_id == "toy"].y.to_numpy()
+    np.testing.assert_allclose(a, b)
+
+
+def test_backtest_is_reproducible_and_names_supported_years(toy):
+    kw = {"lny_years": [2025], "n_paths": 30}
+    a = backtest(toy, ["lunar-naive"], rng=np.random.default_rng(5), **kw).daily
+    b = backtest(toy, ["lunar-naive"], rng=np.random.default_rng(5), **kw).daily
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match=r"supports LNY years \[2022, 2023, 2024, 2025\]"):
+        backtest(toy, ["lunar-naive"], lny_years=[2019], rng=np.random.default_rng(0))
+
+
+def test_auto_selection_has_one_row_per_series_and_component(toy):
+    m = AutoModel(components=("statespace", "statespace-recent")).fit(
+        toy, rng=np.random.default_rng(0))
+    sel = m.selection_
+    assert sel.model.tolist() == ["statespace", "statespace-recent"]
+    assert (sel.n_folds >= 2).all() and np.isclose(sel.weight.sum(), 1.0)
+    assert sel[["scaled_crps", "coverage_80", "window_coverage_80"]].notna().all().all()
+    # the scores are the components' own calibration records, not a second backtest
+    cal = m.models_[0].calibration_
+    assert sel.scaled_crps.iloc[0] == cal.scaled_crps_after.iloc[0]
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("forecast"):
+            yield node.module, [a.name for a in node.names]
+
+
+def test_no_private_name_is_imported_across_modules():
+    files = [*ROOT.glob("*.py"), ROOT.parent / "backtest.py"]
+    bad = [(f.name, mod, n) for f in files for mod, names in _imports(f)
+           for n in names if n.startswith("_")]
+    assert bad == []
+
+
+def test_models_have_no_import_cycle():
+    graph = {}
+    for f in ROOT.glob("*.py"):
+        mod = "forecast.models" + ("" if f.stem == "__init__" else f".{f.stem}")
+        graph[mod] = {m for m, _n in _imports(f) if m.startswith("forecast.models")}
+
+    def reaches(start, goal, seen=()):
+        return any(n == goal or (n not in seen and reaches(n, goal, (*seen, n)))
+                   for n in graph.get(start, ()))
+
+    cyclic = [m for m in graph if m != "forecast.models" and reaches(m, m)]
+    assert cyclic == []
+    # and nothing inside a function imports lazily from the package (a hidden cycle)
+    for f in ROOT.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                inner = [n for n in ast.walk(node) if isinstance(n, ast.ImportFrom)
+                         and (n.module or "").startswith("forecast.models")]
+                assert inner == [], (f.name, node.name)
