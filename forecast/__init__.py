@@ -23,10 +23,12 @@ _API = {
     "forecast.backtest": ("backtest", "compare"),
     "forecast.capacity": ("late_volume",),
     "forecast.scenario": ("Scenario",),
-    "forecast.simulation": ("simulate", "SimulationResults"),
-    "forecast.planning": ("required_headcount", "cost_optimal_headcount", "tradeoff_curve",
-                          "compare_scenarios", "tornado"),
-    "forecast.plan": ("PlanConfig", "PlanRun", "run_plan"),
+    "forecast.statistics": ("central_interval", "tail_mean", "prob_at_least", "prob_above"),
+    "forecast.simulation": ("simulate", "Simulator", "SimulationResults"),
+    "forecast.planning": ("recommend", "Recommendation", "required_headcount",
+                          "cost_optimal_headcount", "tradeoff_curve"),
+    "forecast.sensitivity": ("compare_scenarios", "tornado"),
+    "forecast.plan": ("PlanConfig", "PlanRun", "run_plan", "plan_from_files"),
 }
 _WHERE = {name: module for module, names in _API.items() for name in names}
 

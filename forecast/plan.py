@@ -26,18 +26,13 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.backtest import backtest, compare
-from forecast.calendar import days_to_lny, lny_dates, lny_folds, supported_countries, WINDOW
+from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds, supported_countries
 from forecast.data import DEMO_PATH, load_history
 from forecast.hashing import config_hash, frame_hash
 from forecast.models import MODEL_ALIASES, make_model, summarize_paths
-from forecast.planning import (
-    Recommendation,
-    compare_scenarios,
-    recommend,
-    tornado,
-    tradeoff_curve,
-)
+from forecast.planning import Recommendation, recommend, tradeoff_curve
 from forecast.scenario import Scenario
+from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 

@@ -7,13 +7,12 @@ import pandas as pd
 import pytest
 
 from forecast.planning import (
-    compare_scenarios,
     cost_optimal_headcount,
     recommend,
     required_headcount,
-    tornado,
     tradeoff_curve,
 )
+from forecast.sensitivity import compare_scenarios, tornado
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
 

@@ -17,7 +17,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
-from forecast.planning import compare_scenarios, tornado, tradeoff_curve  # noqa: E402
+from forecast.planning import tradeoff_curve  # noqa: E402
+from forecast.sensitivity import compare_scenarios, tornado  # noqa: E402
 from forecast.report import capacity_plots as cp  # noqa: E402
 from forecast.scenario import Scenario  # noqa: E402
 from forecast.simulation import METRICS, SimulationResults, Simulator, simulate  # noqa: E402
