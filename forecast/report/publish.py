@@ -351,7 +351,7 @@ def publish(
             exported.append(export_html(dst, dst.with_suffix(".html")))
         timings[src.stem] = time.perf_counter() - start
         _say(progress, f"[{i}/{len(sources)}] {src.stem} done in {timings[src.stem]:.1f} s")
-    _say(progress, f"published {len(executed)} notebook(s) to {out_dir} in "
+    _say(progress, f"executed {len(executed)} notebook(s) in "
          f"{time.perf_counter() - total_start:.1f} s")
     return PublishResult(tuple(executed), tuple(exported), timings)
 
