@@ -1,20 +1,25 @@
 """The ``forecast`` command line.
 
 Every command turns a bad input into one line on stderr and exit status 2, never a
-traceback. Exit status 1 is kept for unexpected internal errors.
+traceback. Exit status 1 is kept for unexpected internal errors. Ctrl-C is one line,
+``forecast: interrupted``, and exit status 130 (SIGTERM: ``forecast: terminated``, 143).
+Names from the user's files are printed with control characters escaped.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 from forecast import __version__
 from forecast.calendar import require_past_lny, summarize_history
 from forecast.data import DEMO_PATH, load_history
+from forecast.report.names import terminal_text
 
 __all__ = ["main"]
 
@@ -30,20 +35,28 @@ class _UsageError(Exception):
     pass
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up on the way runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         require_past_lny(df, strict=False)
     summary = summarize_history(df)
-    print(f"{args.file}: {len(summary)} series, {len(df):,} rows - OK")
+    print(terminal_text(f"{args.file}: {len(summary)} series, {len(df):,} rows - OK"))
     for row in summary.itertuples():
-        print(
+        print(terminal_text(
             f"  {row.unique_id}: {row.first} .. {row.last} ({row.days:,} days, "
             f"mean {row.mean_y:,.0f}/day); LNY covered: {row.n_lny} ({row.lny_covered})"
-        )
+        ))
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        print(terminal_text(f"warning: {w.message}"), file=sys.stderr)
     return 0
 
 
@@ -60,7 +73,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
                         tail_limit=args.tail_limit)
-    load_inputs(config)  # fail on bad input before any work starts
+    history, scenario = load_inputs(config)  # fail on bad input before any work starts
+    series = set(history["unique_id"])
+    if scenario.unique_id not in series:
+        raise ValueError(f"{args.config}: unique_id {scenario.unique_id!r} is not a series of "
+                         f"{args.data}; series there: {sorted(series)[:20]}")
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
     print(f"published to {manifest.parent} (see {manifest.name})")
     return 0
@@ -167,22 +184,39 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``forecast`` command; return its exit status."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        return _main(argv)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         return args.func(args)
     except _UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_one_line(str(exc)), file=sys.stderr)
         return 2
     except (ValueError, OSError) as exc:  # DataError is a ValueError
-        print(f"forecast: error: {exc}".replace("\n", " "), file=sys.stderr)
+        print(_one_line(f"forecast: error: {exc}"), file=sys.stderr)
         return 2
     except RuntimeError as exc:
         from forecast.report.publish import NotebookError
 
         if not isinstance(exc, NotebookError):
             raise
-        print(f"forecast: error: {exc}".replace("\n", " "), file=sys.stderr)
+        print(_one_line(f"forecast: error: {exc}"), file=sys.stderr)
         return 2
+    except _Terminated:
+        print("forecast: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("forecast: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    return terminal_text(text.replace("\n", " "))

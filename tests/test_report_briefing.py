@@ -147,7 +147,7 @@ def test_missing_or_non_png_figure_is_a_clear_error(figures, tmp_path):
     [
         ({"window_end": dt.date(2026, 2, 1)}, "before window_start"),
         ({"on_time_target": 1.5}, "on_time_target"),
-        ({"series_id": "沙田"}, "ASCII"),
+        ({"series_id": " "}, "series_id must be a non-empty str"),
         ({"assumptions": "one string"}, "sequence of str"),
         ({"headline_figure": "pie"}, "headline_figure must be one of"),
         ({"volume_mean": 10.0, "volume_lo": 20.0, "volume_hi": 30.0}, "volume_lo"),
@@ -165,3 +165,25 @@ def test_plan_outcome_rejects_impossible_values():
         PlanOutcome("x", 10, 0.5, -1, 0, 0, 0, 0, 0)
     with pytest.raises(ValueError, match="headcount"):
         PlanOutcome("x", 10.5, 0.5, 0, 0, 0, 0, 0, 0)
+
+
+def test_any_unicode_series_id_and_long_names_are_shortened_not_refused(figures, tmp_path):
+    long_name = "Kwai Chung sorting centre " * 20  # 520 characters
+    briefing = make_briefing(figures, series=long_name, series_id="沙田",
+                             recommended=PlanOutcome("R" * 300, 1500, 0.873, 12_345, 20_100,
+                                                     1.234e6, 2.01e6, 5e6, 0.08))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BriefingFontWarning)  # the bundled CJK font covers it
+        out = render_briefing(briefing, tmp_path / "b.pdf")
+    _, text = pdf_text(out)
+    assert "Kwai Chung sorting centre Kwai" in text and "\u2026" in text and "沙田" in text
+    assert long_name.strip() not in text.replace("\n", " ")
+
+
+def test_characters_no_font_covers_become_a_question_mark(figures, tmp_path):
+    briefing = make_briefing(figures, series="hub \u202egnp.exe \u0e01\u0e02 end",
+                             series_id="hub_x")
+    with pytest.warns(BriefingFontWarning):
+        out = render_briefing(briefing, tmp_path / "b.pdf", cjk_font=None)
+    _, text = pdf_text(out)
+    assert "\u202e" not in text and "\u0e01" not in text and "Network: hub_x" in text

@@ -93,7 +93,7 @@ class PlanOutcome:
     p_over_budget: float
 
     def __post_init__(self) -> None:
-        _check_text("PlanOutcome.name", self.name, allow_empty=False)
+        _check_text("PlanOutcome.name", self.name, allow_empty=False, name=True)
         if isinstance(self.headcount, bool) or int(self.headcount) != self.headcount:
             raise ValueError(f"PlanOutcome.headcount must be an int, got {self.headcount!r}")
         if self.headcount < 0:
@@ -157,9 +157,11 @@ class Briefing:
     date : datetime.date
         Date the briefing is for (passed in; the renderer never reads the clock).
     series : str
-        Display name of the network or hub; may be Chinese.
+        Display name of the network or hub; any Unicode (e.g. Chinese); long names are
+        shortened with an ellipsis.
     series_id : str
-        ASCII ``unique_id`` of the series, printed when ``series`` cannot be rendered.
+        ``unique_id`` of the series (any Unicode), printed when the fonts cannot show
+        ``series``.
     window_start, window_end : datetime.date
         Planning window (inclusive).
     on_time_target : float
@@ -218,10 +220,8 @@ class Briefing:
 
     def __post_init__(self) -> None:
         _check_text("Briefing.title", self.title, allow_empty=False)
-        _check_text("Briefing.series", self.series, allow_empty=False)
-        sid = self.series_id
-        if not isinstance(sid, str) or not sid.isascii() or not sid:
-            raise ValueError(f"Briefing.series_id must be a non-empty ASCII str, got {sid!r}")
+        _check_text("Briefing.series", self.series, allow_empty=False, name=True)
+        _check_text("Briefing.series_id", self.series_id, allow_empty=False, name=True)
         for name in ("date", "window_start", "window_end"):
             value = getattr(self, name)
             if isinstance(value, dt.datetime):  # also pandas.Timestamp
@@ -298,11 +298,14 @@ class Briefing:
         )
 
 
-def _check_text(name: str, value: object, *, allow_empty: bool) -> None:
+def _check_text(field: str, value: object, *, allow_empty: bool, name: bool = False) -> None:
+    """Text fields must be str. A name (``name=True``) may be of any length, the PDF shows
+    it shortened with an ellipsis; other text is limited to what fits the page."""
     if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise ValueError(f"{name} must be a non-empty str, got {value!r}")
-    if len(value) > _MAX_TEXT:
-        raise ValueError(f"{name} is {len(value)} characters; at most {_MAX_TEXT} fit the briefing")
+        raise ValueError(f"{field} must be a non-empty str, got {value!r}")
+    if not name and len(value) > _MAX_TEXT:
+        raise ValueError(f"{field} is {len(value)} characters; at most {_MAX_TEXT} fit the "
+                         "briefing")
 
 
 def render_briefing(
@@ -310,6 +313,7 @@ def render_briefing(
     out_pdf: str | os.PathLike[str],
     *,
     cjk_font: str | os.PathLike[str] | None = "auto",
+    tmp_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Compile the briefing to a 3-page A4 PDF with Typst.
 
@@ -324,6 +328,10 @@ def render_briefing(
         :func:`~forecast.report.typography.find_cjk_font`; ``None`` renders without one.
         Characters no font can show degrade visibly (series name -> ``series_id``, other
         text -> ``?``), with a note on page 1 and a :class:`BriefingFontWarning`.
+    tmp_dir : path, optional
+        Existing folder for Typst's temporary working folder (default: the system's).
+        ``forecast run`` passes its publication's private folder, so that a killed run
+        leaves nothing in the system's temporary directory.
 
     Returns
     -------
@@ -367,7 +375,7 @@ def render_briefing(
     for notice in notices:
         warnings.warn(f"briefing: {notice}", BriefingFontWarning, stacklevel=2)
     midnight = dt.datetime.combine(briefing.date, dt.time(), dt.timezone.utc)
-    with tempfile.TemporaryDirectory(prefix="forecast-briefing-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="forecast-briefing-", dir=tmp_dir) as tmp:
         root = Path(tmp)
         shutil.copyfile(_TEMPLATE, root / "briefing.typ")
         for f in fields(briefing.figures):
@@ -384,5 +392,7 @@ def render_briefing(
             )
         except Exception as exc:  # typst.TypstError carries Typst's diagnostics
             raise RuntimeError(f"render_briefing: Typst could not compile: {exc}") from exc
-    out_pdf.write_bytes(pdf)
+        partial = root / "briefing.pdf"  # written whole, then renamed: never half a PDF
+        partial.write_bytes(pdf)
+        shutil.move(partial, out_pdf)
     return out_pdf

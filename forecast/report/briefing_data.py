@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from forecast.report.names import shorten
 from forecast.report.typography import (
     BASE_FONT,
     CjkFont,
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from forecast.report.briefing import Briefing
 
 __all__ = ["FIGURE_TEXT", "briefing_data", "format_window"]
+
+_NAME_WIDTH, _PLAN_WIDTH = 60, 30  # characters of a name that fit its place on the page
 
 #: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
 FIGURE_TEXT = {
@@ -62,7 +65,7 @@ def _table(b: Briefing) -> dict[str, object]:
          [format_percent(p.p_over_budget) for p in plans]),
     ]
     return {
-        "header": ["Plan", *[p.name for p in plans]],
+        "header": ["Plan", *[shorten(p.name, _PLAN_WIDTH) for p in plans]],
         "rows": [[label, *values] for label, values in rows],
         "note": "Worst 10% (average): the mean over the 1 in 10 simulated holidays that go "
         "worst; most simulated holidays have no late parcel at all. "
@@ -88,11 +91,12 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
     ('hub_st', ['Holiday headcount (staff on duty)', '1,500'])
     """
     notices: list[str] = []
-    series = b.series
+    series = shorten(b.series, _NAME_WIDTH)
+    series_id = shorten(b.series_id, _NAME_WIDTH)
     if printable(series, font) != series:
-        series = b.series_id
+        series = series_id
         notices.append(
-            f"series {b.series_id!r} is shown by its id because its name has characters "
+            f"series {series_id!r} is shown by its id because its name has characters "
             "no installed font can show (pip install noto-cjk-sans-otc)."
         )
     volume = None
@@ -135,7 +139,7 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
             ["Configuration hash (sha256)", p.config_hash],
             ["Data hash (sha256)", p.data_hash],
             ["Random seed", str(p.seed)],
-            ["Series id", b.series_id],
+            ["Series id", shorten(b.series_id, 2 * _NAME_WIDTH)],
         ],
         "footer": f"{b.title} · {p.footer()}",
     }

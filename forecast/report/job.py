@@ -4,6 +4,12 @@ Into ``out_dir`` it writes the executed notebooks (``notebooks/*.ipynb`` and ``.
 the key figures (``figures/*.png``), summary tables (``tables/*.csv``), the manager's
 briefing (``briefing.pdf``) and ``manifest.json`` (package version, config and data hashes,
 seed, timings, and a sha256 of every artefact).
+
+Publishing is atomic (:class:`~forecast.report.staging.Staging`): the report is built in a
+hidden folder beside ``out_dir`` and swapped in only when every artefact is written and
+verified, so an earlier report stays whole, with a true manifest, whatever stops a run.
+The same data, config, seed and date give the same bytes in every artefact; only the
+manifest's ``timings`` and ``total_seconds`` differ between runs.
 """
 
 from __future__ import annotations
@@ -11,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from forecast import __version__
 from forecast.report import capacity_plots, plots, tables
+from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
 from forecast.plan import PlanConfig, PlanRun, plan_from_files
-from forecast.report.provenance import Provenance, write_manifest
+from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import publish
+from forecast.report.staging import Staging
 
 __all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "run_job"]
 
@@ -62,13 +70,14 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
         "tornado": run.tornado,
         "forecast": run.forecast_summary(),
         "phase_forecast": tables.phase_forecast(run.paths),
-        "backtest": run.backtest,
+        "backtest": tables.backtest_scores(run),
     }
     paths = []
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
         keep_index = frame.index.name is not None
-        frame.to_csv(path, index=keep_index, float_format="%.4f", lineterminator="\n")
+        csv_frame(frame).to_csv(path, index=keep_index, float_format="%.4f",
+                                lineterminator="\n")
         paths.append(path)
     return paths
 
@@ -111,7 +120,12 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
 
 def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             html: bool = True, date: dt.date | None = None) -> Path:
-    """Compute the plan for ``config`` and publish everything into ``out_dir``.
+    """Compute the plan for ``config`` and publish everything into ``out_dir``, atomically.
+
+    ``out_dir`` must be new, empty or an earlier report; it is checked before any
+    computing. Until the new report is complete and verified, ``out_dir`` keeps the earlier
+    one untouched; a failing or interrupted run leaves no temporary file behind (a run
+    killed outright leaves a hidden folder beside ``out_dir``, removed by the next run).
 
     Returns
     -------
@@ -123,32 +137,41 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     if missing:  # checked before minutes of computing, not after
         raise ValueError(f"notebook(s) not found: {', '.join(missing)}; forecast run needs "
                          "the source tree (an editable install, as `make report` does)")
-    out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
-    run = plan_from_files(config, progress=progress)
-    timings["plan"] = round(time.perf_counter() - t0, 2)
+    # the kernels run elsewhere: they need absolute paths
+    config = replace(config, data_path=str(Path(config.data_path).resolve()),
+                     scenario_path=str(Path(config.scenario_path).resolve()))
+    with Staging(out_dir) as stage:
+        out, work = stage.path, stage.work
+        # The demand forecast is computed once here and kept in the data-only cache, where
+        # notebooks 02-04 find it (same history, same options): every artefact shows one plan.
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
+        run = plan_from_files(config, progress=progress)
+        timings["plan"] = round(time.perf_counter() - t0, 2)
 
-    _say(progress, f"[2/4] notebooks -> {out / 'notebooks'}")
-    parameters = {**asdict(config), "unique_id": run.unique_id}
-    result = publish(notebooks, out / "notebooks", parameters, cwd=NOTEBOOKS_DIR, html=html,
-                     progress=progress)
-    timings.update({f"notebook {k}": v for k, v in result.timings.items()})
+        _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}")
+        parameters = {**asdict(config), "unique_id": run.unique_id}
+        result = publish(notebooks, out / "notebooks", parameters, cwd=work, html=html,
+                         progress=progress, runtime_folder=work)
+        timings.update({f"notebook {k}": v for k, v in result.timings.items()})
 
-    _say(progress, "[3/4] figures and tables")
-    t1 = time.perf_counter()
-    figures = _figures(run, out / "figures")
-    csvs = _tables(run, out / "tables")
-    timings["figures and tables"] = round(time.perf_counter() - t1, 2)
+        _say(progress, "[3/4] figures and tables")
+        t1 = time.perf_counter()
+        figures = _figures(run, out / "figures")
+        csvs = _tables(run, out / "tables")
+        timings["figures and tables"] = round(time.perf_counter() - t1, 2)
 
-    _say(progress, "[4/4] briefing.pdf")
-    t1 = time.perf_counter()
-    pdf = render_briefing(_briefing(run, figures, date or dt.date.today()), out / "briefing.pdf")
-    timings["briefing"] = round(time.perf_counter() - t1, 2)
-    return write_manifest(  # top-level steps only: the manifest adds them up
-        out, version=__version__, config_hash=run.provenance["config_hash"],
-        data_hash=run.provenance["data_hash"], seed=config.seed, timings=timings,
-        artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
-    )
+        _say(progress, "[4/4] briefing.pdf")
+        t1 = time.perf_counter()
+        pdf = render_briefing(_briefing(run, figures, date or dt.date.today()),
+                              out / "briefing.pdf", tmp_dir=work)
+        timings["briefing"] = round(time.perf_counter() - t1, 2)
+        write_manifest(  # top-level steps only: the manifest adds them up
+            out, version=__version__, config_hash=run.provenance["config_hash"],
+            data_hash=run.provenance["data_hash"], seed=config.seed, timings=timings,
+            artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
+        )
+        target = stage.commit()
+    return target / MANIFEST_NAME
+

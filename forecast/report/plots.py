@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_dates
+from forecast.report.names import plot_text
 from forecast.report.tables import lny_relative
 
 __all__ = [
@@ -105,7 +106,7 @@ def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
     for uid in ids:
         s = df[df["unique_id"] == uid].set_index("ds")["y"]
         weekly = s.resample("W").mean()
-        ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, label=uid)
+        ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, label=plot_text(uid))
     for d in lny_dates(df["ds"].min(), df["ds"].max()):
         if df["ds"].min() <= d <= df["ds"].max():
             ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8, alpha=0.5)
@@ -131,7 +132,7 @@ def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=N
     shade_lny_phases(ax)
     ax.axhline(1.0, color="k", lw=0.6)
     ax.set(xlim=window, xlabel="days from Lunar New Year", ylabel="volume / pre-LNY baseline",
-           title=f"{unique_id}: every past Lunar New Year, overlaid")
+           title=f"{plot_text(unique_id)}: every past Lunar New Year, overlaid")
     ax.legend(ncols=7, fontsize=7, frameon=False, loc="lower left")
     return fig
 
@@ -166,7 +167,7 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
     for d in lny_dates(wide.index.min(), wide.index.max()):
         shade_lny_phases(ax, lny=d, legend=False)
         ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
-    ax.set(title=f"{uid}: forecast paths (shaded: LNY phases)", ylabel="parcels/day")
+    ax.set(title=f"{plot_text(uid)}: forecast paths (shaded: LNY phases)", ylabel="parcels/day")
     thousands_axis(ax)
     ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
     fig.autofmt_xdate()

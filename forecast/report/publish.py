@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from forecast.report.kernel import kernel_manager_class, run_interruptible
+
 __all__ = [
     "NotebookError",
     "PublishResult",
@@ -113,8 +115,13 @@ def execute_notebook(
     cwd: str | os.PathLike[str],
     kernel_name: str = "python3",
     progress: bool = True,
+    runtime_folder: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Execute a notebook with papermill, injecting ``parameters``.
+
+    The kernel always runs on this interpreter (see :mod:`forecast.report.kernel`), and
+    Ctrl-C stops it at once. The executed copy carries no timestamps, papermill metadata
+    or random cell ids, so the same inputs give the same bytes.
 
     Parameters
     ----------
@@ -126,9 +133,12 @@ def execute_notebook(
     cwd : str or path-like
         Working directory of the kernel (relative paths in the notebook resolve here).
     kernel_name : str
-        Jupyter kernel to run (default ``"python3"``).
+        Kernel name recorded in the notebook (default ``"python3"``); the kernel itself is
+        always this interpreter, whatever kernelspec of that name the user has.
     progress : bool
         Show papermill's per-cell progress bar on stderr.
+    runtime_folder : path, optional
+        Existing folder for the kernel's connection file (default: Jupyter's).
 
     Returns
     -------
@@ -140,7 +150,8 @@ def execute_notebook(
     ValueError
         Missing files, no ``parameters`` cell, or an undeclared parameter name.
     NotebookError
-        A cell raised; ``dst`` still holds the notebook up to the failure.
+        A cell raised (``dst`` still holds the notebook up to the failure), or the kernel
+        died or did not start.
 
     Examples
     --------
@@ -175,7 +186,7 @@ def execute_notebook(
             f"notebook {src.name} does not declare parameter(s) {unknown}; "
             f"declared: {sorted(declared)}"
         )
-    try:
+    def run() -> None:
         papermill.execute_notebook(
             str(src),
             str(dst),
@@ -185,10 +196,33 @@ def execute_notebook(
             language="python",
             progress_bar=progress,
             log_output=False,
+            kernel_manager_class=kernel_manager_class(runtime_folder),
         )
+
+    try:
+        run_interruptible(run)
     except PapermillExecutionError as exc:
         raise NotebookError(src.name, exc.exec_count, exc.ename, exc.evalue) from None
+    except (RuntimeError, OSError, TimeoutError) as exc:  # the kernel died or never started
+        evalue = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise NotebookError(src.name, None, type(exc).__name__, evalue[:200]) from None
+    _normalise(dst)
     return dst
+
+
+def _normalise(path: Path) -> None:
+    """Drop what differs between two runs with the same inputs: papermill's timings and
+    paths, execution timestamps, the injected cell's random id."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(nb, path)
 
 
 def export_html(ipynb: str | os.PathLike[str], html: str | os.PathLike[str]) -> Path:
@@ -238,6 +272,7 @@ def publish(
     kernel_name: str = "python3",
     html: bool = True,
     progress: bool = True,
+    runtime_folder: str | os.PathLike[str] | None = None,
 ) -> PublishResult:
     """Execute notebooks in order and publish them (``.ipynb`` and ``.html``) to ``out_dir``.
 
@@ -258,6 +293,8 @@ def publish(
         Also export each executed notebook to HTML.
     progress : bool
         Print one line per notebook with its timing to stderr.
+    runtime_folder : path, optional
+        Existing folder for the kernels' connection files.
 
     Returns
     -------
@@ -303,7 +340,8 @@ def publish(
         own = {k: v for k, v in parameters.items() if k in declared[src]}
         dst = out_dir / src.name
         try:
-            execute_notebook(src, dst, own, cwd=cwd, kernel_name=kernel_name, progress=False)
+            execute_notebook(src, dst, own, cwd=cwd, kernel_name=kernel_name, progress=False,
+                             runtime_folder=runtime_folder)
         except NotebookError:
             _say(progress, f"[{i}/{len(sources)}] {src.stem} FAILED after "
                  f"{time.perf_counter() - start:.1f} s (partial notebook: {dst})")
@@ -313,7 +351,7 @@ def publish(
             exported.append(export_html(dst, dst.with_suffix(".html")))
         timings[src.stem] = time.perf_counter() - start
         _say(progress, f"[{i}/{len(sources)}] {src.stem} done in {timings[src.stem]:.1f} s")
-    _say(progress, f"published {len(executed)} notebook(s) to {out_dir} in "
+    _say(progress, f"executed {len(executed)} notebook(s) in "
          f"{time.perf_counter() - total_start:.1f} s")
     return PublishResult(tuple(executed), tuple(exported), timings)
 

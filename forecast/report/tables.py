@@ -9,6 +9,7 @@ from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny
 from forecast.report.typography import format_count, format_money, format_percent, format_workers
 
 __all__ = [
+    "backtest_scores",
     "lny_relative",
     "lny_effects_by_year",
     "phase_forecast",
@@ -103,6 +104,22 @@ def phase_forecast(paths: pd.DataFrame, *, phases: tuple[LnyPhase, ...] = DEFAUL
         rows.append({"phase": p.name, "first_day": inside["ds"].min().date(),
                      "days": p.length, "median": med, f"lo-{level}": lo, f"hi-{level}": hi})
     return pd.DataFrame(rows)
+
+
+#: Columns of :func:`forecast.backtest.compare` (``seconds``, the machine's speed, left out).
+BACKTEST_COLUMNS = ("model", "crps", "scaled_crps", "pinball_10", "pinball_50", "pinball_90",
+                    "coverage_80", "coverage_95", "window_coverage_80", "wape", "n_folds")
+
+
+def backtest_scores(run) -> pd.DataFrame:
+    """The backtest scores of a :class:`~forecast.plan.PlanRun`, one row per model.
+
+    Wall-clock columns are left out (the same inputs give the same table on any machine);
+    a skipped backtest (``backtest_lny=0``) gives the same columns and no rows.
+    """
+    if run.backtest.empty:
+        return pd.DataFrame(columns=list(BACKTEST_COLUMNS))
+    return run.backtest[[c for c in BACKTEST_COLUMNS if c in run.backtest.columns]]
 
 
 _MONEY = ("compensation", "labour_cost", "programme_cost", "total_cost", "spend")

@@ -4,8 +4,8 @@ Numbers are formatted the way a planning manager reads them (``HK$ 1.2M``, ``12,
 ``87%``). Typst embeds no CJK font, so Chinese hub names need one from a PyPI package
 (Noto Sans CJK from ``noto-cjk-sans-otc``) or a file the caller passes. Characters that no
 available font covers are replaced by ``?`` -- visibly, never as empty boxes (tofu).
-Only East Asian wide characters are checked against the CJK font; the base font
-(Libertinus Serif, embedded in Typst) is trusted for Latin, Greek and Cyrillic text.
+The base font (Libertinus Serif, embedded in Typst) is trusted for Latin, Greek and
+Cyrillic text; every other character is checked against the CJK font's character map.
 """
 
 from __future__ import annotations
@@ -182,18 +182,25 @@ class CjkFont:
 
 
 def printable(text: str, font: CjkFont | None) -> str:
-    """Replace each run of wide characters that ``font`` cannot show by one ``?``.
+    """Replace each run of characters that no available font can show by one ``?``.
+
+    The base font is trusted for Latin, Greek, Cyrillic and general punctuation; any other
+    character must be covered by ``font``. Control and invisible format characters (e.g.
+    bidirectional overrides) are never printed.
 
     Examples
     --------
-    >>> printable("沙田 hub", None)
-    '? hub'
+    >>> printable("沙田 hub", None), printable("x\u202ey", None)
+    ('? hub', 'x?y')
     """
 
     def missing(ch: str) -> bool:
-        return unicodedata.east_asian_width(ch) in ("W", "F") and (
-            font is None or not font.covers(ch)
-        )
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return True
+        code = ord(ch)
+        if code < 0x0530 or 0x1E00 <= code < 0x2070:
+            return False
+        return font is None or not font.covers(ch)
 
     runs = itertools.groupby(text, key=missing)
     return "".join("?" if bad else "".join(chars) for bad, chars in runs)
