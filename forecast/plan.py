@@ -30,7 +30,13 @@ from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds, support
 from forecast.data import DEMO_PATH, load_history
 from forecast.hashing import config_hash, frame_hash
 from forecast.models import MODEL_ALIASES, make_model, summarize_paths
-from forecast.planning import Recommendation, recommend, tradeoff_curve
+from forecast.decision import (
+    Recommendation,
+    recommend,
+    recommendation_spread,
+    sanity_warnings,
+)
+from forecast.planning import tradeoff_curve
 from forecast.scenario import Scenario
 from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator

@@ -7,55 +7,43 @@ and attendance draws fixed: every candidate headcount is evaluated on the same r
 numbers, so comparisons between headcounts carry no simulation noise and late volume
 falls monotonically as the headcount rises.
 
-**The decision rule** (:func:`recommend`): the programme headcount with the least expected
-cost (labour + compensation) among those that
-
-1. meet the service target: P(on-time rate of programme-day parcels >= ``target``) >=
-   ``alpha``;
-2. keep the budget risk: P(programme bonus + compensation > budget) <= ``budget_risk``;
-3. optionally, keep the tail: the mean compensation of the worst 10% of paths <=
-   ``tail_limit``.
-
-When no headcount meets them all, the rule says which cannot be met and proposes the
-closest headcount (service first, then the budget).
+The decision rule that uses them is :func:`forecast.decision.recommend`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from forecast.scenario import Scenario
-from forecast.simulation import Simulator, rate_metric
+from forecast.results import rate_metric
+from forecast.simulation import Simulator
 from forecast.statistics import TAIL, prob_above, prob_at_least, tail_mean
 
-__all__ = [
-    "Recommendation", "recommend", "required_headcount", "cost_optimal_headcount",
-    "tradeoff_curve", "upper_bound",
-]
+__all__ = ["required_headcount", "cost_optimal_headcount", "tradeoff_curve", "upper_bound",
+           "smallest_headcount", "check_prob", "check_sim", "check_scored"]
 
 _MAX_WORKERS = 1_000_000
 _TOL = 1e-12
 
 
-def _check_prob(name, value, *, lo_open=False):
+def check_prob(name, value, *, lo_open=False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
         (0 < value if lo_open else 0 <= value) and value <= 1
     ):
         raise ValueError(f"{name} must lie in {'(0' if lo_open else '[0'}, 1], got {value!r}")
 
 
-def _check_sim(sim) -> Simulator:
+def check_sim(sim) -> Simulator:
     if not isinstance(sim, Simulator):
         raise ValueError("sim must be a forecast.simulation.Simulator (paths, scenario and "
                          f"supply draws held fixed), got {type(sim).__name__}")
     return sim
 
 
-def _check_scored(sim: Simulator, over: str) -> str:
+def check_scored(sim: Simulator, over: str) -> str:
     """Refuse to plan when a path has no parcel due inside the window in the judged scope."""
     metric = rate_metric(over)
     unjudged = int(np.isnan(sim.metrics(0)[metric]).sum())  # scoring ignores the headcount
@@ -76,7 +64,7 @@ def upper_bound(sim: Simulator) -> int:
     return int(min(_MAX_WORKERS, 2 * math.ceil(sim.arrivals.max(initial=0) / per_worker) + 1))
 
 
-def _smallest(ok, hi: int) -> int | None:
+def smallest_headcount(ok, hi: int) -> int | None:
     """Smallest integer in 0..hi (grown x4 up to the cap) with ``ok``; None if none."""
     if ok(0):
         return 0
@@ -132,10 +120,10 @@ def required_headcount(sim: Simulator, *, target: float = 0.95, alpha: float = 0
     >>> required_headcount(sim, target=1.0, alpha=1.0)
     100
     """
-    _check_prob("target", target)
-    _check_prob("alpha", alpha, lo_open=True)
-    metric = _check_scored(_check_sim(sim), over)
-    found = _smallest(lambda w: prob_at_least(sim.metrics(w)[metric], target) >= alpha - _TOL,
+    check_prob("target", target)
+    check_prob("alpha", alpha, lo_open=True)
+    metric = check_scored(check_sim(sim), over)
+    found = smallest_headcount(lambda w: prob_at_least(sim.metrics(w)[metric], target) >= alpha - _TOL,
                       upper_bound(sim))
     if found is None:
         reached = prob_at_least(sim.metrics(_MAX_WORKERS)[metric], target)
@@ -178,7 +166,7 @@ def cost_optimal_headcount(sim: Simulator, *, lo: int = 0, hi: int | None = None
     >>> cost_optimal_headcount(sim)
     100
     """
-    _check_sim(sim)
+    check_sim(sim)
     hi = upper_bound(sim) if hi is None else int(hi)
     if lo < 0 or hi < lo:
         raise ValueError(f"the search range must satisfy 0 <= lo <= hi, got {lo}..{hi}")
@@ -200,133 +188,6 @@ def cost_optimal_headcount(sim: Simulator, *, lo: int = 0, hi: int | None = None
         if len(grid) == hi - lo + 1:  # step is one worker: done
             return int(best)
         lo, hi = int(grid[max(i - 1, 0)]), int(grid[min(i + 1, len(grid) - 1)])
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The outcome of :func:`recommend`.
-
-    Attributes
-    ----------
-    workers : int
-        Recommended programme headcount (the closest one when ``feasible`` is False).
-    binding : str
-        What set it: ``"service"`` (the smallest headcount meeting the service target),
-        ``"tail"`` (the tail limit), ``"budget"`` (the budget risk pushed it away from
-        the cost optimum), ``"cost"`` (the least expected cost; the constraints hold with
-        room) or ``"none"`` when no headcount meets every constraint.
-    feasible : bool
-        Whether every constraint holds at ``workers``.
-    service_workers, tail_workers, cost_optimal_workers : int or None
-        Smallest headcount meeting the service target (None: unreachable), smallest
-        meeting the tail limit (None without a limit or when unreachable), and the
-        unconstrained least-expected-cost headcount.
-    reason : str
-        One sentence: which constraint binds, or which cannot be met.
-    """
-
-    workers: int
-    binding: str
-    feasible: bool
-    service_workers: int | None
-    tail_workers: int | None
-    cost_optimal_workers: int
-    reason: str
-
-
-def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
-              budget_risk: float = 0.1, tail_limit: float | None = None,
-              tail: float = TAIL) -> Recommendation:
-    """The least-cost programme headcount that meets the service target, the budget risk
-    and (optionally) the tail limit: the package's one decision rule.
-
-    Parameters
-    ----------
-    sim : Simulator
-    target, alpha : float
-        Service target: P(on-time rate of programme-day parcels >= ``target``) >= ``alpha``.
-    budget_risk : float, default 0.1
-        Largest acceptable P(programme bonus + compensation > ``scenario.budget``).
-    tail_limit : float, optional
-        Largest acceptable mean compensation (HK$) over the worst ``tail`` share of paths.
-    tail : float, default 0.1
-
-    Returns
-    -------
-    Recommendation
-
-    Examples
-    --------
-    >>> s = Scenario().updated({
-    ...     "window.start": "2026-03-02", "window.end": "2026-03-15", "staffing.baseline": 0,
-    ...     "programme.start": "2026-03-02", "programme.end": "2026-03-15",
-    ...     "productivity.mean": 10, "productivity.cv": 0, "attendance.programme": 1,
-    ...     "attendance.concentration": float("inf"), "promise.working_days": 0,
-    ...     "budget": 1e9})
-    >>> dates = pd.date_range("2026-03-02", "2026-03-15")
-    >>> sim = Simulator(np.full((5, 14), 1000.0), s, rng=np.random.default_rng(0), dates=dates)
-    >>> r = recommend(sim, target=1.0, alpha=1.0)
-    >>> r.workers, r.binding, r.feasible
-    (100, 'service', True)
-    """
-    _check_prob("target", target)
-    _check_prob("alpha", alpha, lo_open=True)
-    _check_prob("budget_risk", budget_risk)
-    if tail_limit is not None and not (isinstance(tail_limit, (int, float)) and tail_limit >= 0):
-        raise ValueError(f"tail_limit must be a number of HK$ >= 0 or None, got {tail_limit!r}")
-    metric = _check_scored(_check_sim(sim), "programme")
-    budget, top = sim.scenario.budget, upper_bound(sim)
-
-    def service_ok(m):
-        return prob_at_least(m[metric], target) >= alpha - _TOL
-
-    def tail_ok(m):
-        return tail_limit is None or tail_mean(m["compensation"], tail=tail) <= tail_limit
-
-    def budget_ok(m):
-        return prob_above(m["spend"], budget) <= budget_risk + _TOL
-
-    w_service = _smallest(lambda w: service_ok(sim.metrics(w)), top)
-    w_tail = None if tail_limit is None else _smallest(lambda w: tail_ok(sim.metrics(w)), top)
-    w_cost = cost_optimal_headcount(sim)
-    if w_service is None or (tail_limit is not None and w_tail is None):
-        what = "the service target" if w_service is None else "the tail limit"
-        closest = top if w_service is None else w_service
-        return Recommendation(closest, "none", False, w_service, w_tail, w_cost,
-                              f"no headcount meets {what}; {closest:,} is the closest")
-    floor = max(w_service, w_tail or 0)
-    hi = max(top, floor)
-    best = cost_optimal_headcount(sim, lo=floor, hi=hi)
-    if budget_ok(sim.metrics(best)):
-        binding = ("cost" if best > floor else
-                   "tail" if w_tail is not None and w_tail > w_service else "service")
-        return Recommendation(best, binding, True, w_service, w_tail, w_cost,
-                              _reason(binding, target, alpha, budget_risk, tail_limit))
-    within = cost_optimal_headcount(sim, lo=floor, hi=hi, feasible=budget_ok)
-    if within is not None:
-        return Recommendation(within, "budget", True, w_service, w_tail, w_cost,
-                              _reason("budget", target, alpha, budget_risk, tail_limit))
-    grid = np.unique(np.linspace(floor, hi, 33).round().astype(int))
-    risk = [prob_above(sim.metrics(int(w))["spend"], budget) for w in grid]
-    closest = int(grid[int(np.argmin(risk))])
-    return Recommendation(
-        closest, "none", False, w_service, w_tail, w_cost,
-        f"no headcount that meets the service target keeps P(over budget) <= "
-        f"{budget_risk:.0%}: the lowest risk, {min(risk):.0%}, is at {closest:,} workers")
-
-
-def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:
-    service = f"P(on-time >= {target:.0%}) >= {alpha:.0%}"
-    if binding == "service":
-        return f"the service target sets it: the fewest workers with {service}"
-    if binding == "tail":
-        return ("the tail limit sets it: the fewest workers whose worst-10% compensation "
-                f"stays under HK${tail_limit:,.0f}")
-    if binding == "budget":
-        return (f"the budget sets it: the least-cost headcount with P(over budget) <= "
-                f"{budget_risk:.0%} that meets {service}")
-    return (f"the least expected cost; the service target ({service}) and the budget risk "
-            "hold with room")
 
 
 def tradeoff_curve(sim: Simulator, *, workers=None, target: float = 0.95,
@@ -360,9 +221,9 @@ def tradeoff_curve(sim: Simulator, *, workers=None, target: float = 0.95,
     >>> curve["mean_late"].is_monotonic_decreasing
     True
     """
-    _check_prob("target", target)
+    check_prob("target", target)
     metric = rate_metric(over)
-    _check_sim(sim)
+    check_sim(sim)
     if workers is None:
         workers = np.linspace(0, 2 * sim.scenario.programme.workers, 21).round()
     workers = np.asarray(workers, dtype=float)

@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.planning import (
-    cost_optimal_headcount,
-    recommend,
-    required_headcount,
-    tradeoff_curve,
-)
+from forecast.decision import Recommendation, recommend, recommendation_spread, sanity_warnings
+from forecast.planning import cost_optimal_headcount, required_headcount, tradeoff_curve
 from forecast.sensitivity import compare_scenarios, tornado
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
