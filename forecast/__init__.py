@@ -30,7 +30,8 @@ _API = {
     "forecast.decision": ("recommend", "Recommendation", "recommendation_spread",
                           "sanity_warnings"),
     "forecast.sensitivity": ("compare_scenarios", "tornado"),
-    "forecast.plan": ("PlanConfig", "PlanRun", "run_plan", "plan_from_files"),
+    "forecast.config": ("PlanConfig",),
+    "forecast.plan": ("PlanRun", "run_plan", "plan_from_files"),
 }
 _WHERE = {name: module for module, names in _API.items() for name in names}
 

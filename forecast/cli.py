@@ -128,7 +128,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     from forecast.models import MODEL_ALIASES  # light: no model library is imported here
-    from forecast.plan import PlanConfig
+    from forecast.config import PlanConfig
 
     default = {f.name: f.default for f in dataclasses.fields(PlanConfig)}
     p = sub.add_parser("run", help="compute the LNY staffing plan and publish the report")

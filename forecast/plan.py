@@ -15,7 +15,6 @@ the capacity side (seconds). :func:`plan_from_files` is the thin wrapper that lo
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,10 +25,11 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.backtest import backtest, compare
-from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds, supported_countries
+from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds
+from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH, load_history
 from forecast.hashing import config_hash, frame_hash
-from forecast.models import MODEL_ALIASES, make_model, summarize_paths
+from forecast.models import make_model, summarize_paths
 from forecast.decision import (
     Recommendation,
     recommend,
@@ -45,118 +45,16 @@ from forecast.statistics import central_interval
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "PlanConfig", "PlanRun", "run_plan",
            "plan_from_files", "backtest_years"]
 
-#: The documented default scenario for the demo network.
-DEFAULT_SCENARIO_PATH = DEMO_PATH.parent / "scenario.toml"
 #: Longest lead (days from the history's end to the window's end) a plan accepts: next
 #: year's LNY from this year's data.
 MAX_LEAD_DAYS = 400
 #: Reference models backtested beside the plan's model: the planner's own heuristic and
 #: Prophet as a user would run it.
 REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
+#: Bootstrap resamples of the paths behind the recommendation's Monte Carlo error.
+N_RESAMPLES = 8
 #: Training history every backtest fold needs (two years: every model then has a past LNY).
 BACKTEST_TRAIN_DAYS = 730
-
-
-@dataclass(frozen=True)
-class PlanConfig:
-    """What to plan; every field is a notebook parameter and ``forecast run`` option.
-
-    Parameters
-    ----------
-    data_path, scenario_path : str
-        History file (tidy ``unique_id, ds, y``; see ``id_col``) and scenario TOML; read
-        only by :func:`plan_from_files`.
-    id_col : str
-        Column naming the series in the history file.
-    na, gaps : {"error", "zero", "interpolate"}
-        Policies for missing values and missing days (:func:`forecast.data.load_history`).
-    model : str
-        Demand model alias (:data:`forecast.models.MODEL_ALIASES`).
-    country : str
-        Public holidays the models learn (a ``holidays`` country code).
-    n_paths : int
-        Joint demand sample paths.
-    seed : int
-        Seed of every random draw of the run (fitting, calibration, paths, supply).
-    backtest_lny : int
-        How many of the most recent past LNYs the history supports to backtest (0 skips).
-    backtest_paths : int
-        Sample paths per model and fold in the backtest.
-    target, alpha : float
-        Service target: P(on-time rate >= ``target``) >= ``alpha``.
-    budget_risk : float
-        Largest acceptable P(programme bonus + compensation > budget).
-    tail_limit : float
-        Largest acceptable mean compensation (HK$) of the worst 10% of futures; 0 means
-        no limit.
-
-    Examples
-    --------
-    >>> PlanConfig(model="statespace", n_paths=500).n_paths
-    500
-    >>> PlanConfig(target=1.2)
-    Traceback (most recent call last):
-    ...
-    ValueError: target must be a probability strictly between 0 and 1, got 1.2
-    """
-
-    data_path: str = str(DEMO_PATH)
-    scenario_path: str = str(DEFAULT_SCENARIO_PATH)
-    id_col: str = "unique_id"
-    na: str = "error"
-    gaps: str = "error"
-    model: str = "auto"
-    country: str = "HK"
-    n_paths: int = 1000
-    seed: int = 0
-    backtest_lny: int = 3
-    backtest_paths: int = 100
-    target: float = 0.95
-    alpha: float = 0.9
-    budget_risk: float = 0.1
-    tail_limit: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.country not in supported_countries():
-            raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
-                             f"'CN', got {self.country!r}")
-        for name in ("na", "gaps"):
-            if getattr(self, name) not in ("error", "zero", "interpolate"):
-                raise ValueError(f"{name} must be one of error, zero, interpolate, got "
-                                 f"{getattr(self, name)!r}")
-        if self.model not in MODEL_ALIASES:
-            raise ValueError(f"model must be one of {', '.join(MODEL_ALIASES)}, got {self.model!r}")
-        for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
-                         ("backtest_paths", 10)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-        for name in ("target", "alpha"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-                raise ValueError(f"{name} must be a probability strictly between 0 and 1, "
-                                 f"got {value!r}")
-        if not isinstance(self.budget_risk, (int, float)) or not 0 <= self.budget_risk <= 1:
-            raise ValueError(f"budget_risk must be a probability in [0, 1], got "
-                             f"{self.budget_risk!r}")
-        if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
-            raise ValueError(f"tail_limit must be HK$ >= 0 (0: no limit), got {self.tail_limit!r}")
-
-    @classmethod
-    def from_parameters(cls, parameters) -> PlanConfig:
-        """Build from a mapping that holds every field (e.g. a notebook's ``globals()``
-        after papermill injected its parameters); other keys are ignored."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in parameters]
-        if missing:
-            raise ValueError(f"parameters lack {missing}; a notebook's parameters cell must "
-                             "declare every PlanConfig field")
-        return cls(**{n: parameters[n] for n in names})
-
-    def forecast_key(self) -> dict:
-        """The options the demand forecast depends on (not the scenario's staffing)."""
-        return {k: getattr(self, k) for k in ("model", "country", "n_paths", "seed",
-                                              "backtest_lny", "backtest_paths")}
 
 
 @dataclass
@@ -179,6 +77,9 @@ class PlanRun:
     tradeoff: pd.DataFrame
     scenarios: pd.DataFrame
     tornado: pd.DataFrame
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame)  # auto's components
+    spread: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # MC error
+    warnings: list = field(default_factory=list)  # sanity warnings for the manager
     provenance: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
@@ -186,6 +87,17 @@ class PlanRun:
     @property
     def recommended_workers(self) -> int:
         return self.recommendation.workers
+
+    @property
+    def chosen_model(self) -> str:
+        """The demand model behind the paths (for ``auto``: its highest-weight component)."""
+        if self.selection.empty:
+            return self.config.model
+        return str(self.selection.sort_values("weight", ascending=False)["model"].iloc[0])
+
+    def spread_interval(self) -> tuple[int, int]:
+        """Lowest and highest recommendation over the bootstrap resamples of the paths."""
+        return int(self.spread.min()), int(self.spread.max())
 
     @property
     def unique_id(self) -> str:
@@ -301,7 +213,8 @@ def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
                  history, rng=fit_rng)
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
-    return table, tuple(years), paths
+    selection = getattr(model, "selection_", None)
+    return table, tuple(years), paths, pd.DataFrame() if selection is None else selection
 
 
 def _streams(seed: int) -> list[np.random.Generator]:
@@ -322,12 +235,12 @@ def _cached_forecast(history, config, h, rng, step, notes, cache):
             frames, meta = hit
             notes.extend(meta["notes"])
             notes.append("demand forecast reused from the cache (same history and options)")
-            return frames["backtest"], tuple(meta["years"]), frames["paths"]
-    table, years, paths = _forecast(history, config, h, rng, step, notes)
-    if cache:
-        store.save(key, {"backtest": table, "paths": paths}, {"years": list(years),
-                                                               "notes": list(notes)})
-    return table, years, paths
+            return (frames["backtest"], tuple(meta["years"]), frames["paths"],
+                    frames["selection"])
+    table, years, paths, selection = _forecast(history, config, h, rng, step, notes)
+    store.save(key, {"backtest": table, "paths": paths, "selection": selection},
+               {"years": list(years), "notes": list(notes)})
+    return table, years, paths, selection
 
 
 def _code_hash() -> str:
@@ -376,22 +289,28 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     h = _check_window(history, scenario)
     step, notes = _Steps(progress), []
     fc_rng, sim_rng, what_if_rng = _streams(config.seed)
-    table, years, paths = _cached_forecast(history, config, h, fc_rng, step, notes, cache)
+    table, years, paths, selection = _cached_forecast(history, config, h, fc_rng, step, notes,
+                                                      cache)
     sim = Simulator(paths, scenario, rng=sim_rng)
-    rec = step("decision rule", recommend, sim, target=config.target, alpha=config.alpha,
-               budget_risk=config.budget_risk, tail_limit=config.tail_limit or None)
+    rule = dict(target=config.target, alpha=config.alpha, budget_risk=config.budget_risk,
+                tail_limit=config.tail_limit or None)
+    rec = step("decision rule", recommend, sim, **rule)
+    comp_rng, tornado_rng, spread_rng = what_if_rng.spawn(3)
+    spread = step("Monte Carlo error", recommendation_spread, sim, rng=spread_rng,
+                  n_resamples=N_RESAMPLES, **rule)
     top = max(2 * scenario.programme.workers, 1.25 * rec.workers, 10)
     curve = step("trade-off curve", tradeoff_curve, sim,
                  workers=np.unique(np.append(np.linspace(0, top, 21).round(), rec.workers)),
                  target=config.target)
     rec_scenario = scenario.updated({"programme.workers": float(rec.workers)})
-    comp_rng, tornado_rng = what_if_rng.spawn(2)
     comp = step("scenario comparison", compare_scenarios, paths, scenario,
                 optimised=rec.workers, rng=comp_rng, target=config.target)
     tor = step("sensitivity", tornado, paths, rec_scenario, rng=tornado_rng)
     run = PlanRun(config, scenario, history, paths, table, years, sim.results(), rec,
-                  sim.results(rec.workers), curve, comp, tor, timings=step.timings,
-                  notes=notes)
+                  sim.results(rec.workers), curve, comp, tor, selection=selection,
+                  spread=spread, warnings=sanity_warnings(sim, rec,
+                                                          budget_risk=config.budget_risk),
+                  timings=step.timings, notes=notes)
     run.provenance = {"version": __version__, "config_hash": _config_hash(config, scenario),
                       "scenario_hash": scenario.config_hash(), "data_hash": frame_hash(history),
                       "seed": config.seed}

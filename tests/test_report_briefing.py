@@ -58,6 +58,7 @@ def make_briefing(figs, **changes):
         provenance=Provenance("0.1.0", "ab" * 32, "cd" * 32, 42),
         alternatives=(usual,),
         assumptions=("Compensation is HK$100 per late parcel.",),
+        recommendation_text="Keep 1,500 holiday-programme workers on duty.",
     )
     fields.update(changes)
     return Briefing(**fields)
@@ -82,7 +83,7 @@ def test_pdf_has_three_pages_with_the_key_numbers(figures, tmp_path):
     out = render_briefing(make_briefing(figures), tmp_path / "b.pdf", cjk_font=None)
     n_pages, text = pdf_text(out)
     assert 2 <= n_pages <= 4
-    for expected in ("Keep 1,500 staff on duty", "12,300", "20,100", "HK$ 1.2M", "HK$ 2.0M",
+    for expected in ("Keep 1,500 holiday-programme workers on duty", "12,300", "20,100", "HK$ 1.2M", "HK$ 2.0M",
                      "HK$ 5.0M", "87%", "8%", "Shutdown as usual", "310,000",
                      "Compensation is HK$100 per late parcel.", "seed 42", "Page 3 of 3"):
         assert expected in text, expected

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome
-from forecast.report.briefing_data import FIGURE_TEXT, briefing_data, format_window
+from forecast.report.briefing_data import briefing_data, format_window
+from forecast.report.briefing_model import FIGURE_TEXT
 from forecast.report.provenance import Provenance
 from forecast.report.typography import BASE_FONT, CjkFont
 
@@ -29,6 +30,7 @@ def make(**changes) -> Briefing:
         on_time_target=0.95, budget=5e6, recommended=RECOMMENDED,
         figures=BriefingFigures("f.png", "l.png", "c.png", "s.png"), provenance=PROVENANCE,
         alternatives=(USUAL,), assumptions=("Compensation is HK$ 20 per late parcel.",),
+        recommendation_text="Keep 1,500 holiday-programme workers on duty.",
     )
     return Briefing(**{**fields, **changes})
 
@@ -53,27 +55,27 @@ def test_decision_table_is_each_plans_numbers_formatted():
     assert notices == []
     assert data["table"]["header"] == ["Plan", "Recommended", "Shutdown as usual"]
     assert data["table"]["rows"] == [
-        ["Holiday headcount (staff on duty)", "1,500", "200"],
-        ["Chance of meeting the 95% on-time target", "87%", "2%"],
-        ["Late parcels, expected", "12,300", "310,000"],
+        ["Holiday-programme workers", "1,500", "200"],
+        ["Chance of >= 95% on time (parcels arriving on programme days)", "87%", "2%"],
+        ["Late parcels in the window, expected", "12,300", "310,000"],
         ["Late parcels, worst 10% (average)", "20,100", "420,000"],
-        ["Compensation, expected", f"HK${NB}1.2M", f"HK${NB}31.0M"],
+        ["Compensation in the window, expected", f"HK${NB}1.2M", f"HK${NB}31.0M"],
         ["Compensation, worst 10% (average)", f"HK${NB}2.0M", f"HK${NB}42.0M"],
-        ["Labour cost", f"HK${NB}5.0M", f"HK${NB}600k"],
-        ["Total cost, expected", f"HK${NB}6.2M", f"HK${NB}31.6M"],  # labour + compensation
+        ["Labour cost in the window, expected", f"HK${NB}5.0M", f"HK${NB}600k"],
+        ["Total cost (labour + compensation), expected", f"HK${NB}6.2M", f"HK${NB}31.6M"],  # labour + compensation
         [f"Chance programme bonus + compensation exceed the HK${NB}5.0M budget", "8%", "97%"],
     ]
 
 
 # which table rows each PlanOutcome field feeds (the total adds labour and compensation)
 FEEDS = {
-    "headcount": ["Holiday headcount (staff on duty)"],
-    "p_on_time": ["Chance of meeting the 95% on-time target"],
-    "late_mean": ["Late parcels, expected"],
+    "headcount": ["Holiday-programme workers"],
+    "p_on_time": ["Chance of >= 95% on time (parcels arriving on programme days)"],
+    "late_mean": ["Late parcels in the window, expected"],
     "late_worst10": ["Late parcels, worst 10% (average)"],
-    "compensation_mean": ["Compensation, expected", "Total cost, expected"],
+    "compensation_mean": ["Compensation in the window, expected", "Total cost (labour + compensation), expected"],
     "compensation_worst10": ["Compensation, worst 10% (average)"],
-    "labour_cost": ["Labour cost", "Total cost, expected"],
+    "labour_cost": ["Labour cost in the window, expected", "Total cost (labour + compensation), expected"],
     "p_over_budget": [f"Chance programme bonus + compensation exceed the HK${NB}5.0M budget"],
 }
 
@@ -94,23 +96,25 @@ def test_each_input_changes_exactly_the_rows_it_feeds_in_its_own_column(field, v
 def test_target_and_budget_are_read_from_the_briefing():
     b = make(on_time_target=0.9, budget=2.5e6)
     labels = list(rows(b))
-    assert labels[1] == "Chance of meeting the 90% on-time target"
+    assert labels[1] == "Chance of >= 90% on time (parcels arriving on programme days)"
     assert labels[-1] == f"Chance programme bonus + compensation exceed the HK${NB}2.5M budget"
     data, _ = briefing_data(b, None)
     assert "the target is 90% of the parcels" in data["definitions"][0]
-    assert f"exceeding the HK${NB}2.5M budget" in data["recommendation"]
 
 
-def test_recommendation_sentence_states_the_recommended_plan():
-    data, _ = briefing_data(make(), None)
-    assert data["recommendation"] == (
-        "Keep 1,500 staff on duty over the holiday (10 Feb 2026 to 24 Feb 2026): 87% chance "
-        "of delivering at least 95% of parcels on time, about 12,300 late parcels (20,100 in "
-        f"the worst 10% of holidays) and HK${NB}1.2M expected compensation (HK${NB}2.0M in "
-        f"the worst 10%); 8% risk of exceeding the HK${NB}5.0M budget."
-    )
-    own = briefing_data(make(recommendation_text="Keep 900."), None)[0]["recommendation"]
-    assert own == "Keep 900."
+
+def test_recommendation_facts_warnings_and_rule_are_passed_as_given():
+    b = make(recommendation_text="Keep 900.", facts=("Volumes: 1,000 parcels.",),
+             warnings=("Capacity is far below demand.",), rule_text="The least-cost ...")
+    data, _ = briefing_data(b, None)
+    assert data["recommendation"] == "Keep 900."
+    assert data["facts"] == ["Volumes: 1,000 parcels."]
+    assert data["warnings"] == ["Capacity is far below demand."]
+    assert data["rule"] == "The least-cost ..."
+    with pytest.raises(ValueError, match="recommendation_text must be a non-empty str"):
+        make(recommendation_text="")
+    with pytest.raises(ValueError, match="at most 4 items"):
+        make(warnings=("w",) * 5)
 
 
 def test_header_dates_volume_and_provenance_come_from_the_inputs():
@@ -132,7 +136,7 @@ def test_header_dates_volume_and_provenance_come_from_the_inputs():
     with_volume = make(volume_mean=1_234_567.8, volume_lo=1.1e6, volume_hi=1.4e6,
                        volume_level=90)
     assert briefing_data(with_volume, None)[0]["volume"] == (
-        "Forecast volume in the window: 1,230,000 parcels (90% interval 1,100,000 to "
+        "Parcels arriving in the planning window: 1,230,000 (90% interval 1,100,000 to "
         "1,400,000).")
 
 

@@ -21,22 +21,15 @@ import os
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
-from forecast.report.briefing_data import FIGURE_TEXT, briefing_data, format_window
+from forecast.report.briefing_data import briefing_data
+from forecast.report.briefing_model import Briefing, BriefingFigures, PlanOutcome
 from forecast.report.provenance import Provenance
-from forecast.report.typography import (
-    CjkFont,
-    check_number,
-    find_cjk_font,
-    format_count,
-    format_workers,
-    format_money,
-    format_percent,
-)
+from forecast.report.typography import CjkFont, find_cjk_font
 
-__all__ = [
+__all__ = [  # the data model lives in forecast.report.briefing_model, re-exported here
     "PlanOutcome",
     "BriefingFigures",
     "Briefing",
@@ -45,267 +38,10 @@ __all__ = [
 ]
 
 _TEMPLATE = Path(__file__).with_name("briefing.typ")
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_MAX_ASSUMPTIONS, _MAX_TEXT, _MAX_ALTERNATIVES = 12, 400, 3
 
 
 class BriefingFontWarning(UserWarning):
     """Text needed a CJK font that is not available; an ASCII fallback was printed."""
-
-
-@dataclass(frozen=True)
-class PlanOutcome:
-    """Simulated outcome of one holiday staffing plan over the planning window.
-
-    Parameters
-    ----------
-    name : str
-        Plan name shown in the table header, e.g. ``"Recommended"``.
-    headcount : int
-        Staff on duty over the LNY holiday.
-    p_on_time : float
-        Probability that the on-time share reaches the target.
-    late_mean, late_worst10 : float
-        Expected late parcels, and their average over the worst 10% of simulated holidays
-        (CVaR90: late parcels are heavy-tailed, most holidays have none).
-    compensation_mean, compensation_worst10 : float
-        Expected late-delivery compensation (HK$), and its average over the worst 10%.
-    labour_cost : float
-        Cost of the holiday staffing (HK$).
-    p_over_budget : float
-        Probability that programme bonus plus compensation exceed the budget.
-
-    Examples
-    --------
-    >>> plan = PlanOutcome("Recommended", 1500, 0.91, 12e3, 20e3, 1.1e6, 2.0e6, 5e6, 0.3)
-    >>> plan.expected_total_cost
-    6100000.0
-    """
-
-    name: str
-    headcount: int
-    p_on_time: float
-    late_mean: float
-    late_worst10: float
-    compensation_mean: float
-    compensation_worst10: float
-    labour_cost: float
-    p_over_budget: float
-
-    def __post_init__(self) -> None:
-        _check_text("PlanOutcome.name", self.name, allow_empty=False, name=True)
-        if isinstance(self.headcount, bool) or int(self.headcount) != self.headcount:
-            raise ValueError(f"PlanOutcome.headcount must be an int, got {self.headcount!r}")
-        if self.headcount < 0:
-            raise ValueError(f"PlanOutcome.headcount must be >= 0, got {self.headcount}")
-        object.__setattr__(self, "headcount", int(self.headcount))
-        for f in fields(self)[2:]:
-            value = getattr(self, f.name)
-            check_number(f"PlanOutcome.{f.name}", value)
-            if value < 0 or (f.name.startswith("p_") and value > 1):
-                allowed = "[0, 1]" if f.name.startswith("p_") else ">= 0"
-                raise ValueError(f"PlanOutcome.{f.name} must be {allowed}, got {value}")
-            object.__setattr__(self, f.name, float(value))
-
-    @property
-    def expected_total_cost(self) -> float:
-        """Labour cost plus expected compensation (HK$)."""
-        return self.labour_cost + self.compensation_mean
-
-
-@dataclass(frozen=True)
-class BriefingFigures:
-    """PNG files of the four key figures (checked when the briefing is rendered).
-
-    Examples
-    --------
-    >>> BriefingFigures("fan.png", "late.png", "cost.png", "staff.png").fan_chart
-    PosixPath('fan.png')
-    """
-
-    fan_chart: Path
-    late_parcels: Path
-    cost_exceedance: Path
-    staffing_tradeoff: Path
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, (str, os.PathLike)):
-                raise ValueError(f"BriefingFigures.{f.name} must be a path, got {value!r}")
-            object.__setattr__(self, f.name, Path(value))
-
-    def check(self) -> None:
-        """Raise ValueError naming the first figure that is missing or not a PNG."""
-        for f in fields(self):
-            path = getattr(self, f.name)
-            if not path.is_file():
-                raise ValueError(f"briefing figure {f.name!r}: file {path} does not exist")
-            with path.open("rb") as fh:
-                if fh.read(8) != _PNG_MAGIC:
-                    raise ValueError(f"briefing figure {f.name!r}: {path} is not a PNG file")
-
-
-@dataclass(frozen=True)
-class Briefing:
-    """Everything the PDF briefing shows; build it from the planning results.
-
-    Parameters
-    ----------
-    title : str
-        Document title.
-    date : datetime.date
-        Date the briefing is for (passed in; the renderer never reads the clock).
-    series : str
-        Display name of the network or hub; any Unicode (e.g. Chinese); long names are
-        shortened with an ellipsis.
-    series_id : str
-        ``unique_id`` of the series (any Unicode), printed when the fonts cannot show
-        ``series``.
-    window_start, window_end : datetime.date
-        Planning window (inclusive).
-    on_time_target : float
-        Target share of parcels delivered within the promise, e.g. ``0.95``.
-    budget : float
-        Programme budget (HK$), compared with programme bonus plus compensation.
-    recommended : PlanOutcome
-        The recommended plan (first column of the decision table).
-    figures : BriefingFigures
-        The four key figures.
-    provenance : Provenance
-        Package version, config hash, data hash and seed.
-    alternatives : tuple of PlanOutcome
-        Up to three plans to compare with, e.g. shutdown as usual.
-    assumptions : tuple of str
-        Key assumptions, one sentence each (at most 12).
-    volume_mean, volume_lo, volume_hi : float, optional
-        Forecast parcels in the window and its ``volume_level`` % interval.
-    headline_figure : {"staffing_tradeoff", "fan_chart", "late_parcels", "cost_exceedance"}
-        Figure shown on page 1.
-    recommendation_text : str, optional
-        Replaces the generated one-sentence recommendation.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> plan = PlanOutcome("Recommended", 1500, 0.91, 12e3, 20e3, 1.1e6, 2.0e6, 5e6, 0.3)
-    >>> b = Briefing("LNY 2026 staffing", dt.date(2026, 1, 5), "Total network", "total",
-    ...              dt.date(2026, 2, 14), dt.date(2026, 2, 27), 0.95, 5e6, plan,
-    ...              BriefingFigures("f.png", "l.png", "c.png", "s.png"),
-    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42))
-    >>> b.recommendation_sentence().split(":")[0]
-    'Keep 1,500 staff on duty over the holiday (14 Feb 2026 to 27 Feb 2026)'
-    """
-
-    title: str
-    date: dt.date
-    series: str
-    series_id: str
-    window_start: dt.date
-    window_end: dt.date
-    on_time_target: float
-    budget: float
-    recommended: PlanOutcome
-    figures: BriefingFigures
-    provenance: Provenance
-    alternatives: tuple[PlanOutcome, ...] = ()
-    assumptions: tuple[str, ...] = ()
-    volume_mean: float | None = None
-    volume_lo: float | None = None
-    volume_hi: float | None = None
-    volume_level: int = 80
-    headline_figure: str = "staffing_tradeoff"
-    recommendation_text: str | None = None
-    network_label: str = "Network"
-
-    def __post_init__(self) -> None:
-        _check_text("Briefing.title", self.title, allow_empty=False)
-        _check_text("Briefing.series", self.series, allow_empty=False, name=True)
-        _check_text("Briefing.series_id", self.series_id, allow_empty=False, name=True)
-        for name in ("date", "window_start", "window_end"):
-            value = getattr(self, name)
-            if isinstance(value, dt.datetime):  # also pandas.Timestamp
-                value = value.date()
-            if not isinstance(value, dt.date):
-                raise ValueError(f"Briefing.{name} must be a datetime.date, got {value!r}")
-            object.__setattr__(self, name, value)
-        if self.window_end < self.window_start:
-            raise ValueError(
-                f"Briefing.window_end {self.window_end} is before window_start {self.window_start}"
-            )
-        check_number("Briefing.on_time_target", self.on_time_target)
-        if not 0 < self.on_time_target <= 1:
-            raise ValueError(
-                f"Briefing.on_time_target must be in (0, 1], got {self.on_time_target}"
-            )
-        check_number("Briefing.budget", self.budget)
-        if self.budget < 0:
-            raise ValueError(f"Briefing.budget must be >= 0, got {self.budget}")
-        for name, kind in (("recommended", PlanOutcome), ("figures", BriefingFigures),
-                           ("provenance", Provenance)):
-            if not isinstance(getattr(self, name), kind):
-                raise ValueError(f"Briefing.{name} must be a {kind.__name__}")
-        object.__setattr__(self, "alternatives", tuple(self.alternatives))
-        if len(self.alternatives) > _MAX_ALTERNATIVES or not all(
-            isinstance(a, PlanOutcome) for a in self.alternatives
-        ):
-            raise ValueError(
-                f"Briefing.alternatives must be at most {_MAX_ALTERNATIVES} PlanOutcome objects"
-            )
-        if isinstance(self.assumptions, str):
-            raise ValueError("Briefing.assumptions must be a sequence of str, not one str")
-        object.__setattr__(self, "assumptions", tuple(self.assumptions))
-        if len(self.assumptions) > _MAX_ASSUMPTIONS:
-            raise ValueError(
-                f"Briefing.assumptions: at most {_MAX_ASSUMPTIONS} items fit the briefing"
-            )
-        for i, text in enumerate(self.assumptions):
-            _check_text(f"Briefing.assumptions[{i}]", text, allow_empty=False)
-        volume = (self.volume_mean, self.volume_lo, self.volume_hi)
-        if any(v is not None for v in volume):
-            for name, value in zip(("volume_mean", "volume_lo", "volume_hi"), volume):
-                check_number(f"Briefing.{name}", value)
-            if not 0 <= self.volume_lo <= self.volume_mean <= self.volume_hi:
-                raise ValueError(
-                    "Briefing volume must satisfy 0 <= volume_lo <= volume_mean <= volume_hi"
-                )
-        if not 0 < self.volume_level < 100:
-            raise ValueError(f"Briefing.volume_level must be in (0, 100), got {self.volume_level}")
-        if self.headline_figure not in FIGURE_TEXT:
-            raise ValueError(
-                f"Briefing.headline_figure must be one of {sorted(FIGURE_TEXT)}, "
-                f"got {self.headline_figure!r}"
-            )
-        if self.recommendation_text is not None:
-            _check_text("Briefing.recommendation_text", self.recommendation_text,
-                        allow_empty=False)
-        _check_text("Briefing.network_label", self.network_label, allow_empty=False)
-
-    def recommendation_sentence(self) -> str:
-        """The recommendation in one sentence (``recommendation_text`` if given)."""
-        if self.recommendation_text is not None:
-            return self.recommendation_text
-        r = self.recommended
-        return (
-            f"Keep {format_workers(r.headcount)} staff on duty over the holiday "
-            f"({format_window(self)}): {format_percent(r.p_on_time)} chance of delivering "
-            f"at least {format_percent(self.on_time_target)} of parcels on time, about "
-            f"{format_count(r.late_mean)} late parcels ({format_count(r.late_worst10)} in the worst 10% of "
-            f"holidays) and "
-            f"{format_money(r.compensation_mean)} expected compensation ("
-            f"{format_money(r.compensation_worst10)} in the worst 10%); {format_percent(r.p_over_budget)} risk of "
-            f"exceeding the {format_money(self.budget)} budget."
-        )
-
-
-def _check_text(field: str, value: object, *, allow_empty: bool, name: bool = False) -> None:
-    """Text fields must be str. A name (``name=True``) may be of any length, the PDF shows
-    it shortened with an ellipsis; other text is limited to what fits the page."""
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise ValueError(f"{field} must be a non-empty str, got {value!r}")
-    if not name and len(value) > _MAX_TEXT:
-        raise ValueError(f"{field} is {len(value)} characters; at most {_MAX_TEXT} fit the "
-                         "briefing")
 
 
 def render_briefing(
@@ -354,7 +90,8 @@ def render_briefing(
     >>> plan = PlanOutcome("Recommended", 1500, 0.91, 12e3, 20e3, 1.1e6, 2.0e6, 5e6, 0.3)
     >>> b = Briefing("LNY 2026 staffing", dt.date(2026, 1, 5), "Total network", "total",
     ...              dt.date(2026, 2, 14), dt.date(2026, 2, 27), 0.95, 5e6, plan, figs,
-    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42))
+    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42),
+    ...              recommendation_text="Keep 1,500 staff on duty.")
     >>> render_briefing(b, tmp / "briefing.pdf").stat().st_size > 10_000
     True
     """

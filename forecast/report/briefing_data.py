@@ -1,6 +1,6 @@
 """The data contract between Python and the Typst template ``briefing.typ``.
 
-:func:`briefing_data` turns a :class:`~forecast.report.briefing.Briefing` into the JSON
+:func:`briefing_data` turns a :class:`~forecast.report.briefing_model.Briefing` into the JSON
 document the template reads: every string already worded and formatted for a manager,
 every character printable with the available fonts. Typst never sees user text as markup.
 """
@@ -8,40 +8,22 @@ every character printable with the available fonts. Typst never sees user text a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from forecast.report.briefing_model import FIGURE_TEXT, Briefing
 from forecast.report.names import shorten
 from forecast.report.typography import (
     BASE_FONT,
     CjkFont,
     format_count,
-    format_workers,
     format_money,
     format_percent,
+    format_workers,
     printable,
 )
 
-if TYPE_CHECKING:
-    from forecast.report.briefing import Briefing
-
-__all__ = ["FIGURE_TEXT", "briefing_data", "format_window"]
+__all__ = ["briefing_data", "format_window"]
 
 _NAME_WIDTH, _PLAN_WIDTH = 60, 30  # characters of a name that fit its place on the page
-
-#: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
-FIGURE_TEXT = {
-    "fan_chart": ("Demand forecast", "Daily parcels: median with 50%, 80% and 95% bands; LNY phases shaded."),
-    "late_parcels": ("Late parcels", "Distribution of parcels delivered after the promise."),
-    "cost_exceedance": (
-        "Cost risk",
-        "Probability that compensation, and programme bonus + compensation, exceed each "
-        "amount (log scales); dashed: the budget.",
-    ),
-    "staffing_tradeoff": (
-        "Staffing trade-off",
-        "Expected total cost and on-time probability by holiday headcount.",
-    ),
-}
 
 def format_window(b: Briefing) -> str:
     """The planning window as ``10 Feb 2026 to 24 Feb 2026``."""
@@ -52,24 +34,27 @@ def _table(b: Briefing) -> dict[str, object]:
     plans = (b.recommended, *b.alternatives)
     target = format_percent(b.on_time_target)
     rows = [
-        ("Holiday headcount (staff on duty)", [format_workers(p.headcount) for p in plans]),
-        (f"Chance of meeting the {target} on-time target",
+        ("Holiday-programme workers", [format_workers(p.headcount) for p in plans]),
+        (f"Chance of >= {target} on time (parcels arriving on programme days)",
          [format_percent(p.p_on_time) for p in plans]),
-        ("Late parcels, expected", [format_count(p.late_mean) for p in plans]),
+        ("Late parcels in the window, expected", [format_count(p.late_mean) for p in plans]),
         ("Late parcels, worst 10% (average)", [format_count(p.late_worst10) for p in plans]),
-        ("Compensation, expected", [format_money(p.compensation_mean) for p in plans]),
-        ("Compensation, worst 10% (average)", [format_money(p.compensation_worst10) for p in plans]),
-        ("Labour cost", [format_money(p.labour_cost) for p in plans]),
-        ("Total cost, expected", [format_money(p.expected_total_cost) for p in plans]),
+        ("Compensation in the window, expected",
+         [format_money(p.compensation_mean) for p in plans]),
+        ("Compensation, worst 10% (average)",
+         [format_money(p.compensation_worst10) for p in plans]),
+        ("Labour cost in the window, expected", [format_money(p.labour_cost) for p in plans]),
+        ("Total cost (labour + compensation), expected",
+         [format_money(p.expected_total_cost) for p in plans]),
         (f"Chance programme bonus + compensation exceed the {format_money(b.budget)} budget",
          [format_percent(p.p_over_budget) for p in plans]),
     ]
     return {
         "header": ["Plan", *[shorten(p.name, _PLAN_WIDTH) for p in plans]],
         "rows": [[label, *values] for label, values in rows],
-        "note": "Worst 10% (average): the mean over the 1 in 10 simulated holidays that go "
-        "worst; most simulated holidays have no late parcel at all. "
-        "Total cost = labour cost + late-delivery compensation.",
+        "note": "Worst 10% (average): the mean over the 1 in 10 simulated futures that turn "
+        "out worst. The window is the whole planning window; the on-time chance judges the "
+        "parcels arriving on the holiday programme's days.",
     }
 
 
@@ -79,16 +64,16 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
     Examples
     --------
     >>> import datetime as dt
-    >>> from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome
+    >>> from forecast.report.briefing_model import Briefing, BriefingFigures, PlanOutcome
     >>> from forecast.report.provenance import Provenance
     >>> plan = PlanOutcome("Recommended", 1500, 0.91, 12e3, 20e3, 1.1e6, 2.0e6, 5e6, 0.3)
     >>> b = Briefing("LNY", dt.date(2026, 1, 5), "沙田", "hub_st", dt.date(2026, 2, 14),
     ...              dt.date(2026, 2, 27), 0.95, 5e6, plan,
     ...              BriefingFigures("f.png", "l.png", "c.png", "s.png"),
-    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42))
+    ...              Provenance("0.1.0", "ab" * 32, "cd" * 32, 42), recommendation_text="Keep")
     >>> data, notices = briefing_data(b, None)
     >>> data["series"], data["table"]["rows"][0]
-    ('hub_st', ['Holiday headcount (staff on duty)', '1,500'])
+    ('hub_st', ['Holiday-programme workers', '1,500'])
     """
     notices: list[str] = []
     series = shorten(b.series, _NAME_WIDTH)
@@ -102,7 +87,7 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
     volume = None
     if b.volume_mean is not None:
         volume = (
-            f"Forecast volume in the window: {format_count(b.volume_mean)} parcels "
+            f"Parcels arriving in the planning window: {format_count(b.volume_mean)} "
             f"({b.volume_level}% interval {format_count(b.volume_lo)} to "
             f"{format_count(b.volume_hi)})."
         )
@@ -118,7 +103,10 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
         "series": series,
         "network_label": b.network_label,
         "window": format_window(b),
-        "recommendation": b.recommendation_sentence(),
+        "recommendation": b.recommendation_text,
+        "facts": list(b.facts),
+        "warnings": list(b.warnings),
+        "rule": b.rule_text,
         "volume": volume,
         "table": _table(b),
         "figures": {

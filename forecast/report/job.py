@@ -25,6 +25,7 @@ from forecast.report import capacity_plots, plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
 from forecast.plan import PlanConfig, PlanRun, plan_from_files
+from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import publish
 from forecast.report.staging import Staging
@@ -91,10 +92,10 @@ def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
 
 def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing:
     decision = run.decision_table()
-    mean, lo, hi = run.window_total_interval(80)
+    demand = run.recommended.per_path["demand"]
+    demand_lo, demand_hi = central_interval(demand, 80)
     s = run.scenario
     notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
-    notes.append(f"Demand model: {run.config.model}, {run.config.n_paths:,} joint sample paths.")
     return Briefing(
         title=f"Lunar New Year {run.lny.year}: holiday staffing",
         date=date,
@@ -111,10 +112,13 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
         provenance=Provenance(__version__, run.provenance["config_hash"],
                               run.provenance["data_hash"], run.config.seed),
         assumptions=tuple(notes[:12]),
-        volume_mean=mean,
-        volume_lo=lo,
-        volume_hi=hi,
+        volume_mean=float(demand.mean()),
+        volume_lo=demand_lo,
+        volume_hi=demand_hi,
         recommendation_text=tables.recommendation(run),
+        facts=tuple(tables.briefing_facts(run)),
+        warnings=tuple(run.warnings[:4]),
+        rule_text=tables.decision_rule_text(run),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny
+from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, LnyPhase, days_to_lny
 from forecast.report.typography import format_count, format_money, format_percent, format_workers
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "tradeoff_table",
     "backtest_table",
     "phase_table",
+    "briefing_facts",
+    "decision_rule_text",
 ]
 
 
@@ -284,3 +286,69 @@ def phase_table(paths: pd.DataFrame, *, level: int = 80) -> pd.DataFrame:
     for col in ("median", f"lo-{level}", f"hi-{level}"):
         frame[col] = frame[col].map(format_count)
     return frame.set_index("phase")
+
+
+def _model_fact(run) -> str | None:
+    """The demand model and how it backtested against the references, in one sentence."""
+    bt = run.backtest
+    model = run.config.model
+    used = (f"{model} (paths from {run.chosen_model})" if run.chosen_model != model else model)
+    if bt.empty or model not in set(bt["model"]):
+        return f"Demand model: {used}; no backtest was run."
+    score = bt.set_index("model")["scaled_crps"]
+    refs = {"prophet-window": "Prophet with a hand-made LNY window",
+            "lunar-naive": "last year's volume at the same LNY day"}
+    others = "; ".join(f"{score[k]:.3f} for {label}" for k, label in refs.items() if k in score)
+    years = ", ".join(map(str, run.backtest_years))
+    return (f"Demand model: {used}. Backtested on LNY {years} (forecast 28 days ahead), its "
+            f"error is {score[model]:.3f} of daily volume (scaled CRPS; lower is better)"
+            + (f", against {others}." if others else "."))
+
+
+def briefing_facts(run) -> list[str]:
+    """Page-1 key facts of a :class:`~forecast.plan.PlanRun`, each naming its scope."""
+    s, rec = run.scenario, run.recommended
+    demand, scored = rec.per_path["demand"], rec.per_path["arrivals"]
+    mean, lo, hi = run.window_total_interval(80)
+    w0, w1 = run.lny + pd.Timedelta(days=WINDOW[0]), run.lny + pd.Timedelta(days=WINDOW[1])
+    lo_w, hi_w = run.spread_interval()
+    facts = [
+        f"Volumes: {format_count(demand.mean())} parcels expected to arrive in the planning "
+        f"window ({s.window.start:%d %b} to {s.window.end:%d %b}); "
+        f"{format_count(scored.mean())} fall due inside it and are scored, "
+        f"{format_count(demand.mean() - scored.mean())} fall due after it. Around LNY "
+        f"({w0:%d %b} to {w1:%d %b}): {format_count(mean)} (80% interval "
+        f"{format_count(lo)} to {format_count(hi)}).",
+        f"Monte Carlo error: the same rule on {len(run.spread)} bootstrap resamples of the "
+        f"{run.config.n_paths:,} simulated futures recommends {format_workers(lo_w)} to "
+        f"{format_workers(hi_w)} workers.",
+    ]
+    model = _model_fact(run)
+    if model:
+        facts.append(model)
+    return facts
+
+
+def decision_rule_text(run) -> str:
+    """How the recommendation is chosen, with this plan's numbers (page 2 of the PDF)."""
+    cfg, s, r = run.config, run.scenario, run.recommendation
+    tail = (f"; and (3) keep the average compensation of the worst 10% of futures under "
+            f"{format_money(cfg.tail_limit)}" if cfg.tail_limit else "")
+    found = [f"the service target alone needs {format_workers(r.service_workers)}"
+             if r.service_workers is not None else "no headcount meets the service target",
+             f"the least expected cost lies at {format_workers(r.cost_optimal_workers)}"]
+    if r.tail_workers is not None:
+        found.append(f"the tail limit needs {format_workers(r.tail_workers)}")
+    return (
+        "The recommendation is the holiday-programme headcount with the least expected cost "
+        "(labour + late-delivery compensation over the planning window) among those that "
+        f"(1) give at least a {cfg.alpha:.0%} chance that {cfg.target:.0%} or more of the "
+        "parcels arriving on programme days are delivered within "
+        f"{s.promise.working_days} working days; (2) keep the chance that the programme "
+        f"bonus plus compensation exceed the {format_money(s.budget)} budget at or below "
+        f"{cfg.budget_risk:.0%}{tail}. Every headcount is judged on the same "
+        f"{cfg.n_paths:,} simulated futures (demand paths with productivity and attendance "
+        f"draws). Here {', '.join(found)}; the recommendation, "
+        f"{format_workers(r.workers)}, is set by {_BINDING[r.binding]}. When no headcount "
+        "meets every constraint, the briefing says so and shows the closest."
+    )

@@ -1,0 +1,121 @@
+"""What a plan is asked for: :class:`PlanConfig`, one set of defaults for the notebooks'
+parameters, ``forecast run``'s options and :func:`forecast.plan.run_plan`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecast.calendar import supported_countries
+from forecast.data import DEMO_PATH
+from forecast.models import MODEL_ALIASES
+
+__all__ = ["DEFAULT_SCENARIO_PATH", "PlanConfig"]
+
+#: The documented default scenario for the demo network.
+DEFAULT_SCENARIO_PATH = DEMO_PATH.parent / "scenario.toml"
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """What to plan; every field is a notebook parameter and ``forecast run`` option.
+
+    Parameters
+    ----------
+    data_path, scenario_path : str
+        History file (tidy ``unique_id, ds, y``; see ``id_col``) and scenario TOML; read
+        only by :func:`plan_from_files`.
+    id_col : str
+        Column naming the series in the history file.
+    na, gaps : {"error", "zero", "interpolate"}
+        Policies for missing values and missing days (:func:`forecast.data.load_history`).
+    model : str
+        Demand model alias (:data:`forecast.models.MODEL_ALIASES`).
+    country : str
+        Public holidays the models learn (a ``holidays`` country code).
+    n_paths : int
+        Joint demand sample paths.
+    seed : int
+        Seed of every random draw of the run (fitting, calibration, paths, supply).
+    backtest_lny : int
+        How many of the most recent past LNYs the history supports to backtest (0 skips).
+    backtest_paths : int
+        Sample paths per model and fold in the backtest.
+    target, alpha : float
+        Service target: P(on-time rate >= ``target``) >= ``alpha``.
+    budget_risk : float
+        Largest acceptable P(programme bonus + compensation > budget).
+    tail_limit : float
+        Largest acceptable mean compensation (HK$) of the worst 10% of futures; 0 means
+        no limit.
+
+    Examples
+    --------
+    >>> PlanConfig(model="statespace", n_paths=500).n_paths
+    500
+    >>> PlanConfig(target=1.2)
+    Traceback (most recent call last):
+    ...
+    ValueError: target must be a probability strictly between 0 and 1, got 1.2
+    """
+
+    data_path: str = str(DEMO_PATH)
+    scenario_path: str = str(DEFAULT_SCENARIO_PATH)
+    id_col: str = "unique_id"
+    na: str = "error"
+    gaps: str = "error"
+    model: str = "auto"
+    country: str = "HK"
+    n_paths: int = 1000
+    seed: int = 0
+    backtest_lny: int = 3
+    backtest_paths: int = 100
+    target: float = 0.95
+    alpha: float = 0.9
+    budget_risk: float = 0.1
+    tail_limit: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.country not in supported_countries():
+            raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
+                             f"'CN', got {self.country!r}")
+        for name in ("na", "gaps"):
+            if getattr(self, name) not in ("error", "zero", "interpolate"):
+                raise ValueError(f"{name} must be one of error, zero, interpolate, got "
+                                 f"{getattr(self, name)!r}")
+        if self.model not in MODEL_ALIASES:
+            raise ValueError(f"model must be one of {', '.join(MODEL_ALIASES)}, got {self.model!r}")
+        for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
+                         ("backtest_paths", 10)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+                raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+        for name in ("target", "alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                raise ValueError(f"{name} must be a probability strictly between 0 and 1, "
+                                 f"got {value!r}")
+        if not isinstance(self.budget_risk, (int, float)) or not 0 <= self.budget_risk <= 1:
+            raise ValueError(f"budget_risk must be a probability in [0, 1], got "
+                             f"{self.budget_risk!r}")
+        if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
+            raise ValueError(f"tail_limit must be HK$ >= 0 (0: no limit), got {self.tail_limit!r}")
+
+    @classmethod
+    def from_parameters(cls, parameters) -> PlanConfig:
+        """Build from a mapping that holds every field (e.g. a notebook's ``globals()``
+        after papermill injected its parameters); other keys are ignored."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [n for n in names if n not in parameters]
+        if missing:
+            raise ValueError(f"parameters lack {missing}; a notebook's parameters cell must "
+                             "declare every PlanConfig field")
+        return cls(**{n: parameters[n] for n in names})
+
+    def forecast_key(self) -> dict:
+        """The options the demand forecast depends on (not the scenario's staffing)."""
+        return {k: getattr(self, k) for k in ("model", "country", "n_paths", "seed",
+                                              "backtest_lny", "backtest_paths")}
