@@ -25,7 +25,7 @@ PLOT = (
 
 
 def write_notebook(path, *cells, parameters=PARAMETERS):
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.cells.append(nbformat.v4.new_markdown_cell(f"# {path.stem}"))

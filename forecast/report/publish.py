@@ -8,7 +8,6 @@ HTML and returns the timings for the manifest. A failing cell becomes one
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 import time
@@ -77,7 +76,9 @@ def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, str]:
     Examples
     --------
     >>> import nbformat, tempfile, pathlib
-    >>> nb = nbformat.v4.new_notebook()
+    >>> spec = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+    ...                        "language": "python"}}
+    >>> nb = nbformat.v4.new_notebook(metadata=spec)
     >>> cell = nbformat.v4.new_code_cell("n_paths: int = 100  # sample paths")
     >>> cell.metadata["tags"] = ["parameters"]
     >>> nb.cells.append(cell)
@@ -86,25 +87,16 @@ def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, str]:
     >>> notebook_parameters(path)
     {'n_paths': 'int'}
     """
-    import nbformat
+    import papermill
 
     path = _existing(path, "notebook")
-    declared: dict[str, str] = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError as exc:
-            raise ValueError(f"notebook {path.name}: parameters cell is not valid Python: {exc}")
-        for node in tree.body:
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                declared[node.target.id] = ast.unparse(node.annotation)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        declared[target.id] = "None"
-    return declared
+    try:
+        found = papermill.inspect_notebook(str(path))
+    except SyntaxError as exc:
+        raise ValueError(f"notebook {path.name}: parameters cell is not valid Python: {exc}")
+    except ValueError as exc:  # e.g. no kernelspec in the notebook's metadata
+        raise ValueError(f"notebook {path.name}: {exc}") from None
+    return {name: p["inferred_type_name"] for name, p in found.items()}
 
 
 def execute_notebook(
@@ -157,7 +149,9 @@ def execute_notebook(
     --------
     >>> import nbformat, tempfile, pathlib
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> nb = nbformat.v4.new_notebook()
+    >>> spec = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+    ...                        "language": "python"}}
+    >>> nb = nbformat.v4.new_notebook(metadata=spec)
     >>> cell = nbformat.v4.new_code_cell("n: int = 1")
     >>> cell.metadata["tags"] = ["parameters"]
     >>> nb.cells += [cell, nbformat.v4.new_code_cell("print(n * 2)")]
@@ -235,7 +229,9 @@ def export_html(ipynb: str | os.PathLike[str], html: str | os.PathLike[str]) -> 
     --------
     >>> import nbformat, tempfile, pathlib
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> nb = nbformat.v4.new_notebook()
+    >>> spec = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+    ...                        "language": "python"}}
+    >>> nb = nbformat.v4.new_notebook(metadata=spec)
     >>> nb.cells.append(nbformat.v4.new_markdown_cell("# Title"))
     >>> nbformat.write(nb, tmp / "nb.ipynb")
     >>> "Title" in export_html(tmp / "nb.ipynb", tmp / "nb.html").read_text()
@@ -310,7 +306,9 @@ def publish(
     --------
     >>> import nbformat, tempfile, pathlib
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> nb = nbformat.v4.new_notebook()
+    >>> spec = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+    ...                        "language": "python"}}
+    >>> nb = nbformat.v4.new_notebook(metadata=spec)
     >>> cell = nbformat.v4.new_code_cell("seed: int = 0")
     >>> cell.metadata["tags"] = ["parameters"]
     >>> nb.cells += [cell, nbformat.v4.new_code_cell("seed + 1")]
