@@ -17,6 +17,7 @@ import pandas as pd
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_dates
 from forecast.report.names import plot_text
 from forecast.report.tables import lny_relative
+from forecast.statistics import central_interval
 
 __all__ = [
     "PHASE_COLOURS",
@@ -156,7 +157,7 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
     hist = history[history["unique_id"] == uid].tail(history_days)
     wide = paths[paths["unique_id"] == uid].pivot(index="ds", columns="sample_id", values="y")
     for lv in sorted(level, reverse=True):
-        lo, hi = np.percentile(wide.to_numpy(), [50 - lv / 2, 50 + lv / 2], axis=1)
+        lo, hi = central_interval(wide.to_numpy(), lv, axis=1)
         ax.fill_between(wide.index, lo, hi, color=_BLUE, alpha=0.12 + 0.1 * (lv < 90),
                         lw=0, label=f"{lv}% interval")
     ax.plot(wide.index, wide.median(axis=1), color=_BLUE, lw=1.5, label="median")
@@ -164,25 +165,28 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
     if actual is not None:
         act = actual[actual["unique_id"] == uid]
         ax.plot(act["ds"], act["y"], color="k", lw=1, ls="--", label="actual")
-    for d in lny_dates(wide.index.min(), wide.index.max()):
-        shade_lny_phases(ax, lny=d, legend=False)
-        ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
+    for k, d in enumerate(lny_dates(wide.index.min(), wide.index.max())):
+        if wide.index.min() <= d <= wide.index.max():
+            shade_lny_phases(ax, lny=d, legend=k == 0)  # the phases named once
+            ax.axvline(d, color=PHASE_COLOURS["closure"], lw=0.8)
     ax.set(title=f"{plot_text(uid)}: forecast paths (shaded: LNY phases)", ylabel="parcels/day")
     thousands_axis(ax)
-    ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
+    ax.legend(fontsize=7.5, frameon=False, ncols=4, loc="upper left")
     fig.autofmt_xdate()
     return fig
 
 
 def plot_window_total(totals, *, actual: float | None = None, title: str = "", ax=None):
-    """Histogram of a per-path total (e.g. the LNY-window total), with P10/P50/P90 marked."""
+    """Histogram of a per-path total (e.g. the LNY-window total): median and 80% interval."""
     fig, ax = figure_axes(ax, (7, 3.5))
     totals = np.asarray(totals, dtype=float)
     ax.hist(totals, bins=40, color=_BLUE, alpha=0.75)
-    for q, ls in ((10, ":"), (50, "-"), (90, ":")):
-        v = np.percentile(totals, q)
+    lo, hi = central_interval(totals, 80)
+    for label, v, ls in (("80% interval", lo, ":"), ("median", np.median(totals), "-"),
+                         ("80% interval", hi, ":")):
         ax.axvline(v, color="k", ls=ls, lw=1)
-        ax.annotate(f"P{q}\n{v:,.0f}", (v, ax.get_ylim()[1] * 0.9), fontsize=8, ha="center")
+        ax.annotate(f"{label}\n{v:,.0f}", (v, ax.get_ylim()[1] * 0.9), fontsize=8,
+                    ha="center")
     if actual is not None:
         ax.axvline(actual, color=PHASE_COLOURS["closure"], lw=2, label="actual")
         ax.legend(frameon=False)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, LnyPhase, days_to_lny
 from forecast.report.typography import format_count, format_money, format_percent, format_workers
+from forecast.statistics import central_interval
 
 __all__ = [
     "backtest_scores",
@@ -102,7 +103,7 @@ def phase_forecast(paths: pd.DataFrame, *, phases: tuple[LnyPhase, ...] = DEFAUL
         if inside.empty:
             continue
         per_path = inside.groupby("sample_id")["y"].mean().to_numpy()
-        lo, med, hi = np.percentile(per_path, [50 - level / 2, 50, 50 + level / 2])
+        (lo, hi), med = central_interval(per_path, level), float(np.median(per_path))
         rows.append({"phase": p.name, "first_day": inside["ds"].min().date(),
                      "days": p.length, "median": med, f"lo-{level}": lo, f"hi-{level}": hi})
     return pd.DataFrame(rows)
