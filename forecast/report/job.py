@@ -153,6 +153,10 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
         run = plan_from_files(config, progress=progress)
         timings["plan"] = round(time.perf_counter() - t0, 2)
+        for note in run.notes:
+            _say(progress, f"  note: {note}")
+        for warning in run.warnings:  # always shown: the manager's numbers need them
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
 
         _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}")
         parameters = {**asdict(config), "unique_id": run.unique_id}

@@ -331,9 +331,7 @@ def publish(
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = out_dir if cwd is None else Path(cwd)
     executed, exported, timings = [], [], {}
-    total_start = time.perf_counter()
     for i, src in enumerate(sources, start=1):
-        _say(progress, f"[{i}/{len(sources)}] {src.stem} ...")
         start = time.perf_counter()
         own = {k: v for k, v in parameters.items() if k in declared[src]}
         dst = out_dir / src.name
@@ -341,16 +339,15 @@ def publish(
             execute_notebook(src, dst, own, cwd=cwd, kernel_name=kernel_name, progress=False,
                              runtime_folder=runtime_folder)
         except NotebookError:
-            _say(progress, f"[{i}/{len(sources)}] {src.stem} FAILED after "
+            _say(progress, f"  notebook {i} of {len(sources)}, {src.stem}: FAILED after "
                  f"{time.perf_counter() - start:.1f} s (partial notebook: {dst})")
             raise
         executed.append(dst)
         if html:
             exported.append(export_html(dst, dst.with_suffix(".html")))
         timings[src.stem] = time.perf_counter() - start
-        _say(progress, f"[{i}/{len(sources)}] {src.stem} done in {timings[src.stem]:.1f} s")
-    _say(progress, f"executed {len(executed)} notebook(s) in "
-         f"{time.perf_counter() - total_start:.1f} s")
+        _say(progress, f"  notebook {i} of {len(sources)}, {src.stem}: "
+             f"{timings[src.stem]:.1f}s")
     return PublishResult(tuple(executed), tuple(exported), timings)
 
 
