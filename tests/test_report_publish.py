@@ -104,7 +104,7 @@ def test_failing_notebook_names_notebook_and_cell_error_and_stops(tmp_path, caps
     # execution count as shown in the executed notebook: injected, parameters, x = 1, fail
     assert info.value.cell == 4 and info.value.ename == "ZeroDivisionError"
     assert not (tmp_path / "out" / "02-later.ipynb").exists()
-    assert "01-bad FAILED" in capsys.readouterr().err
+    assert "01-bad: FAILED" in capsys.readouterr().err
 
 
 def test_parameter_names_are_checked_before_running(tmp_path):
