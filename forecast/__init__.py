@@ -28,6 +28,7 @@ _API = {
     "forecast.planning": ("recommend", "Recommendation", "required_headcount",
                           "cost_optimal_headcount", "tradeoff_curve"),
     "forecast.sensitivity": ("compare_scenarios", "tornado"),
+    "forecast.roster": ("optimise_roster", "Roster"),
     "forecast.plan": ("PlanConfig", "PlanRun", "run_plan", "plan_from_files"),
 }
 _WHERE = {name: module for module, names in _API.items() for name in names}
