@@ -131,6 +131,8 @@ class Roster:
     evaluations : int
         Simulator evaluations used by the search and the summary (not those of
         :func:`~forecast.planning.recommend` when ``flat_workers`` is not given).
+    target, alpha, budget_risk, tail_limit, tail : float
+        The constraints it was optimised under (``tail_limit`` None: no limit).
     """
 
     by: str
@@ -144,6 +146,11 @@ class Roster:
     flat_feasible: bool
     converged: bool
     evaluations: int
+    target: float
+    alpha: float
+    budget_risk: float
+    tail_limit: float | None
+    tail: float
 
     @property
     def saving(self) -> float:
@@ -301,7 +308,8 @@ def optimise_roster(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
                              columns=list(SUMMARY_COLUMNS)),
         daily=_daily(sim, labels, workers, flat, level), binding=search.binding(x),
         feasible=search.evaluate(x).feasible, flat_feasible=search.evaluate(start).feasible,
-        converged=converged, evaluations=search.evaluations + 2)
+        converged=converged, evaluations=search.evaluations + 2, target=target, alpha=alpha,
+        budget_risk=budget_risk, tail_limit=tail_limit, tail=tail)
 
 
 def _summary(search: RosterSearch, m: dict, workers: np.ndarray) -> dict:
