@@ -5,6 +5,7 @@ the plan's simulator (same demand paths and supply draws); the flat recommendati
 the plan's, passed in so that the timing is the roster search's alone.
 
     .venv/bin/python benchmarks/bench_roster.py [--n-paths 1000] [--by phase day]
+        [--budget-risk 0.25]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import platform
 import time
 
 from forecast.plan import PlanConfig, plan_from_files
+from forecast.planning import recommend
 from forecast.roster import optimise_roster
 
 
@@ -24,22 +26,31 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--by", nargs="+", default=["phase", "day"], choices=["phase", "day"])
     ap.add_argument("--max-evaluations", type=int, default=1000)
+    ap.add_argument("--budget-risk", type=float, default=None,
+                    help="plan with this budget risk instead of the config's (the flat "
+                         "recommendation is then recomputed)")
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}")
     config = PlanConfig(model="lunar-naive", n_paths=args.n_paths, backtest_lny=0,
                         seed=args.seed)
     run = plan_from_files(config)
-    rec = run.recommendation
-    print(f"plan: lunar-naive, {args.n_paths} paths, seed {args.seed}; flat recommendation "
-          f"{rec.workers} workers ({rec.binding}, feasible={rec.feasible})")
     sim = run.simulator()
+    risk = config.budget_risk if args.budget_risk is None else args.budget_risk
+    options = {"target": config.target, "alpha": config.alpha, "budget_risk": risk,
+               "tail_limit": config.tail_limit or None}
+    wall, cpu = time.perf_counter(), time.process_time()
+    rec = run.recommendation if args.budget_risk is None else recommend(sim, **options)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"plan: lunar-naive, {args.n_paths} paths, seed {args.seed}; constraints {options}")
+    print(f"flat recommendation: {rec.workers} workers ({rec.binding}, feasible="
+          f"{rec.feasible}){'' if args.budget_risk is None else f', {wall:.1f} s wall'}")
+    best_flat = sim.metrics(rec.cost_optimal_workers)["total_cost"].mean()
+    print(f"(unconstrained least-cost flat programme: {rec.cost_optimal_workers} workers, "
+          f"expected cost HK${best_flat:,.0f})")
     for by in args.by:
         wall, cpu = time.perf_counter(), time.process_time()
-        roster = optimise_roster(sim, target=config.target, alpha=config.alpha,
-                                 budget_risk=config.budget_risk,
-                                 tail_limit=config.tail_limit or None, by=by,
-                                 flat_workers=rec.workers,
+        roster = optimise_roster(sim, **options, by=by, flat_workers=rec.workers,
                                  max_evaluations=args.max_evaluations)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         s = roster.summary

@@ -24,7 +24,7 @@ __all__ = ["CONSTRAINTS", "Judgement", "RosterSearch"]
 #: The constraints, in the order their shortfalls are compared.
 CONSTRAINTS = ("service", "tail", "budget")
 _TOL = 1e-12  # as forecast.planning: rounding in rates and probabilities
-_REL = 1e-9  # a cost must fall by this share to count as lower (no cycling on round-off)
+_REL = 1e-9  # default rtol: a fall below this share of the cost is round-off
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,16 @@ class Judgement:
     def feasible(self) -> bool:
         return not any(self.short)
 
-    def cheaper(self, other: Judgement) -> bool:
-        """Whether this expected cost is lower than ``other``'s (beyond round-off)."""
-        return self.cost < other.cost - _REL * max(1.0, abs(other.cost))
+    def cheaper(self, other: Judgement, rtol: float = _REL) -> bool:
+        """Whether this expected cost is lower than ``other``'s by more than ``rtol`` of it."""
+        return self.cost < other.cost - rtol * max(1.0, abs(other.cost))
 
-    def better(self, other: Judgement) -> bool:
-        """Lexicographically lower key ``(service, tail, budget shortfall, cost)``."""
-        return self.short < other.short if self.short != other.short else self.cheaper(other)
+    def better(self, other: Judgement, rtol: float = _REL) -> bool:
+        """Lexicographically lower key ``(service, tail, budget shortfall, cost)``; costs
+        compared as in :meth:`cheaper`."""
+        if self.short != other.short:
+            return self.short < other.short
+        return self.cheaper(other, rtol)
 
 
 class RosterSearch:
@@ -69,12 +72,14 @@ class RosterSearch:
         Transfer workers only between neighbouring groups (else between any two).
     top : int
         Largest headcount of a group.
+    rtol : float
+        Smallest fall in expected cost, as a share of it, that makes a roster cheaper.
     """
 
     def __init__(self, sim: Simulator, groups, *, target: float, alpha: float,
                  budget_risk: float, tail_limit: float | None, tail: float,
-                 neighbours_only: bool, top: int):
-        self.sim, self.groups, self.top = sim, list(groups), int(top)
+                 neighbours_only: bool, top: int, rtol: float = _REL):
+        self.sim, self.groups, self.top, self.rtol = sim, list(groups), int(top), rtol
         self.target, self.alpha, self.budget_risk = target, alpha, budget_risk
         self.tail_limit, self.tail, self.neighbours_only = tail_limit, tail, neighbours_only
         self.metric = rate_metric("programme")
@@ -156,7 +161,7 @@ class RosterSearch:
                         if y not in self.cache and self.evaluations >= max_evaluations:
                             return x, False
                         cand = self.evaluate(y)
-                        if not cand.better(best):
+                        if not cand.better(best, self.rtol):
                             break
                         x, best, kept = y, cand, True
                 if kept:  # transfers only once no single move helps
@@ -186,7 +191,7 @@ class RosterSearch:
                 if cand is None:
                     continue
                 for c, short in zip(CONSTRAINTS, cand.short):
-                    cheaper[c] += short > 0 and cand.cheaper(cur)
+                    cheaper[c] += short > 0 and cand.cheaper(cur, self.rtol)
                     boundary[c] += short > 0 and spec[1] is None
         for counts in (cheaper, boundary):
             worst = max(CONSTRAINTS, key=lambda c: counts[c])  # ties: service, tail, budget

@@ -209,6 +209,7 @@ def test_days_without_operations_get_no_workers():
         ({"flat_workers": -1}, "flat_workers must be an integer >= 0"),
         ({"flat_workers": 2.5}, "flat_workers must be an integer >= 0, got 2.5"),
         ({"level": 100}, "level must lie strictly between 0 and 100"),
+        ({"rtol": 0.5}, r"rtol must lie in \[0, 0.01\]"),
     ],
 )
 def test_bad_arguments_name_what_is_allowed(options, match):
