@@ -44,24 +44,29 @@ day lowers the key (by more than ``rtol``, for the cost). It also stops after
 queue over every path, about 13 ms on 1,000 paths x 60 days on a 2-core machine). With
 ``M = 2G + T`` moves per sweep (``T`` transfers above), ``L = log2(k0) + 1`` steps and
 ``m`` kept moves in all, the search evaluates at most ``(L + m) M + m`` rosters (rosters
-seen before are cached, never re-evaluated), and at least about ``L M`` (the sweep that
-ends each step). Two more evaluate the result and the flat programme for
+seen before are cached, never re-evaluated), in practice not much fewer than ``L M`` (the
+sweep that ends each step). Two more evaluate the result and the flat programme for
 :attr:`Roster.summary`; without ``flat_workers``, :func:`~forecast.planning.recommend`
-adds its own (about 80 on the demo plan, not counted in :attr:`Roster.evaluations`). On the demo plan (``W = 698``, ``k0 = 128``, ``L = 8``):
-``by="phase"`` has ``G = 4``, ``M = 20`` and used 144; ``by="day"`` has ``G = 14``,
-``M = 54`` and used about 970 (``benchmarks/RESULTS.md``).
+adds its own (about 80 on the demo plan, not counted in :attr:`Roster.evaluations`). On
+the demo plan (``W = 698``, ``k0 = 128``, ``L = 8``): ``by="phase"`` has ``G = 4``, ``M =
+20`` and used 150 evaluations (under a second); ``by="day"`` has ``G = 14``, ``M = 54``
+and used 655 (about 3 s; ``benchmarks/RESULTS.md``).
 
-**Guarantee**: the key never rises, so
+**Guarantee**: every kept move lowers the key, so the returned roster's key is at most
+the flat roster's, whenever the search stops (converged or out of evaluations):
 
-- if the flat roster meets every constraint, the roster meets every constraint too and
-  its expected cost is at most the flat programme's (ties keep the flat roster);
-- otherwise, it misses the constraints by no more than the flat programme does (the
-  service target first, then the tail limit, then the budget risk), and may meet them.
+- if the flat programme meets every constraint, the roster meets every constraint and
+  its expected cost is at most the flat programme's (equal only if no move was kept:
+  then it *is* the flat roster);
+- otherwise, its shortfalls are lexicographically no larger: the service shortfall is
+  no larger; if equal, the tail limit's is no larger; if equal too, the budget risk's.
+  It may meet every constraint; its cost may then exceed the (infeasible) flat one's.
 
-Both hold *on the simulator's paths* (in sample), like the flat recommendation itself;
-a local optimum for the moves above, not a proven global one. With more headcounts to
-set than the flat rule, a roster can fit the paths' noise more closely: judge it on
-fresh paths (another seed) before trusting the last few workers.
+Both hold *on the simulator's paths* (in sample), like the flat recommendation itself.
+The roster is a local optimum for the moves above, not a proven global one. With more
+headcounts to set than the flat rule, it can fit the paths' noise more closely: judge it
+on fresh paths (another seed) before trusting the last few workers (on the demo plan the
+saving held on the paths of another seed: ``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations

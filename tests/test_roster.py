@@ -43,12 +43,13 @@ def by_day_demand(n_paths=3):
 
 
 def lny_demand(n_paths=3):
-    labels = Roster_phases(LNY_DATES)
+    labels = phase_of(LNY_DATES)
     daily = np.array([PHASE_DEMAND[p] for p in labels])
     return labels, daily, np.tile(daily, (n_paths, 1))
 
 
-def Roster_phases(dates):
+def phase_of(dates):
+    """The default LNY phase of each date of LNY_DATES (written out: the expected answer)."""
     offset = (dates - pd.Timestamp("2026-02-17")).days
     return np.select([offset <= -2, offset == -1, offset <= 3], ["cutoff", "eve", "closure"],
                      "restart")
