@@ -30,6 +30,7 @@ _API = {
     "forecast.decision": ("recommend", "Recommendation", "recommendation_spread",
                           "sanity_warnings"),
     "forecast.sensitivity": ("compare_scenarios", "tornado"),
+    "forecast.roster": ("optimise_roster", "Roster"),
     "forecast.config": ("PlanConfig",),
     "forecast.plan": ("PlanRun", "run_plan", "plan_from_files"),
 }
