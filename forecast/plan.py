@@ -36,7 +36,9 @@ from forecast.decision import (
     recommendation_spread,
     sanity_warnings,
 )
+from forecast.plan_store import pack, unpack
 from forecast.planning import tradeoff_curve
+from forecast.roster import Roster, optimise_roster
 from forecast.scenario import Scenario
 from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator
@@ -77,6 +79,7 @@ class PlanRun:
     tradeoff: pd.DataFrame
     scenarios: pd.DataFrame
     tornado: pd.DataFrame
+    roster: Roster | None = None  # programme workers by LNY phase, same rule
     selection: pd.DataFrame = field(default_factory=pd.DataFrame)  # auto's components
     spread: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # MC error
     warnings: list = field(default_factory=list)  # sanity warnings for the manager
@@ -264,7 +267,9 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     config : PlanConfig, optional
         Options (its file paths are not read here).
     cache : bool
-        Reuse (and keep) the demand forecast in :mod:`forecast.cache`'s store.
+        Reuse (and keep) the plan and, apart from it, the demand forecast in
+        :mod:`forecast.cache`'s data-only store: the same history, scenario and options
+        reload the plan; a new scenario reuses the forecast and recomputes the rest.
     progress : bool
         Print each step and its time to stderr.
 
@@ -287,6 +292,33 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
                          f"{sorted(map(str, history['unique_id'].unique()))}")
     history = history[history["unique_id"] == uid].reset_index(drop=True)
     h = _check_window(history, scenario)
+    if not cache:
+        return _compute(history, scenario, config, h, cache=False, progress=progress)
+    from forecast import cache as store
+
+    key = config_hash({"data": frame_hash(history), "plan": _config_hash(config, scenario),
+                       "code": _code_hash()})
+    hit = store.load(key)
+    if hit is not None:
+        return _rebuild(*hit, history, scenario, config)
+    run = _compute(history, scenario, config, h, cache=True, progress=progress)
+    store.save(key, *pack(run, skip=("config", "scenario", "history")))
+    return run
+
+
+def _rebuild(frames, meta, history, scenario, config) -> PlanRun:
+    """A :class:`PlanRun` from its stored data (see :func:`forecast.plan_store.pack`)."""
+    nested = {name: unpack(cls, frames, meta, prefix=name + ".", **known) for name, cls, known in (
+        ("as_planned", SimulationResults, {"scenario": scenario}),
+        ("recommended", SimulationResults, {"scenario": scenario}),
+        ("recommendation", Recommendation, {}), ("roster", Roster, {}))}
+    run = unpack(PlanRun, frames, meta, config=config, scenario=scenario, history=history,
+                 **nested)
+    run.notes = [*run.notes, "plan reused from the cache (same history, scenario and options)"]
+    return run
+
+
+def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     step, notes = _Steps(progress), []
     fc_rng, sim_rng, what_if_rng = _streams(config.seed)
     table, years, paths, selection = _cached_forecast(history, config, h, fc_rng, step, notes,
@@ -299,6 +331,8 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     spread = step("Monte Carlo error", recommendation_spread, sim, rng=spread_rng,
                   n_resamples=N_RESAMPLES, **rule)
     top = max(2 * scenario.programme.workers, 1.25 * rec.workers, 10)
+    roster = step("roster by phase", optimise_roster, sim, **rule, by="phase",
+                  flat_workers=rec.workers)
     curve = step("trade-off curve", tradeoff_curve, sim,
                  workers=np.unique(np.append(np.linspace(0, top, 21).round(), rec.workers)),
                  target=config.target)
@@ -307,7 +341,8 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
                 optimised=rec.workers, rng=comp_rng, target=config.target)
     tor = step("sensitivity", tornado, paths, rec_scenario, rng=tornado_rng)
     run = PlanRun(config, scenario, history, paths, table, years, sim.results(), rec,
-                  sim.results(rec.workers), curve, comp, tor, selection=selection,
+                  sim.results(rec.workers), curve, comp, tor, roster=roster,
+                  selection=selection,
                   spread=spread, warnings=sanity_warnings(sim, rec,
                                                           budget_risk=config.budget_risk),
                   timings=step.timings, notes=notes)

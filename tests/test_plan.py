@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import NO_ROSTER, SMALL
@@ -161,3 +162,22 @@ def test_plan_from_files_reads_the_named_files(tmp_path):
                      **{**SMALL, "backtest_lny": 0, "n_paths": 20})
     run = plan_from_files(cfg, cache=False)
     assert run.unique_id == "total" and run.provenance["seed"] == 0
+
+
+def test_cached_plan_reloads_the_same_numbers_without_computing(demo_history, monkeypatch):
+    from forecast import plan
+
+    s = Scenario.from_toml(NO_ROSTER)
+    cfg = PlanConfig(**{**SMALL, "backtest_lny": 0, "n_paths": 30, "seed": 21})
+    first = run_plan(demo_history, s, cfg, cache=True)
+    monkeypatch.setattr(plan, "_compute", lambda *a, **k: pytest.fail("recomputed"))
+    again = run_plan(demo_history, s, cfg, cache=True)
+    pd.testing.assert_frame_equal(again.decision_table(), first.decision_table())
+    pd.testing.assert_frame_equal(again.tradeoff, first.tradeoff)
+    pd.testing.assert_frame_equal(again.roster.days, first.roster.days, check_dtype=False)
+    assert again.recommendation == first.recommendation
+    assert again.spread.tolist() == first.spread.tolist()
+    assert again.warnings == first.warnings and again.backtest_years == first.backtest_years
+    assert again.as_planned.dates.equals(first.as_planned.dates)
+    assert np.array_equal(again.recommended.backlog, first.recommended.backlog)
+    assert "plan reused from the cache" in again.notes[-1]
