@@ -116,7 +116,8 @@ def render_briefing(
         root = Path(tmp)
         shutil.copyfile(_TEMPLATE, root / "briefing.typ")
         for f in fields(briefing.figures):
-            shutil.copyfile(getattr(briefing.figures, f.name), root / f"fig_{f.name}.png")
+            if getattr(briefing.figures, f.name) is not None:
+                shutil.copyfile(getattr(briefing.figures, f.name), root / f"fig_{f.name}.png")
         (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         try:
             pdf = typst.compile(

@@ -107,11 +107,16 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
         "facts": list(b.facts),
         "warnings": list(b.warnings),
         "rule": b.rule_text,
+        "roster": {
+            "text": b.roster_text,
+            "table": [list(row) for row in b.roster_table],
+            "figure": fig("roster") if b.figures.roster is not None else None,
+        },
         "volume": volume,
         "table": _table(b),
         "figures": {
             "headline": fig(b.headline_figure),
-            "others": [fig(k) for k in FIGURE_TEXT if k != b.headline_figure],
+            "others": [fig(k) for k in FIGURE_TEXT if k not in (b.headline_figure, "roster")],
         },
         "assumptions": list(b.assumptions),
         "definitions": [

@@ -29,6 +29,11 @@ FIGURE_TEXT = {
         "Staffing trade-off",
         "Expected total cost and on-time probability by holiday headcount.",
     ),
+    "roster": (
+        "Roster by LNY phase",
+        "Daily capacity of the roster (mean, 80% interval) against the parcels arriving "
+        "(median, 80% interval); bars: late parcels by arrival day.",
+    ),
 }
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -110,10 +115,13 @@ class BriefingFigures:
     late_parcels: Path
     cost_exceedance: Path
     staffing_tradeoff: Path
+    roster: Path | None = None  # the per-phase roster chart (page 2), optional
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if value is None and f.name == "roster":
+                continue
             if not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"BriefingFigures.{f.name} must be a path, got {value!r}")
             object.__setattr__(self, f.name, Path(value))
@@ -122,6 +130,8 @@ class BriefingFigures:
         """Raise ValueError naming the first figure that is missing or not a PNG."""
         for f in fields(self):
             path = getattr(self, f.name)
+            if path is None:
+                continue
             if not path.is_file():
                 raise ValueError(f"briefing figure {f.name!r}: file {path} does not exist")
             with path.open("rb") as fh:
@@ -176,6 +186,9 @@ class Briefing:
         Up to 4 sanity warnings, shown prominently on page 1.
     rule_text : str
         How the recommendation is chosen (page 2).
+    roster_text, roster_table : str, tuple of tuple of str
+        The roster by LNY phase on page 2: one sentence, and a table whose first row is
+        the header (at most 12 rows of at most 8 cells).
 
     Examples
     --------
@@ -213,6 +226,8 @@ class Briefing:
     facts: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     rule_text: str = ""
+    roster_text: str = ""
+    roster_table: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         _check_text("Briefing.title", self.title, allow_empty=False)
@@ -267,7 +282,7 @@ class Briefing:
                 )
         if not 0 < self.volume_level < 100:
             raise ValueError(f"Briefing.volume_level must be in (0, 100), got {self.volume_level}")
-        if self.headline_figure not in FIGURE_TEXT:
+        if self.headline_figure not in FIGURE_TEXT or self.headline_figure == "roster":
             raise ValueError(
                 f"Briefing.headline_figure must be one of {sorted(FIGURE_TEXT)}, "
                 f"got {self.headline_figure!r}"
@@ -275,6 +290,15 @@ class Briefing:
         _check_text("Briefing.recommendation_text", self.recommendation_text,
                     allow_empty=False)
         _check_text("Briefing.rule_text", self.rule_text, allow_empty=True, limit=_MAX_RULE)
+        _check_text("Briefing.roster_text", self.roster_text, allow_empty=True)
+        table = tuple(tuple(row) for row in self.roster_table)
+        if len(table) > 12 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):
+            raise ValueError("Briefing.roster_table must be at most 12 rows of the same "
+                             "length, at most 8 cells each")
+        for row in table:
+            for cell in row:
+                _check_text("Briefing.roster_table cell", cell, allow_empty=True, limit=80)
+        object.__setattr__(self, "roster_table", table)
         for name, limit in (("facts", _MAX_FACTS), ("warnings", _MAX_WARNINGS)):
             items = getattr(self, name)
             if isinstance(items, str):

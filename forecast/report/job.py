@@ -21,7 +21,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from forecast import __version__
-from forecast.report import capacity_plots, plots, tables
+from forecast.report import capacity_plots, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
 from forecast.plan import PlanConfig, PlanRun, plan_from_files
@@ -52,6 +52,7 @@ def _figures(run: PlanRun, folder: Path) -> dict[str, Path]:
             run.tradeoff, recommended=run.recommended_workers),
         "backlog_fan": capacity_plots.plot_backlog_fan(run.recommended),
         "tornado": capacity_plots.plot_tornado(run.tornado),
+        "roster": roster_plots.plot_roster(run.roster),
     }
     out = {}
     for name, fig in figs.items():
@@ -69,6 +70,7 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
         "tradeoff": run.tradeoff,
         "scenarios": run.scenarios,
         "tornado": run.tornado,
+        "roster": run.roster.days,
         "forecast": run.forecast_summary(),
         "phase_forecast": tables.phase_forecast(run.paths),
         "backtest": tables.backtest_scores(run),
@@ -108,7 +110,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
         recommended=_outcome("Recommended", run, decision.loc["recommended"]),
         alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
         figures=BriefingFigures(*(figures[k] for k in (
-            "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff"))),
+            "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster"))),
         provenance=Provenance(__version__, run.provenance["config_hash"],
                               run.provenance["data_hash"], run.config.seed),
         assumptions=tuple(notes[:12]),
@@ -119,7 +121,20 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
         facts=tuple(tables.briefing_facts(run)),
         warnings=tuple(run.warnings[:4]),
         rule_text=tables.decision_rule_text(run),
+        roster_text=tables.roster_sentence(run.roster),
+        roster_table=_roster_rows(run),
     )
+
+
+def _roster_rows(run: PlanRun) -> tuple[tuple[str, ...], ...]:
+    """The roster table for the PDF: header, then one row per phase and the totals."""
+    table = roster_plots.roster_table(run.roster)
+    keep = ["dates", "workers/day", "flat workers/day", "late parcels, roster (mean)",
+            "late parcels, flat (mean)"]
+    table = table[keep]
+    rows = [("phase", *keep)]
+    rows += [(str(idx), *map(str, row)) for idx, row in zip(table.index, table.to_numpy())]
+    return tuple(rows)
 
 
 def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,

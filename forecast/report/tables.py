@@ -24,6 +24,7 @@ __all__ = [
     "phase_table",
     "briefing_facts",
     "decision_rule_text",
+    "roster_sentence",
 ]
 
 
@@ -349,7 +350,25 @@ def decision_rule_text(run) -> str:
         f"bonus plus compensation exceed the {format_money(s.budget)} budget at or below "
         f"{cfg.budget_risk:.0%}{tail}. Every headcount is judged on the same "
         f"{cfg.n_paths:,} simulated futures (demand paths with productivity and attendance "
-        f"draws). Here {', '.join(found)}; the recommendation, "
-        f"{format_workers(r.workers)}, is set by {_BINDING[r.binding]}. When no headcount "
-        "meets every constraint, the briefing says so and shows the closest."
+        f"draws). Here {', '.join(found)}; "
+        + (f"the recommendation, {format_workers(r.workers)}, is set by {_BINDING[r.binding]}."
+           if r.feasible else f"no headcount meets every constraint ({r.reason}); "
+           f"{format_workers(r.workers)} is the closest.")
+        + " When no headcount meets every constraint, the briefing says so and shows the "
+        "closest."
     )
+
+
+def roster_sentence(roster) -> str:
+    """The per-phase roster against the flat programme, in one or two sentences."""
+    r, f = roster.summary.loc["roster"], roster.summary.loc["flat"]
+    saving = 1 - r["expected_cost"] / f["expected_cost"] if f["expected_cost"] else 0.0
+    text = (f"Staffing each LNY phase separately, under the same rule: expected cost "
+            f"{format_money(r['expected_cost'])} against {format_money(f['expected_cost'])} "
+            f"for the flat programme of {format_workers(roster.flat_workers)} ({saving:.0%} "
+            f"less); on-time chance {format_percent(r['p_on_time'])} "
+            f"(flat {format_percent(f['p_on_time'])}), budget risk "
+            f"{format_percent(r['p_over_budget'])} (flat {format_percent(f['p_over_budget'])}).")
+    if not roster.feasible:
+        text += " Neither meets every target (see page 1); the roster misses them by less."
+    return text
