@@ -79,7 +79,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         country=args.country, na=args.na, gaps=args.gaps,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha)
-    manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
+    manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
+                       own_tmp=True)
     print(f"published to {manifest.parent} (see {manifest.name})")
     return 0
 

@@ -375,6 +375,9 @@ class Scenario:
             if dot:
                 if section not in _SECTIONS:
                     raise ValueError(f"unknown scenario section {section!r}")
+                if not isinstance(merged[section], dict):
+                    raise ValueError(f"scenario.{section} must be a table, got "
+                                     f"{merged[section]!r}")
                 merged[section][name] = value
             elif isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key].update(value)

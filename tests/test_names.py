@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
+import matplotlib.figure  # noqa: E402
 
 from forecast.cli import main  # noqa: E402
 from forecast.data import DEMO_PATH  # noqa: E402

@@ -54,13 +54,17 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     (["'@SUM(A1)", 'total'], [-1.0, 2.0])
     """
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(csv_cell)
+    for i, col in enumerate(out.columns):
+        if _is_text(out.iloc[:, i].dtype):
+            out.isetitem(i, out.iloc[:, i].map(csv_cell))
     out.columns = [csv_cell(c) for c in out.columns]
-    if out.index.dtype == object:
+    if _is_text(out.index.dtype):
         out.index = out.index.map(csv_cell).rename(csv_cell(out.index.name))
     return out
+
+
+def _is_text(dtype) -> bool:
+    return dtype == object or isinstance(dtype, pd.StringDtype)
 
 
 def plot_text(name: object, width: int = 60) -> str:
