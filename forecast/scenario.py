@@ -336,7 +336,7 @@ class Scenario:
         try:
             with open(path, "rb") as fh:
                 return cls.from_dict(tomllib.load(fh))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
 
     def to_dict(self, *, flat: bool = False) -> dict:

@@ -253,3 +253,16 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
     after = snapshot(out)
     assert {k: v for k, v in after.items() if k != "manifest.json"} == {
         k: v for k, v in before.items() if k != "manifest.json"}
+
+
+def test_sigterm_is_one_line_exit_143_and_cleans_up(tmp_path, monkeypatch, capsys):
+    def terminated(*args, **kwargs):
+        assert leftovers(tmp_path, "out")  # inside the staging: something to clean
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(job, "run_plan", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["run", "--out", str(tmp_path / "out"), "--quiet"]) == 143
+    assert capsys.readouterr().err == "forecast: terminated\n"
+    assert leftovers(tmp_path, "out") == [] and not (tmp_path / "out").exists()
+    assert signal.getsignal(signal.SIGTERM) == before  # restored for the caller
