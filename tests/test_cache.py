@@ -209,3 +209,10 @@ def test_the_command_line_shows_a_discarded_entry_as_one_line(tmp_path, capsys):
                              message.lineno)
     assert text.startswith("forecast: warning: forecast cache: discarded entry")
     assert text.count("\n") == 1
+
+
+def test_saving_over_a_file_planted_in_place_of_the_entry_replaces_it(tmp_path):
+    entry = tmp_path / KEY
+    entry.write_bytes(pickle.dumps(_Boom(str(tmp_path / "PWNED"))))
+    assert _save(tmp_path) == entry and entry.is_dir()
+    assert cache.load(KEY, root=tmp_path) is not None and not (tmp_path / "PWNED").exists()
