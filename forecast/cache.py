@@ -173,10 +173,13 @@ def save(key: str, frames: Mapping[str, pd.DataFrame | np.ndarray], meta: Mappin
         try:
             os.rename(tmp, final)
         except OSError:
-            if not final.exists() and not final.is_symlink():
+            if final.is_symlink() or final.is_file():  # not an entry: replace it
+                final.unlink()
+                os.rename(tmp, final)
+            elif not final.exists():
                 raise
-            # another writer stored this key first (or a damaged entry is in the way: a
-            # later load discards it); keep theirs
+            # else another writer stored this key first: keep theirs (same key, same
+            # content; if it is damaged, the next load discards it)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

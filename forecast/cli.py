@@ -78,7 +78,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if scenario.unique_id not in series:
         raise ValueError(f"{args.config}: unique_id {scenario.unique_id!r} is not a series of "
                          f"{args.data}; series there: {sorted(series)[:20]}")
-    manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html)
+    manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
+                       own_tmp=True)
     print(f"published to {manifest.parent} (see {manifest.name})")
     return 0
 
@@ -186,11 +187,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``forecast`` command; return its exit status."""
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    format_before, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return _main(argv)
     finally:
+        warnings.formatwarning = format_before
         if in_main:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings on the terminal: one line each, no source line."""
+    return _one_line(f"forecast: warning: {message}") + "\n"
 
 
 def _main(argv: list[str] | None) -> int:

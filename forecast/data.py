@@ -126,6 +126,8 @@ def _read(source) -> tuple[pd.DataFrame, _Source]:
     if not isinstance(source, (str, Path)):
         raise DataError(f"expected a file path or a DataFrame, got {type(source).__name__}")
     path = Path(source)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; expected a CSV or Parquet file")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     with path.open("rb") as fh:

@@ -23,9 +23,14 @@ def check_number(obj, name, *, lo=None, hi=None, lo_open=False, integer=False):
     """Coerce field ``name`` to float (or int) and check ``lo <= value <= hi``."""
     value = getattr(obj, name)
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        integer and not float(value).is_integer()
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{_where(obj, name)} must be {kind}, got {value!r}")
+    try:
+        float(value)
+    except OverflowError:  # an int beyond the float range (TOML integers have no limit)
+        raise ValueError(f"{_where(obj, name)} must be a finite number, got an integer of "
+                         f"{len(str(abs(value)))} digits") from None
+    if integer and not float(value).is_integer():
         raise ValueError(f"{_where(obj, name)} must be {kind}, got {value!r}")
     value = int(value) if integer else float(value)
     if math.isnan(value) or (lo is not None and (value <= lo if lo_open else value < lo)) or (

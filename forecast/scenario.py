@@ -351,7 +351,7 @@ class Scenario:
         try:
             with open(path, "rb") as fh:
                 return cls.from_dict(tomllib.load(fh))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
 
     def to_dict(self, *, flat: bool = False) -> dict:
@@ -390,6 +390,9 @@ class Scenario:
             if dot:
                 if section not in _SECTIONS:
                     raise ValueError(f"unknown scenario section {section!r}")
+                if not isinstance(merged[section], dict):
+                    raise ValueError(f"scenario.{section} must be a table, got "
+                                     f"{merged[section]!r}")
                 merged[section][name] = value
             elif isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key].update(value)

@@ -1,7 +1,11 @@
-"""Shared fixtures: one small plan per test session, and a private cache directory.
+"""Shared fixtures: one small plan per test session, a private cache directory, and the
+hypothesis profiles.
 
 The cache directory is set before any test (and any notebook kernel, which inherits the
 environment) runs, so tests never read or write the user's own cache.
+
+Hypothesis: the fuzz targets (tests/test_fuzz.py) run :data:`FUZZ_EXAMPLES` cases each,
+1,000 in CI (``CI=true``); every other property test keeps its own (smaller) budget.
 """
 
 import os
@@ -9,6 +13,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default-no-deadline", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("default-no-deadline")
+#: Generated cases per fuzz target.
+FUZZ_EXAMPLES = 1000 if os.environ.get("CI", "").lower() == "true" else 100
 
 _CACHE = tempfile.mkdtemp(prefix="forecast-test-cache-")
 os.environ["FORECAST_CACHE_DIR"] = _CACHE

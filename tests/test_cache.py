@@ -192,3 +192,27 @@ def test_bad_input_is_a_value_error_and_writes_nothing(tmp_path, key, frames, me
     with pytest.raises(ValueError, match=match):
         cache.save(key, frames, meta, root=tmp_path)
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_the_command_line_shows_a_discarded_entry_as_one_line(tmp_path, capsys):
+    import warnings as w
+
+    from forecast.cli import _one_line_warning
+
+    entry = _save(tmp_path)
+    _truncate(entry)
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always")
+        assert cache.load(KEY, root=tmp_path) is None
+    (message,) = caught
+    text = _one_line_warning(message.message, message.category, message.filename,
+                             message.lineno)
+    assert text.startswith("forecast: warning: forecast cache: discarded entry")
+    assert text.count("\n") == 1
+
+
+def test_saving_over_a_file_planted_in_place_of_the_entry_replaces_it(tmp_path):
+    entry = tmp_path / KEY
+    entry.write_bytes(pickle.dumps(_Boom(str(tmp_path / "PWNED"))))
+    assert _save(tmp_path) == entry and entry.is_dir()
+    assert cache.load(KEY, root=tmp_path) is not None and not (tmp_path / "PWNED").exists()

@@ -253,3 +253,46 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
     after = snapshot(out)
     assert {k: v for k, v in after.items() if k != "manifest.json"} == {
         k: v for k, v in before.items() if k != "manifest.json"}
+
+
+def test_sigterm_is_one_line_exit_143_and_cleans_up(tmp_path, monkeypatch, capsys):
+    def terminated(*args, **kwargs):
+        assert leftovers(tmp_path, "out")  # inside the staging: something to clean
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(job, "run_plan", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["run", "--out", str(tmp_path / "out"), "--quiet"]) == 143
+    assert capsys.readouterr().err == "forecast: terminated\n"
+    assert leftovers(tmp_path, "out") == [] and not (tmp_path / "out").exists()
+    assert signal.getsignal(signal.SIGTERM) == before  # restored for the caller
+
+
+class _Boom:
+    """Unpickling this creates a file: proof that code ran."""
+
+    def __init__(self, flag):
+        self.flag = flag
+
+    def __reduce__(self):
+        return (open, (self.flag, "w"))
+
+
+@pytest.mark.slow
+def test_a_pickle_planted_in_the_published_folder_is_never_loaded(earlier, private_tmp,
+                                                                  tmp_path):
+    import pickle
+
+    from forecast.plan import _cache_key
+    from forecast.scenario import Scenario
+
+    out, _ = earlier
+    config = PlanConfig(**OPTIONS)
+    key = _cache_key(config, Scenario.from_toml(config.scenario_path))
+    (out / ".cache").mkdir()
+    flag = tmp_path / "PWNED"
+    (out / ".cache" / f"plan-{key[:16]}.pkl").write_bytes(pickle.dumps(_Boom(str(flag))))
+    job.run_job(config, out, progress=False, html=False)
+    assert not flag.exists()
+    assert not (out / ".cache").exists()  # the new report replaced the whole folder
+    assert_true_manifest(out)

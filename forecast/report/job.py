@@ -14,8 +14,11 @@ manifest's ``timings`` and ``total_seconds`` differ between runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
+import tempfile
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -138,13 +141,32 @@ def _roster_rows(run: PlanRun) -> tuple[tuple[str, ...], ...]:
 
 
 def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
-            html: bool = True, date: dt.date | None = None) -> Path:
+            html: bool = True, date: dt.date | None = None, own_tmp: bool = False) -> Path:
     """Compute the plan for ``config`` and publish everything into ``out_dir``, atomically.
 
     ``out_dir`` must be new, empty or an earlier report; it is checked before any
     computing. Until the new report is complete and verified, ``out_dir`` keeps the earlier
     one untouched; a failing or interrupted run leaves no temporary file behind (a run
     killed outright leaves a hidden folder beside ``out_dir``, removed by the next run).
+
+    Parameters
+    ----------
+    config : PlanConfig
+        What to compute.
+    out_dir : str or path-like
+        The report folder.
+    progress : bool
+        Show each step and its time on stderr.
+    html : bool
+        Also export the executed notebooks to HTML.
+    date : datetime.date, optional
+        Date printed on the briefing (default: today).
+    own_tmp : bool
+        Route every temporary file of this process and its notebook kernels (including
+        those of libraries, e.g. Stan's) into the run's private folder, so that even a
+        killed run leaves nothing in the system's temporary directory. For a process that
+        ends with the run (``forecast run`` sets it); libraries that remember their
+        temporary folder would otherwise keep pointing at a deleted one.
 
     Returns
     -------
@@ -159,7 +181,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     # the kernels run elsewhere: they need absolute paths
     config = replace(config, data_path=str(Path(config.data_path).resolve()),
                      scenario_path=str(Path(config.scenario_path).resolve()))
-    with Staging(out_dir) as stage:
+    with Staging(out_dir) as stage, _temporary_files(stage.work / "tmp", own_tmp):
         out, work = stage.path, stage.work
         # The demand forecast is computed once here and kept in the data-only cache, where
         # notebooks 02-04 find it (same history, same options): every artefact shows one plan.
@@ -198,3 +220,22 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         target = stage.commit()
     return target / MANIFEST_NAME
 
+
+@contextlib.contextmanager
+def _temporary_files(folder: Path, enabled: bool):
+    """While active (if ``enabled``), temporary files of this process and its children go
+    to ``folder``."""
+    if not enabled:
+        yield
+        return
+    folder.mkdir()
+    before = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before[0]
+        if before[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before[1]

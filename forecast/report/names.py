@@ -8,7 +8,8 @@ sink       what is done
 ========== ================================================================================
 CSV        a cell starting with ``= + - @``, a tab or a carriage return gets a leading
            ``'`` (OWASP's advice against formula injection); quoting is pandas' own
-figures    ``$`` is escaped (no mathtext), a leading ``_`` is kept visible in legends
+figures    ``$`` is escaped (no mathtext), a leading ``_`` is kept visible in legends,
+           control characters are shown escaped as on a terminal, long names shortened
 terminal   control and invisible format characters are shown escaped (``\\x1b``,
            ``\\n``, ``\\u202e``); the text stays one line
 PDF        long names are shortened with an ellipsis (see :func:`shorten`); characters no
@@ -53,24 +54,29 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     (["'@SUM(A1)", 'total'], [-1.0, 2.0])
     """
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(csv_cell)
+    for i, col in enumerate(out.columns):
+        if _is_text(out.iloc[:, i].dtype):
+            out.isetitem(i, out.iloc[:, i].map(csv_cell))
     out.columns = [csv_cell(c) for c in out.columns]
-    if out.index.dtype == object:
+    if _is_text(out.index.dtype):
         out.index = out.index.map(csv_cell).rename(csv_cell(out.index.name))
     return out
 
 
-def plot_text(name: object) -> str:
-    """A name as matplotlib text: shown literally, never as mathtext or a hidden label.
+def _is_text(dtype) -> bool:
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
+def plot_text(name: object, width: int = 60) -> str:
+    """A name as matplotlib text: shown literally, never as mathtext or a hidden label;
+    control characters escaped (see :func:`terminal_text`), shortened to ``width``.
 
     Examples
     --------
-    >>> plot_text("$\\\\foo$"), plot_text("_hidden")
-    ('\\\\$\\\\foo\\\\$', ' _hidden')
+    >>> print(plot_text("$x$ costs"), plot_text("_hidden"), sep="|")
+    \\$x\\$ costs| _hidden
     """
-    text = str(name).replace("$", r"\$")
+    text = shorten(terminal_text(name), width).replace("$", r"\$")
     return " " + text if text.startswith("_") else text
 
 
