@@ -14,7 +14,8 @@ import matplotlib.figure  # noqa: E402
 
 from forecast.cli import main  # noqa: E402
 from forecast.data import DEMO_PATH  # noqa: E402
-from forecast.plan import DEFAULT_SCENARIO_PATH, PlanConfig, run_plan  # noqa: E402
+from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig  # noqa: E402
+from forecast.plan import plan_from_files  # noqa: E402
 from forecast.report import job, plots  # noqa: E402
 from forecast.report.briefing import BriefingFontWarning, render_briefing  # noqa: E402
 from forecast.report.names import csv_cell, plot_text, shorten, terminal_text  # noqa: E402
@@ -52,8 +53,9 @@ def _toml_str(text: str) -> str:
 @pytest.mark.parametrize("name", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_a_planned_hub_of_any_name_reaches_csv_figures_and_pdf(tmp_path, name):
     data, scenario = _inputs(tmp_path, name)
-    run = run_plan(PlanConfig(data_path=str(data), scenario_path=str(scenario),
-                              model="lunar-naive", n_paths=60, backtest_lny=0))
+    run = plan_from_files(PlanConfig(data_path=str(data), scenario_path=str(scenario),
+                                     model="lunar-naive", n_paths=60, backtest_lny=0),
+                          cache=False)
     assert run.unique_id == name
     figures = job._figures(run, tmp_path / "figures")
     for fig in (plots.plot_history(run.history), plots.plot_lny_overlay(run.history, name)):
@@ -119,7 +121,7 @@ def test_an_unknown_planned_hub_is_refused_before_computing(tmp_path, monkeypatc
     data, scenario = _inputs(tmp_path, "沙田")
     scenario.write_text(scenario.read_text(encoding="utf-8").replace(
         'unique_id = "沙田"', 'unique_id = "Sha Tin"'), encoding="utf-8")
-    monkeypatch.setattr(job, "run_plan", lambda *a, **k: pytest.fail("computed first"))
+    monkeypatch.setattr(job, "plan_from_files", lambda *a, **k: pytest.fail("computed first"))
     assert main(["run", "--data", str(data), "--config", str(scenario),
                  "--out", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err

@@ -260,7 +260,7 @@ def test_sigterm_is_one_line_exit_143_and_cleans_up(tmp_path, monkeypatch, capsy
         assert leftovers(tmp_path, "out")  # inside the staging: something to clean
         signal.raise_signal(signal.SIGTERM)
 
-    monkeypatch.setattr(job, "run_plan", terminated)
+    monkeypatch.setattr(job, "plan_from_files", terminated)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["run", "--out", str(tmp_path / "out"), "--quiet"]) == 143
     assert capsys.readouterr().err == "forecast: terminated\n"

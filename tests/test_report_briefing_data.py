@@ -140,19 +140,24 @@ def test_header_dates_volume_and_provenance_come_from_the_inputs():
         "1,400,000).")
 
 
-@pytest.mark.parametrize("headline", list(FIGURE_TEXT))
+@pytest.mark.parametrize("headline", [k for k in FIGURE_TEXT if k != "roster"])
 def test_every_figure_is_shown_once_with_its_own_text(headline):
     figures = briefing_data(make(headline_figure=headline), None)[0]["figures"]
     shown = [figures["headline"], *figures["others"]]
     assert figures["headline"]["path"] == f"fig_{headline}.png"
-    assert sorted(f["path"] for f in shown) == sorted(f"fig_{k}.png" for k in FIGURE_TEXT)
+    # the four key figures once each; the roster chart belongs to the roster section
+    assert sorted(f["path"] for f in shown) == sorted(
+        f"fig_{k}.png" for k in FIGURE_TEXT if k != "roster")
+    assert figures["headline"]["path"] != "fig_roster.png"
     for f in shown:
         key = f["path"][len("fig_"):-len(".png")]
         assert (f["title"], f["caption"]) == FIGURE_TEXT[key]
 
 
 def test_every_value_is_text_json_ready_with_no_breakable_currency():
-    b = make(volume_mean=10.0, volume_lo=5.0, volume_hi=20.0)
+    b = make(volume_mean=10.0, volume_lo=5.0, volume_hi=20.0,
+             figures=BriefingFigures("f.png", "l.png", "c.png", "s.png", "r.png"),
+             roster_text="By phase.", roster_table=(("phase", "workers"), ("eve", "0")))
     data, _ = briefing_data(b, None)
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     values = list(leaves(data))

@@ -24,7 +24,8 @@ def test_a_user_kernelspec_named_python3_does_not_change_the_interpreter(tmp_pat
 
     assert KernelSpecManager().find_kernel_specs()["python3"] == str(spec)  # it would win
 
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
     cell = nbformat.v4.new_code_cell("n: int = 0")
     cell.metadata["tags"] = ["parameters"]
     nb.cells += [cell, nbformat.v4.new_code_cell("import sys\nprint(sys.executable, n)")]
@@ -39,7 +40,8 @@ def test_a_user_kernelspec_named_python3_does_not_change_the_interpreter(tmp_pat
 
 
 def test_the_executed_notebook_has_no_timestamps_or_random_ids(tmp_path):
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
     cell = nbformat.v4.new_code_cell("n: int = 0")
     cell.metadata["tags"] = ["parameters"]
     nb.cells += [cell, nbformat.v4.new_code_cell("print(n)")]

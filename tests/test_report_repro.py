@@ -44,16 +44,13 @@ def test_two_runs_with_one_seed_give_the_same_bytes(tmp_path, monkeypatch):
 
 def test_backtest_scores_have_no_wall_clock_and_keep_their_columns_when_skipped():
     scores = pd.DataFrame({"model": ["a"], "crps": [1.0], "seconds": [0.3]})
-    run = SimpleNamespace(backtest_table=lambda: scores)
+    run = SimpleNamespace(backtest=scores)
     assert list(tables.backtest_scores(run).columns) == ["model", "crps"]
-    skipped = tables.backtest_scores(SimpleNamespace(backtest_table=pd.DataFrame))
+    skipped = tables.backtest_scores(SimpleNamespace(backtest=pd.DataFrame()))
     assert skipped.empty and list(skipped.columns) == list(tables.BACKTEST_COLUMNS)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="notebook 02 cell-04 calls "
-                   "run.backtest_table().drop(columns='seconds'), which fails when the "
-                   "backtest is skipped; it should read tables.backtest_scores(run).round(3)")
 def test_backtest_lny_0_skips_the_backtest(tmp_path, capsys):
     status = main(["run", "--out", str(tmp_path / "out"), "--model", "lunar-naive",
                    "--paths", "60", "--backtest-lny", "0", "--no-html", "--quiet"])
