@@ -9,6 +9,7 @@ shape differs from the default phases (e.g. a surge on days 2-3) is still fitted
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from forecast.calendar import (
     days_to_lny,
     holiday_calendar,
     lny_dates,
+    lunar_new_year,
 )
 
 __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
@@ -99,22 +101,46 @@ def lny_block(country: str | None, ds: pd.DatetimeIndex, *, reach: tuple[int, in
     out = np.zeros(len(ds), dtype=bool)
     if country is None or len(ds) == 0:
         return out
-    workdays = WorkCalendar(country, "Mon-Fri")  # days off: weekends and holidays, not make-up days
-    for lny in lny_dates(ds.min() - pd.Timedelta(days=reach[1]), ds.max() - pd.Timedelta(days=reach[0])):
-        days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
-        off = ~workdays.is_working(days)
-        k0 = -reach[0]
-        if not off[k0]:
-            k0 -= 1  # LNY day 0 on a working day: start from the eve
-            if not off[k0]:
-                continue
-        a = b = k0
-        while a > 0 and off[a - 1]:
-            a -= 1
-        while b < len(days) - 1 and off[b + 1]:
-            b += 1
-        out |= ds.isin(days[a:b + 1])
+    years = range((ds.min() - pd.Timedelta(days=reach[1])).year,
+                  (ds.max() - pd.Timedelta(days=reach[0])).year + 1)
+    for year in years:
+        a, b = _lny_block_days(country, year, reach)
+        if a is not None:
+            out |= (ds >= a) & (ds <= b)
     return out
+
+
+@lru_cache(maxsize=512)
+def _lny_block_days(country: str, year: int, reach: tuple[int, int]):
+    """First and last day of the LNY holiday block of ``year`` (or ``(None, None)``)."""
+    lny = pd.Timestamp(lunar_new_year(year))
+    days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
+    off = ~WorkCalendar(country, "Mon-Fri").is_working(days)  # weekends and holidays
+    k0 = -reach[0]
+    if not off[k0]:
+        k0 -= 1  # LNY day 0 on a working day: start from the eve
+        if not off[k0]:
+            return None, None
+    a = b = k0
+    while a > 0 and off[a - 1]:
+        a -= 1
+    while b < len(days) - 1 and off[b + 1]:
+        b += 1
+    return days[a], days[b]
+
+
+def days_since_yearly(ds: pd.DatetimeIndex, month: int, day: int) -> np.ndarray:
+    """Days from the same year's ``month``/``day`` to each date (negative before it).
+
+    Examples
+    --------
+    >>> days_since_yearly(pd.to_datetime(["2024-11-10", "2024-11-13"]), 11, 11).tolist()
+    [-1, 2]
+    """
+    d = pd.DatetimeIndex(ds).values.astype("datetime64[D]")
+    anchor = (d.astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(
+        "datetime64[D]") + (day - 1)
+    return (d - anchor).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -183,8 +209,7 @@ class FeatureSpec:
         add("dev", off[:, None] == offsets[None, :])
         cols_peak = []
         for month, day in self.peaks:
-            anchor = pd.to_datetime({"year": ds.year, "month": month, "day": day})
-            since = (ds - pd.DatetimeIndex(anchor)).days.to_numpy()
+            since = days_since_yearly(ds, month, day)
             cols_peak += [since == k for k in range(self.peak_days)]
         add("peak", np.column_stack(cols_peak) if cols_peak else np.zeros((len(ds), 0)))
         if self.holiday_block:

@@ -1,7 +1,9 @@
 """Joint residual dynamics: a statsmodels local level + AR(1) on log-scale residuals.
 
 The regression models (``statespace``, ``prophet``) leave a residual series on the log
-scale. Its dynamics are an ``UnobservedComponents(level="rwalk", autoregressive=1)``:
+scale. Its dynamics are a local level + AR(1) (``statsmodels``'
+``UnobservedComponents(level="rwalk", autoregressive=1)``, fitted by
+:mod:`forecast.models.kalman`):
 a random-walk level (level drift, shared across the horizon within a path) plus AR(1)
 day-to-day deviations, started from the filtered state at the last observation. The
 LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
@@ -10,15 +12,14 @@ the group.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.statespace.structural import UnobservedComponents
 
 from forecast.calendar import days_to_lny
 from forecast.models._core import robust_scale, simulate_ar1, simulate_random_walk
+from forecast.models.kalman import fit_level_ar_grid
 
 #: Log-scale sd of LNY effects that could not be estimated (no LNY in the current regime).
 UNKNOWN_LNY_SD = 0.25
@@ -82,11 +83,14 @@ def _shocks(z: np.ndarray, phi: float) -> np.ndarray:
 
 
 def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
-    """Fit a local level + AR(1) to the last ``window`` values of ``z`` (statsmodels MLE).
+    """Fit a local level + AR(1) to the last ``window`` values of ``z`` (MLE).
 
-    Falls back to a plain AR(1) around the recent mean when the MLE fails. The
-    standardised empirical innovations are kept (``shocks``) so that paths resample them
-    instead of drawing normal ones: daily errors have heavier tails than a normal.
+    The maximum-likelihood fit of ``statsmodels``' ``UnobservedComponents(level="rwalk",
+    autoregressive=1)``, computed by :func:`forecast.models.kalman.fit_level_ar_grid`
+    (same likelihood, one vectorised filter pass over a parameter grid). Falls back to a
+    plain AR(1) around the recent mean when the fit is degenerate. The standardised
+    empirical innovations are kept (``shocks``) so that paths resample them instead of
+    drawing normal ones: daily errors have heavier tails than a normal.
 
     Examples
     --------
@@ -98,27 +102,19 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     True
     """
     z = np.asarray(z, dtype=float)[-window:]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mod = UnobservedComponents(z, level="rwalk", autoregressive=1)
-            res = mod.fit(disp=False, method="nm", maxiter=400)
-        p = dict(zip(mod.param_names, res.params))
-        phi = float(np.clip(p["ar.L1"], -0.95, 0.98))
-        state, cov = res.filtered_state[:, -1], res.filtered_state_cov[:, :, -1]
-        if not np.all(np.isfinite(state)):
-            raise ValueError("non-finite filtered state")
+    fit = fit_level_ar_grid(z) if len(z) >= 30 and z.std() > 0 else None
+    if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
+        phi = float(np.clip(fit["phi"], -0.95, 0.98))
         return LevelAR(
-            level=float(state[0]), level_var=float(max(cov[0, 0], 0.0)), ar0=float(state[1]),
-            phi=phi, step_var=float(max(p["sigma2.level"], 0.0)),
-            noise_var=float(max(p["sigma2.ar"], 1e-10)), shocks=_shocks(z, phi),
+            level=fit["level"], level_var=max(fit["p_level"], 0.0), ar0=fit["ar"], phi=phi,
+            step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
+            shocks=_shocks(z, phi),
         )
-    except (ValueError, np.linalg.LinAlgError):
-        tail = z[-90:]
-        d = tail - tail.mean()
-        phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
-        return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
-                       phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
+    tail = z[-90:]
+    d = tail - tail.mean()
+    phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
+    return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
+                   phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
 
 
 def draw_lny_effects(

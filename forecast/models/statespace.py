@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from forecast.calendar import DEFAULT_LNY_PHASES
 from forecast.models._core import robust_scale, weighted_ridge
@@ -83,9 +84,10 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.n
     penalty[groups["trend"].start] = 0.0  # intercept
     w_age = 0.5 ** (age_days / half_life_days) * (1.0 if weights is None else weights)
     w = w_age.copy()
+    Xs = sparse.csr_matrix(X)
     for _ in range(n_pass + 1):
-        beta, _inv = weighted_ridge(X, x, weights=w, penalty=penalty)
-        r = x - X @ beta
+        beta = weighted_ridge(Xs, x, weights=w, penalty=penalty)
+        r = x - Xs @ beta
         s = max(robust_scale(r), 1e-6)
         w = w_age * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
     return beta, r, w
