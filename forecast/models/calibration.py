@@ -162,9 +162,10 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     Returns
     -------
     dict
-        ``unique_id``, the keys of :func:`fit_scales`, and ``fallback``: "" or the
+        ``unique_id``, the keys of :func:`fit_scales`, ``fallback``: "" or the
         documented fallbacks used (no past LNY fold; the model's own, e.g. LNY effects from
-        a partial window shrunk to the prior).
+        a partial window shrunk to the prior), and ``zeros``: "" or the zeros the model
+        took as facts (structural closures, closed runs).
 
     Folds lie inside the model's current regime (``model.regime_start``). Folds whose
     truncated history the model cannot fit (``ValueError``) are skipped.
@@ -186,4 +187,5 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
         notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history before "
                      f"an LNY-28 origin and {HORIZON} observed days after it): spread widened "
                      f"by the documented prior scales {NO_FOLD_SCALES}")
-    return {"unique_id": uid, **rec, "fallback": "; ".join(notes)}
+    facts = "; ".join(model.facts(state)) if state is not None else ""
+    return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}

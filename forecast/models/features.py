@@ -270,4 +270,4 @@ def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
     """
     x = np.log1p(y)
     m = pd.Series(x).rolling(28, center=True, min_periods=7).median().to_numpy()
-    return np.exp(-(((m - np.median(x[-91:])) / scale) ** 2))
+    return np.exp(-(((m - np.nanmedian(x[-91:])) / scale) ** 2))

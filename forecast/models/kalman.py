@@ -33,7 +33,7 @@ def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray) -> dict[s
     Parameters
     ----------
     z : ndarray, shape (n,)
-        Observations (log-scale residuals).
+        Observations (log-scale residuals); NaN marks a missing day (a closure).
     phi, ratio : ndarray, shape (K,)
         AR(1) coefficient in (-1, 1) and level-to-AR variance ratio ``q >= 0``.
 
@@ -59,19 +59,22 @@ def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray) -> dict[s
     a_mu, a_e = np.zeros(k), np.zeros(k)
     p11, p12, p22 = np.full(k, _DIFFUSE), np.zeros(k), 1.0 / (1.0 - phi**2)
     ss, logdet = np.zeros(k), np.zeros(k)
+    seen = 0
     for t in range(len(z)):
-        v = z[t] - a_mu - a_e
-        f = p11 + 2.0 * p12 + p22
-        k1, k2 = (p11 + p12) / f, (p12 + p22) / f
-        if t > 0:
-            ss += v * v / f
-            logdet += np.log(f)
-        a_mu, a_e = a_mu + k1 * v, a_e + k2 * v
-        p11, p12, p22 = p11 - k1 * k1 * f, p12 - k1 * k2 * f, p22 - k2 * k2 * f
+        if not np.isnan(z[t]):  # a missing day (NaN) is predicted, not updated
+            v = z[t] - a_mu - a_e
+            f = p11 + 2.0 * p12 + p22
+            k1, k2 = (p11 + p12) / f, (p12 + p22) / f
+            if seen:  # the first observation initialises the diffuse level
+                ss += v * v / f
+                logdet += np.log(f)
+            seen += 1
+            a_mu, a_e = a_mu + k1 * v, a_e + k2 * v
+            p11, p12, p22 = p11 - k1 * k1 * f, p12 - k1 * k2 * f, p22 - k2 * k2 * f
         if t < len(z) - 1:  # predict
             a_e = phi * a_e
             p11, p12, p22 = p11 + ratio, phi * p12, phi * phi * p22 + 1.0
-    n = len(z) - 1
+    n = max(seen - 1, 1)
     s2 = ss / n
     llf = -0.5 * n * (np.log(2 * np.pi * s2) + 1.0) - 0.5 * logdet
     return {"llf": llf, "s2": s2, "level": a_mu, "ar": a_e,

@@ -21,13 +21,16 @@ from forecast.calendar import days_to_lny
 from forecast.models._core import robust_scale, simulate_ar1, simulate_random_walk
 from forecast.models.kalman import fit_level_ar_grid
 
-#: Log-scale sd of LNY effects that could not be estimated (no LNY in the current regime).
-UNKNOWN_LNY_SD = 0.25
+#: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
+#: group never seen in the current regime is drawn with this sd; seen groups combine it
+#: with their standard error (:func:`lny_group_sd`).
+UNKNOWN_LNY_SD = 0.3
 #: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
 #: fitted effects explain): timing of school holidays, weather, one-off events.
 PRIOR_BETWEEN_YEAR_SD = 0.06
 
-__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects",
+__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR",
+           "fit_level_ar", "clip_outliers", "draw_lny_effects", "group_windows", "lny_group_sd",
            "recent_level"]
 
 
@@ -61,15 +64,19 @@ class LevelAR:
         return shared, noise
 
 
-def clip_outliers(r: np.ndarray, *, k: float = 3.5) -> np.ndarray:
+def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
     """Winsorise residuals at ``k`` robust standard deviations around their median.
+
+    The scale is at least ``floor`` (:func:`forecast.models._core.count_noise_sd` for a
+    count series). NaN (closed days) stay NaN.
 
     Examples
     --------
     >>> bool(clip_outliers(np.array([0.0, 0.1, -0.1, 0.05, 9.0]), k=3.0).max() < 1)
     True
     """
-    med, s = np.median(r), max(robust_scale(r), 1e-6)
+    med = np.nanmedian(r) if np.isfinite(r).any() else 0.0
+    s = max(robust_scale(r), floor, 1e-6)
     return np.clip(r, med - k * s, med + k * s)
 
 
@@ -77,6 +84,9 @@ def _shocks(z: np.ndarray, phi: float) -> np.ndarray:
     """Standardised AR(1) innovations of ``z`` around its 28-day rolling mean."""
     d = z - pd.Series(z).rolling(28, min_periods=1, center=True).mean().to_numpy()
     u = d[1:] - phi * d[:-1]
+    u = u[np.isfinite(u)]
+    if len(u) < 2:
+        return np.zeros(0)
     u = u - u.mean()
     sd = u.std()
     return u / sd if sd > 0 else np.zeros(0)
@@ -102,7 +112,8 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     True
     """
     z = np.asarray(z, dtype=float)[-window:]
-    fit = fit_level_ar_grid(z) if len(z) >= 30 and z.std() > 0 else None
+    ok = np.isfinite(z)
+    fit = fit_level_ar_grid(z) if ok.sum() >= 30 and np.nanstd(z) > 0 else None
     if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
         phi = float(np.clip(fit["phi"], -0.95, 0.98))
         return LevelAR(
@@ -110,7 +121,7 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
             step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
             shocks=_shocks(z, phi),
         )
-    tail = z[-90:]
+    tail = z[ok][-90:] if ok.any() else np.zeros(2)
     d = tail - tail.mean()
     phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
     return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
@@ -160,7 +171,7 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
     w = np.ones(len(ds)) if weights is None else np.asarray(weights)
     frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
-    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("r", "size"))
+    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("w", "size"))
     g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
     n = len(g)
     ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
@@ -168,21 +179,47 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
 
 
-def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[str, float]:
-    """Standard error of each group's mean effect: AR-inflated residual sd over the days seen.
+def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str, float]:
+    """LNY windows seen per group: the weights of its days summed, over its length.
 
-    With less than half an LNY window seen, every group gets ``UNKNOWN_LNY_SD``.
+    A group (``name, start, end`` offsets) fully observed in two past LNYs with weight 1
+    counts 2.0; a history that starts inside a group counts the part it saw.
 
     Examples
     --------
-    >>> round(float(lny_group_sd(0.1, 0.0, 4, [("eve", -1, -1)])["eve"]), 3)
-    0.05
+    >>> ds = pd.date_range("2024-02-05", "2024-02-20")  # LNY 10 Feb 2024: offsets -5..10
+    >>> group_windows(ds, np.ones(len(ds)), [("pre", -10, -1), ("eve", -1, -1)])
+    {'pre': 0.5, 'eve': 1.0}
     """
-    if n_windows < 0.5:
-        return {name: UNKNOWN_LNY_SD for name, _s, _e in groups}
+    off = days_to_lny(ds)
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    return {name: float(w[(off >= start) & (off <= end)].sum() / (end - start + 1))
+            for name, start, end in groups}
+
+
+def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups, *,
+                 prior_sd: float = UNKNOWN_LNY_SD) -> dict[str, float]:
+    """Uncertainty of each group's LNY effect: the estimate's standard error combined with
+    the prior (normal-normal).
+
+    The standard error of a group's mean effect is the AR-inflated residual sd over the
+    days seen (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
+    the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
+    never seen (a history that starts after it), the standard error once a few LNYs are.
+
+    Examples
+    --------
+    >>> sd = lny_group_sd(0.1, 0.0, {"eve": 4.0, "post": 0.0}, [("eve", -1, -1), ("post", 11, 21)])
+    >>> round(sd["eve"], 3), sd["post"] == UNKNOWN_LNY_SD
+    (0.049, True)
+    """
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
-    n = n_windows
-    return {name: resid_sd * np.sqrt(infl / ((end - start + 1) * n)) for name, start, end in groups}
+    out = {}
+    for name, start, end in groups:
+        n_days = max(windows.get(name, 0.0), 0.0) * (end - start + 1)
+        precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
+        out[name] = float(precision ** -0.5)
+    return out
 
 
 def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:
@@ -198,6 +235,9 @@ def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:
     0.2
     """
     tail = np.asarray(z, dtype=float)[-days:]
+    tail = tail[np.isfinite(tail)]
+    if len(tail) < 2:
+        return dyn
     m = float(tail.mean())
     infl = (1 + dyn.phi) / (1 - dyn.phi) if dyn.phi > 0 else 1.0
     var_mean = float(tail.var()) * infl / len(tail)
