@@ -32,7 +32,7 @@ __all__ = ["NO_FOLD_SCALES", "fit_scales", "calibrate_series", "calibration_fold
 #: Spread scales (shared, noise) used when no past LNY fold exists: the median scales
 #: learnt on series with folds are about 1.1-1.4, so an uncalibrated model gets that
 #: much more spread rather than none.
-NO_FOLD_SCALES: tuple[float, float] = (1.4, 1.2)
+NO_FOLD_SCALES: tuple[float, float] = (1.0, 1.0)
 MIN_TRAIN_DAYS = 365
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)

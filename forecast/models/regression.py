@@ -113,7 +113,7 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
 def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.ndarray,
                    dev_penalty: float | str, override: dict | None = None, n_pass: int = 2,
                    count_floor: bool = True, dev_phase: np.ndarray | None = None,
-                   dev_days: np.ndarray | None = None):
+                   dev_days: np.ndarray | None = None, off_columns: np.ndarray | None = None):
     """Robust weighted ridge fit of ``x = log1p(y)`` on ``X``.
 
     Parameters
@@ -134,6 +134,9 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
         Huber re-weighting passes after the first fit.
     count_floor : bool
         Floor the Huber scale at the count noise of the fitted level.
+    off_columns : ndarray of bool, shape (p,), optional
+        Single columns switched off (e.g. LNY days never seen at today's level: their
+        effect stays at the prior's 0 instead of being learnt from near-zero weights).
 
     Returns
     -------
@@ -164,10 +167,12 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
     for name, sl in groups.items():
         penalty[sl] = override.get(name, PENALTY.get(name, first))
     penalty[groups["trend"].start] = 0.0  # intercept
+    if off_columns is not None:
+        penalty[off_columns] = OFF
     w0 = np.asarray(weights, dtype=float)
     w = w0.copy()
     Xs = sparse.csr_matrix(X)
-    used = w0 > 0
+    used = w0 > 0.01 * w0.max()  # the days that count (scales are not set by a closed era)
     for k in range(n_pass + 1):
         beta = weighted_ridge(Xs, x, weights=w, penalty=penalty)
         fitted = Xs @ beta
@@ -179,8 +184,9 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
         w = w0 * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
         if k == 0 and s > NOISE_REF:
             for name, sl in groups.items():
-                if name != "dev" and override.get(name, 0) < OFF:
-                    penalty[sl] *= (s / NOISE_REF) ** 2
+                if name != "dev":
+                    penalty[sl] = np.where(penalty[sl] < OFF, penalty[sl] * (s / NOISE_REF) ** 2,
+                                           OFF)
             penalty[groups["trend"].start] = 0.0
         if auto and k == 0:
             ph, dv = groups["phase"], groups["dev"]
@@ -189,5 +195,5 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
             n_obs = np.bincount(dev_days[dev_days >= 0], weights=w[dev_days >= 0],
                                 minlength=dv.stop - dv.start)
             first = dev_shrinkage(effect, phase_of, n_obs, s**2)
-            penalty[dv] = first
+            penalty[dv] = np.where(penalty[dv] < OFF, first, OFF)
     return beta, r, w, float(first)

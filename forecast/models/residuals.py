@@ -31,7 +31,7 @@ PRIOR_BETWEEN_YEAR_SD = 0.06
 
 __all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR",
            "fit_level_ar", "clip_outliers", "draw_lny_effects", "group_windows", "lny_group_sd",
-           "recent_level"]
+           "level_drift_var", "recent_level"]
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,53 @@ def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups,
         precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
         out[name] = float(precision ** -0.5)
     return out
+
+
+#: Prior sd of the yearly drift of a series' deseasonalised log level (10% a year), pooled
+#: with the drift measured in the history as if it were :data:`PRIOR_DRIFT_YEARS` years.
+PRIOR_DRIFT_SD_YEAR = 0.10
+PRIOR_DRIFT_YEARS = 1.0
+
+
+def level_drift_var(d: np.ndarray, *, block: int = 28, max_lag: int = 364,
+                    prior_sd_year: float = PRIOR_DRIFT_SD_YEAR,
+                    prior_years: float = PRIOR_DRIFT_YEARS) -> float:
+    """Daily random-walk variance of a deseasonalised log level, from its variogram.
+
+    ``d`` is trend plus residual (the series without its calendar effects; NaN for days
+    not used). With ``m`` its ``block``-day centred mean, a random-walk level with daily
+    step variance ``q`` gives ``0.5 E (m_{t+L} - m_t)^2 = c + q L / 2``; ``q`` is twice the
+    least-squares slope over lags ``block, 2 block, .. max_lag`` (those with a year of
+    pairs at least), pooled with the prior ``prior_sd_year^2 / 365`` as if it were
+    ``prior_years`` of history. Growth, recoveries and level shifts in the history all
+    count: this is how far the level has wandered over a lead, which the model's flat
+    trend does not foresee.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> walk = np.cumsum(rng.normal(0, 0.01, 2000))  # step variance 1e-4
+    >>> q = level_drift_var(walk, prior_years=0.0)
+    >>> bool(5e-5 < q < 2e-4)
+    True
+    """
+    d = np.asarray(d, dtype=float)
+    m = pd.Series(d).rolling(block, center=True, min_periods=block // 2).mean().to_numpy()
+    lags, v = [], []
+    for lag in range(block, max_lag + 1, block):
+        diff = m[lag:] - m[:-lag]
+        diff = diff[np.isfinite(diff)]
+        if len(diff) < 365:
+            break
+        lags.append(lag)
+        v.append(0.5 * float(np.mean(diff**2)))
+    q0 = prior_sd_year**2 / 365.0
+    if len(lags) < 3:
+        return q0
+    slope = float(np.polyfit(lags, v, 1)[0])
+    q_hat = max(2.0 * slope, 0.0)
+    years = np.isfinite(d).sum() / 365.0
+    return float((q_hat * years + q0 * prior_years) / (years + prior_years))
 
 
 def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:

@@ -49,7 +49,7 @@ from forecast.models.features import (
 from forecast.models.regression import OFF, check_history, fit_regression
 from forecast.models.residuals import (
     UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
-    group_windows, lny_group_sd, recent_level,
+    group_windows, level_drift_var, lny_group_sd, recent_level,
 )
 from forecast.models.zeros import Closures, closed_runs, find_closures, leading_closed_days
 
@@ -59,6 +59,8 @@ __all__ = ["StateSpaceModel", "fit_statespace"]
 #: share the regression and the dynamics fit on the same history).
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 64
+#: Days at today's level needed to fit yearly seasonality.
+YEARLY_MIN_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -140,13 +142,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     glist = lny_groups(spec.phases, spec.dev_range)
     windows = group_windows(ds, np.nan_to_num(similar) * ~out, glist)
     X, groups = spec.matrix(ds)
-    override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < 400 else {}
+    override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
     if override:
-        notes.append("less than 400 days at today's level: no yearly seasonality")
-    unseen = [g for g, s, e in glist if windows[g] < 0.5 and g not in ("pre", "post")]
-    if unseen:
-        notes.append(f"LNY phase(s) {', '.join(unseen)} seen in less than half an LNY: "
-                     f"effects shrunk to the prior (no effect, log-scale sd {UNKNOWN_LNY_SD})")
+        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality")
     offsets = np.arange(spec.dev_range[0], spec.dev_range[1] + 1)
     dev_phase = np.full(len(offsets), -1)
     for j, p in enumerate(spec.phases):
@@ -154,9 +152,25 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     off = days_to_lny(ds)
     dev_days = np.where((off >= spec.dev_range[0]) & (off <= spec.dev_range[1]),
                         off - spec.dev_range[0], -1)
+    # LNY days never seen at today's level (before a history starts, or in a regime far
+    # from today's, e.g. a closed border): their effects stay at the prior's 0
+    seen = np.bincount(dev_days[dev_days >= 0], weights=(np.nan_to_num(similar) * ~out)[dev_days >= 0],
+                       minlength=len(offsets)) >= 0.5
+    off_columns = np.zeros(X.shape[1], dtype=bool)
+    off_columns[groups["dev"]] = ~seen
+    phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
+    off_columns[groups["phase"]] = ~phase_seen
+    unseen = [p.name for p, ok in zip(spec.phases, phase_seen) if not ok]
+    if unseen:
+        notes.append(f"LNY phase(s) {', '.join(unseen)} not seen at today's level: effects at "
+                     f"the prior (no effect, log-scale sd {UNKNOWN_LNY_SD})")
+    elif not seen.all():
+        notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
+                     f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
     beta, r, _w, _pen = fit_regression(np.log1p(y), X, groups, weights=w,
                                        dev_penalty=dev_penalty, override=override,
-                                       dev_phase=dev_phase, dev_days=dev_days)
+                                       dev_phase=dev_phase, dev_days=dev_days,
+                                       off_columns=off_columns)
     tr = groups["trend"]
     trend = X[:, tr] @ beta[tr]
     r = np.where(out, np.nan, r)
@@ -169,8 +183,12 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
         start = max(start, int(runs[-1]) + 1)  # dynamics after the last closed regime
         facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
                      ": not fitted, dynamics start after them")
-    resid = rc[start:]
+    resid = clip_outliers(r[start:], floor=floor)  # clipped within the current regime
     dyn = fit_level_ar(resid, window=resid_window)
+    # long leads: the level drifts as much as the deseasonalised series did (trend moves
+    # included), not only as much as the residual around the fitted trend did
+    drift = level_drift_var(np.where(w > 0, trend + r, np.nan)[start:])
+    dyn = replace(dyn, step_var=max(dyn.step_var, drift))
     lny_sd = lny_group_sd(max(robust_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
     lny_sd["_common"] = between
