@@ -28,6 +28,7 @@ import argparse
 import inspect
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,8 @@ def run_case(df, years, *, models, country, lead, mode, n_paths, extra, seed=0):
     offset, horizon = LEADS[lead]
     daily, windows, fits, refused = [], [], [], []
     t0 = time.perf_counter()
+    warnings.filterwarnings("ignore", message=".*no past LNY backtest fold.*")
+    warnings.filterwarnings("ignore", message=".*(seen|yearly seasonality).*")
     for year in years:
         lny = pd.Timestamp(lunar_new_year(year))
         origin = lny + pd.Timedelta(days=offset)

@@ -8,7 +8,6 @@ import pytest
 
 from forecast.calendar import days_to_lny, lunar_new_year
 from forecast.models import AutoModel, ShortHistoryWarning, StateSpaceModel, make_model
-from forecast.models.calibration import NO_FOLD_SCALES
 from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.testing import toy_history
 
@@ -29,7 +28,7 @@ def test_a_partial_lny_window_is_forecast_with_wider_paths_that_say_so(cls):
     with pytest.warns(ShortHistoryWarning, match="no past LNY backtest fold"):
         m = cls().fit(df, rng=np.random.default_rng(0))
     cal = m.calibration_
-    assert (cal.n_folds == 0).all() and cal.fallback.str.contains("prior scales").all()
+    assert (cal.n_folds == 0).all() and cal.fallback.str.contains("not calibrated").all()
     p = m.sample_paths(40, n_paths=500, rng=np.random.default_rng(1))  # over LNY 2026
     assert (p.y >= 0).all() and p.ds.max() > pd.Timestamp("2026-02-17")
     long = cls().fit(toy_history(years=3, end="2026-01-20", seed=8),
@@ -80,6 +79,6 @@ def test_spread_grows_with_the_lead_up_to_next_years_lny():
                  & ~p.ds.dt.month.isin([6, 11, 12])]
     w = ordinary.groupby("ds").y.quantile([0.1, 0.9]).unstack()
     ratio = np.log(w[0.9] / w[0.1])
-    assert ratio.iloc[-5:].mean() > 1.3 * ratio.iloc[:5].mean()
+    assert ratio.iloc[-5:].mean() > 1.2 * ratio.iloc[:5].mean()  # flat without drift
     lny26 = p[p.offset.between(-7, 14)]
     assert lny26.ds.min() > pd.Timestamp("2026-02-01")  # next year's LNY is covered

@@ -14,8 +14,7 @@ for the horizon. Two scale factors are then learnt:
   surprising year), shrunk towards 1 in the same way.
 
 Without a fold (less than a year of history before the last fully observed LNY) the
-scales are :data:`NO_FOLD_SCALES`, a documented prior that widens the paths, and the record
-says so (``fallback``). The coverage before and after is recorded in ``model.calibration_``.
+scales are :data:`NO_FOLD_SCALES` and the record says so (``fallback``). The coverage before and after is recorded in ``model.calibration_``.
 """
 
 from __future__ import annotations
@@ -29,9 +28,10 @@ from forecast.models.scores import coverage, scaled_crps
 
 __all__ = ["NO_FOLD_SCALES", "fit_scales", "calibrate_series", "calibration_folds"]
 
-#: Spread scales (shared, noise) used when no past LNY fold exists: the median scales
-#: learnt on series with folds are about 1.1-1.4, so an uncalibrated model gets that
-#: much more spread rather than none.
+#: Spread scales (shared, noise) used when no past LNY fold exists. The scales learnt on
+#: the real and demo series with folds have median (0.87, 0.99) (``benchmarks/RESULTS.md``):
+#: the raw model is not too narrow, so no extra widening; a short history's paths are
+#: wider through the model's own uncertainty (LNY effects seen once or never, level drift).
 NO_FOLD_SCALES: tuple[float, float] = (1.0, 1.0)
 MIN_TRAIN_DAYS = 365
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
@@ -185,7 +185,8 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     notes = list(model.fallbacks(state)) if state is not None else []
     if not folds:
         notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history before "
-                     f"an LNY-28 origin and {HORIZON} observed days after it): spread widened "
-                     f"by the documented prior scales {NO_FOLD_SCALES}")
+                     f"an LNY-28 origin and {HORIZON} observed days after it): spread not "
+                     f"calibrated (scales {NO_FOLD_SCALES}; the model's own uncertainty of a "
+                     "short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
     return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}

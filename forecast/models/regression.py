@@ -23,7 +23,7 @@ from scipy import sparse
 
 from forecast.models._core import count_noise_sd, robust_scale, weighted_ridge
 
-__all__ = ["MIN_HISTORY_DAYS", "OFF", "PENALTY", "check_history", "dev_shrinkage", "fit_regression"]
+__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "check_history", "dev_shrinkage", "fit_regression"]
 
 #: Shortest history (days from the first open day) the regression models accept: about a
 #: year, so that any history holds part of an LNY window (lunar years last 354-385 days and
@@ -62,6 +62,10 @@ def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int 
             "LNY window) are needed")
 
 
+#: Prior sd of one LNY day's deviation from its phase when no LNY day has been seen.
+DEV_PRIOR_SD = 0.1
+
+
 def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
                   noise_var: float, *, min_sd: float = 0.02, max_sd: float = 1.0) -> float:
     """Empirical-Bayes ridge penalty for the per-offset LNY deviations from their phase.
@@ -69,7 +73,8 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
     Each offset's total effect minus its phase's mean effect (or minus 0 outside the
     phases) is a deviation ``d_o`` estimated from ``n_o`` weighted days; with deviations
     ``~ N(0, tau^2)`` and noise variance ``noise_var``, ``E d_o^2 = tau^2 + noise_var / n_o``
-    (method of moments, clipped to ``[min_sd, max_sd]``), and the penalty that gives the
+    (method of moments, clipped to ``[min_sd, max_sd]``; :data:`DEV_PRIOR_SD` when no
+    offset has been seen), and the penalty that gives the
     posterior mean in a ridge fit is ``noise_var / tau^2``. A series whose LNY has a sharp
     one-day trough or restart inside a phase gets a large ``tau`` (day-level resolution);
     one that follows its phases gets strong shrinkage (one odd year does not dominate).
@@ -104,7 +109,7 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
         dev[sel] -= effect[sel].mean()
     seen = n_obs > 0.3
     if not seen.any():
-        return noise_var / max_sd**2
+        return noise_var / DEV_PRIOR_SD**2
     tau2 = float(np.mean(dev[seen] ** 2 - noise_var / n_obs[seen]))
     tau2 = float(np.clip(tau2, min_sd**2, max_sd**2))
     return noise_var / tau2

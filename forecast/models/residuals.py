@@ -136,10 +136,19 @@ def draw_lny_effects(
 
     ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
     ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
-    every group (the year-to-year shift of the whole window).
+    every group (the year-to-year shift of the whole window); ``group_sd["_days"]``, if
+    present, an array of sds, one per offset from the first group's start, of one draw per
+    path and day (each LNY day's own effect).
     """
     off = days_to_lny(ds)
     out = np.zeros((n_paths, len(ds)))
+    days_sd = group_sd.get("_days")
+    if days_sd is not None:
+        lo = min(g[1] for g in groups)
+        k = off - lo
+        inside = (k >= 0) & (k < len(days_sd))
+        # one draw per path and LNY day (offset), independent across days
+        out[:, inside] += rng.standard_normal((n_paths, int(inside.sum()))) * days_sd[k[inside]]
     common = group_sd.get("_common", 0.0)
     if common > 0:
         lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
@@ -236,8 +245,8 @@ def level_drift_var(d: np.ndarray, *, block: int = 28, max_lag: int = 364,
     ``d`` is trend plus residual (the series without its calendar effects; NaN for days
     not used). With ``m`` its ``block``-day centred mean, a random-walk level with daily
     step variance ``q`` gives ``0.5 E (m_{t+L} - m_t)^2 = c + q L / 2``; ``q`` is twice the
-    least-squares slope over lags ``block, 2 block, .. max_lag`` (those with a year of
-    pairs at least), pooled with the prior ``prior_sd_year^2 / 365`` as if it were
+    least-squares slope over lags ``block, 2 block, .. max_lag`` (those with half a year
+    of pairs at least) pooled with the prior ``prior_sd_year^2 / 365`` as if it were
     ``prior_years`` of history. Growth, recoveries and level shifts in the history all
     count: this is how far the level has wandered over a lead, which the model's flat
     trend does not foresee.
@@ -256,7 +265,7 @@ def level_drift_var(d: np.ndarray, *, block: int = 28, max_lag: int = 364,
     for lag in range(block, max_lag + 1, block):
         diff = m[lag:] - m[:-lag]
         diff = diff[np.isfinite(diff)]
-        if len(diff) < 365:
+        if len(diff) < 182:
             break
         lags.append(lag)
         v.append(0.5 * float(np.mean(diff**2)))

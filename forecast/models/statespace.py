@@ -14,11 +14,15 @@ Two stages, both fast and deterministic:
    paths are exactly 0 on future closed days.
 2. The residual of the current regime (:func:`regime_start`, and after the last closed
    run) is modelled by a random-walk level + AR(1) (:mod:`forecast.models.residuals`);
-   closed days are missing values there. The trend is held flat at its last value.
+   closed days are missing values there. The trend is held flat at its last value; the
+   level's random-walk variance is at least the drift of the deseasonalised series in the
+   history (:func:`~forecast.models.residuals.level_drift_var`), so the spread grows
+   with the lead up to next year's LNY (~400 days).
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
-state; ``shared`` = random-walk level + LNY-effect draws (per phase, plus a year-to-year
-shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical innovations.
+state; ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, plus a
+year-to-year shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical
+innovations. An integer-valued history gives count paths (randomised rounding).
 
 Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
@@ -167,10 +171,16 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     elif not seen.all():
         notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
                      f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
-    beta, r, _w, _pen = fit_regression(np.log1p(y), X, groups, weights=w,
-                                       dev_penalty=dev_penalty, override=override,
-                                       dev_phase=dev_phase, dev_days=dev_days,
-                                       off_columns=off_columns)
+    beta, r, w_fit, pen = fit_regression(np.log1p(y), X, groups, weights=w,
+                                         dev_penalty=dev_penalty, override=override,
+                                         dev_phase=dev_phase, dev_days=dev_days,
+                                         off_columns=off_columns)
+    # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
+    # (weighted) and the penalty (the prior); days never seen get the prior's sd
+    noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
+    n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
+                        minlength=len(offsets))
+    dev_sd = np.sqrt(noise_var / (n_day + pen))
     tr = groups["trend"]
     trend = X[:, tr] @ beta[tr]
     r = np.where(out, np.nan, r)
@@ -192,6 +202,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     lny_sd = lny_group_sd(max(robust_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
     lny_sd["_common"] = between
+    lny_sd["_days"] = dev_sd
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))))
