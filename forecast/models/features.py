@@ -25,7 +25,7 @@ from forecast.calendar import (
 )
 
 __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
-           "level_similarity"]
+           "level_similarity", "local_level"]
 
 
 def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
@@ -233,13 +233,38 @@ class FeatureSpec:
         return int(ok.sum())
 
 
+def local_level(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None, window: int = 28,
+                skip: tuple[int, int] = (-28, 21)) -> np.ndarray:
+    """The ``window``-day centred rolling median of ``log1p(y)``, LNY days left out.
+
+    With ``ds``, days within ``skip`` offsets of LNY do not enter the medians and get the
+    level interpolated across them: a deep LNY trough is an LNY effect, not a change of
+    regime (it would otherwise look like one for two weeks). NaN in ``y`` are skipped too.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2024-12-01", "2025-04-30")
+    >>> y = np.where(np.abs(days_to_lny(ds)) <= 10, 100.0, 1000.0)  # a 21-day trough
+    >>> bool(np.allclose(local_level(y, ds=ds), np.log1p(1000.0)))
+    True
+    """
+    x = np.log1p(np.asarray(y, dtype=float))
+    if ds is not None:
+        off = days_to_lny(pd.DatetimeIndex(ds))
+        x = np.where((off >= skip[0]) & (off <= skip[1]), np.nan, x)
+    m = pd.Series(x).rolling(window, center=True, min_periods=7).median()
+    if ds is not None:
+        m = m.interpolate(limit_direction="both")
+    return m.to_numpy()
+
+
 def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
                  min_days: int = 180) -> int:
     """Index of the first day of the current regime of a series.
 
-    The regime starts after the last day whose 28-day rolling median differs from the
-    latest one by more than a factor ``max_ratio`` (a border closure, a pandemic, a
-    network change), but keeps at least ``min_days`` days.
+    The regime starts after the last day whose local level (:func:`local_level`, LNY
+    days left out) differs from the latest one by more than a factor ``max_ratio`` (a
+    border closure, a pandemic, a network change), but keeps at least ``min_days`` days.
 
     Examples
     --------
@@ -248,19 +273,21 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     >>> int(regime_start(ds, y))
     301
     """
-    m = pd.Series(np.log1p(y)).rolling(28, center=True, min_periods=7).median().to_numpy()
+    m = local_level(y)
     far = np.flatnonzero(np.abs(m - m[-14]) > np.log(max_ratio))
     start = int(far[-1] + 1) if len(far) else 0
     return min(start, max(len(ds) - min_days, 0))
 
 
-def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
+def level_similarity(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None,
+                     scale: float = 0.6) -> np.ndarray:
     """Weight of each day by how close its local level is to the latest one, in (0, 1].
 
-    ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the 28-day rolling median to the
-    median of the last 91 days: days of a border closure or lockdown (level a fraction of
-    today's) get almost no weight, while ordinary growth keeps most of it (a factor 1.5
-    gives 0.63).
+    ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the local level
+    (:func:`local_level`; with ``ds``, LNY days left out, so an LNY trough keeps its
+    weight) to the median of the last 91 days: days of a border closure or lockdown
+    (level a fraction of today's) get almost no weight, while ordinary growth keeps most of
+    it (a factor 1.5 gives 0.63).
 
     Examples
     --------
@@ -269,5 +296,5 @@ def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
     True
     """
     x = np.log1p(y)
-    m = pd.Series(x).rolling(28, center=True, min_periods=7).median().to_numpy()
+    m = local_level(y, ds=ds)
     return np.exp(-(((m - np.nanmedian(x[-91:])) / scale) ** 2))

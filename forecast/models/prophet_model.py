@@ -158,7 +158,7 @@ class ProphetModel(ForecastModel):
     def fit_series(self, uid, ds, y, *, rng) -> _State:
         spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases)
         check_history(uid, ds, self.alias)
-        similar = level_similarity(y)  # drop days far from today's level (closures...)
+        similar = level_similarity(y, ds=ds)  # drop days far from today's level (closures...)
         groups = lny_groups(spec.phases, spec.dev_range)
         windows = group_windows(ds, similar, groups)
         first = int(np.argmax(similar >= _MIN_SIMILARITY))

@@ -57,7 +57,7 @@ from forecast.models.residuals import (
 )
 from forecast.models.zeros import Closures, closed_runs, find_closures, leading_closed_days
 
-__all__ = ["StateSpaceModel", "fit_statespace"]
+__all__ = ["StateSpaceModel", "StateSpaceFit", "clear_fit_cache", "fit_statespace"]
 
 #: Fits kept for reuse (statespace and statespace-recent, and their calibration folds,
 #: share the regression and the dynamics fit on the same history).
@@ -65,6 +65,11 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 64
 #: Days at today's level needed to fit yearly seasonality.
 YEARLY_MIN_DAYS = 400
+
+
+def clear_fit_cache() -> None:
+    """Forget the cached fits (benchmarks time cold fits; results never depend on it)."""
+    _CACHE.clear()
 
 
 @dataclass(frozen=True)
@@ -141,10 +146,13 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     if closures:
         facts.append(f"structural closures (paths are 0 there): {closures.describe()}")
     similar = level_similarity(np.where(out, np.nan, y))
+    # whether an LNY day was seen at today's level: its local level without the LNY days
+    # (a deep trough is an LNY effect, not another regime)
+    visible = np.nan_to_num(level_similarity(np.where(out, np.nan, y), ds=ds)) * ~out
     age = (ds[-1] - ds).days.to_numpy().astype(float)
     w = 0.5 ** (age / half_life_days) * np.nan_to_num(similar) * ~out
     glist = lny_groups(spec.phases, spec.dev_range)
-    windows = group_windows(ds, np.nan_to_num(similar) * ~out, glist)
+    windows = group_windows(ds, visible, glist)
     X, groups = spec.matrix(ds)
     override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
     if override:
@@ -158,7 +166,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                         off - spec.dev_range[0], -1)
     # LNY days never seen at today's level (before a history starts, or in a regime far
     # from today's, e.g. a closed border): their effects stay at the prior's 0
-    seen = np.bincount(dev_days[dev_days >= 0], weights=(np.nan_to_num(similar) * ~out)[dev_days >= 0],
+    seen = np.bincount(dev_days[dev_days >= 0], weights=visible[dev_days >= 0],
                        minlength=len(offsets)) >= 0.5
     off_columns = np.zeros(X.shape[1], dtype=bool)
     off_columns[groups["dev"]] = ~seen
