@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import HORIZON, WINDOW, lny_folds
+from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
 from forecast.models.components import Components
 from forecast.models.scores import coverage, scaled_crps
 
@@ -185,7 +185,7 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     notes = list(model.fallbacks(state)) if state is not None else []
     if not folds:
         notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history before "
-                     f"an LNY-28 origin and {HORIZON} observed days after it): spread not "
+                     f"an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it): spread not "
                      f"calibrated (scales {NO_FOLD_SCALES}; the model's own uncertainty of a "
                      "short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
