@@ -103,9 +103,9 @@ def test_constant_series_rejected():
         StateSpaceModel().fit(df)
 
 
-def test_no_past_lny_rejected():
-    df = toy_history(years=1, end="2025-12-31").iloc[60:]  # starts after LNY 2025 window
-    with pytest.raises(ValueError, match="no complete past LNY"):
+def test_history_below_the_minimum_is_rejected_naming_it():
+    df = toy_history(years=1, end="2025-12-31").iloc[60:]  # 305 days
+    with pytest.raises(ValueError, match="305 days of history .* at least 330"):
         StateSpaceModel().fit(df)
 
 
@@ -187,7 +187,7 @@ def test_no_lny_in_current_regime_falls_back_to_unknown_effects():
     df.loc[: len(df) - 300, "y"] *= 0.05  # every past LNY before a 20x level change
     m = StateSpaceModel(calibrate=False).fit(df)
     assert np.allclose(m.lny_effects_.multiplier, 1.0, atol=0.01)
-    assert m.states_["toy"].n_windows == 0
+    assert m.states_["toy"].n_windows < 0.01
     p = m.sample_paths(60, n_paths=300, rng=np.random.default_rng(0))  # spans LNY 2026 (17 Feb)
     width = p.groupby("ds").y.quantile(0.9) / p.groupby("ds").y.quantile(0.1)
     assert width.loc["2026-02-17"] > width.loc["2026-01-02"]  # LNY days are less certain

@@ -12,8 +12,7 @@ Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated p
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
 ``statespace`` (robust LNY regression + local level + AR(1)), ``statespace-recent`` (the
 same, started from the last 56 days' mean residual level), and ``auto`` (the recommended
-default: ``statespace``, or ``statespace-recent`` / ``prophet`` where it backtests clearly
-better).
+default: ``statespace``, or ``statespace-recent`` where it backtests clearly better).
 
 ``WINDOW`` is re-exported from :mod:`forecast.calendar` (the one LNY window).
 """

@@ -282,6 +282,10 @@ class ForecastModel:
         """Documented fallbacks a fitted state used (models with priors override)."""
         return []
 
+    def facts(self, state) -> list[str]:
+        """What a fitted state took as given (structural closures, closed runs)."""
+        return []
+
     def check_fitted(self) -> None:
         """``ValueError`` unless :meth:`fit` has run."""
         if not hasattr(self, "states_"):

@@ -9,7 +9,10 @@ Every model describes its forecast for one series as three arrays:
 - ``noise`` (n_paths, h): day-to-day autocorrelated residual deviations;
 
 and optionally ``closed`` (h,): days that are structurally closed (a known calendar fact,
-like capacity 0), on which every path is exactly 0.
+like capacity 0), on which every path is exactly 0; and ``round_u`` (n_paths, h): uniform
+draws that turn the paths of a count series (an integer-valued history) into counts by
+randomised rounding, ``floor(y + u)``, which keeps each path's expected value (a depot at
+0.3 parcels a day gets paths of 0s and 1s, not of 0.3s).
 
 Keeping the two deviation parts apart lets calibration rescale them separately: the shared
 part drives the spread of multi-day totals, the noise part the daily spread.
@@ -38,6 +41,8 @@ class Components:
         Paths are ``expm1(...)`` of the sum (else the sum itself), clipped at 0.
     closed : ndarray of bool, shape (h,), optional
         Structurally closed days: every path is 0 there.
+    round_u : ndarray, shape (n_paths, h), optional
+        Uniform [0, 1) draws: paths become counts ``floor(y + u)``.
 
     Raises
     ------
@@ -50,6 +55,11 @@ class Components:
     ...                closed=np.array([False, True]))
     >>> c.paths().round(6).tolist()
     [[10.0, 0.0], [10.0, 0.0], [10.0, 0.0]]
+    >>> u = np.random.default_rng(0).random((4000, 1))
+    >>> counts = Components(np.log1p([0.3]), np.zeros((4000, 1)), np.zeros((4000, 1)),
+    ...                     round_u=u).paths()
+    >>> sorted(np.unique(counts).tolist()), bool(abs(counts.mean() - 0.3) < 0.02)
+    ([0.0, 1.0], True)
     """
 
     center: np.ndarray
@@ -57,6 +67,7 @@ class Components:
     noise: np.ndarray
     log_scale: bool = True
     closed: np.ndarray | None = None
+    round_u: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         h = self.center.shape[0]
@@ -67,6 +78,9 @@ class Components:
             )
         if self.closed is not None and self.closed.shape != (h,):
             raise ValueError(f"Components: closed must have shape ({h},), got {self.closed.shape}")
+        if self.round_u is not None and self.round_u.shape != self.shared.shape:
+            raise ValueError(f"Components: round_u must have shape {self.shared.shape}, got "
+                             f"{self.round_u.shape}")
 
     @property
     def n_paths(self) -> int:
@@ -79,6 +93,8 @@ class Components:
             self.center, self.shared, self.noise, shared_scale=shared_scale,
             noise_scale=noise_scale, log_scale=self.log_scale,
         )
+        if self.round_u is not None:
+            out = np.floor(out + self.round_u)
         if self.closed is not None and self.closed.any():
             out[:, self.closed] = 0.0
         return out

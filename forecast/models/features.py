@@ -9,6 +9,7 @@ shape differs from the default phases (e.g. a surge on days 2-3) is still fitted
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -20,10 +21,11 @@ from forecast.calendar import (
     days_to_lny,
     holiday_calendar,
     lny_dates,
+    lunar_new_year,
 )
 
 __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
-           "level_similarity"]
+           "level_similarity", "local_level"]
 
 
 def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
@@ -99,22 +101,46 @@ def lny_block(country: str | None, ds: pd.DatetimeIndex, *, reach: tuple[int, in
     out = np.zeros(len(ds), dtype=bool)
     if country is None or len(ds) == 0:
         return out
-    workdays = WorkCalendar(country, "Mon-Fri")  # days off: weekends and holidays, not make-up days
-    for lny in lny_dates(ds.min() - pd.Timedelta(days=reach[1]), ds.max() - pd.Timedelta(days=reach[0])):
-        days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
-        off = ~workdays.is_working(days)
-        k0 = -reach[0]
-        if not off[k0]:
-            k0 -= 1  # LNY day 0 on a working day: start from the eve
-            if not off[k0]:
-                continue
-        a = b = k0
-        while a > 0 and off[a - 1]:
-            a -= 1
-        while b < len(days) - 1 and off[b + 1]:
-            b += 1
-        out |= ds.isin(days[a:b + 1])
+    years = range((ds.min() - pd.Timedelta(days=reach[1])).year,
+                  (ds.max() - pd.Timedelta(days=reach[0])).year + 1)
+    for year in years:
+        a, b = _lny_block_days(country, year, reach)
+        if a is not None:
+            out |= (ds >= a) & (ds <= b)
     return out
+
+
+@lru_cache(maxsize=512)
+def _lny_block_days(country: str, year: int, reach: tuple[int, int]):
+    """First and last day of the LNY holiday block of ``year`` (or ``(None, None)``)."""
+    lny = pd.Timestamp(lunar_new_year(year))
+    days = pd.date_range(lny + pd.Timedelta(days=reach[0]), lny + pd.Timedelta(days=reach[1]))
+    off = ~WorkCalendar(country, "Mon-Fri").is_working(days)  # weekends and holidays
+    k0 = -reach[0]
+    if not off[k0]:
+        k0 -= 1  # LNY day 0 on a working day: start from the eve
+        if not off[k0]:
+            return None, None
+    a = b = k0
+    while a > 0 and off[a - 1]:
+        a -= 1
+    while b < len(days) - 1 and off[b + 1]:
+        b += 1
+    return days[a], days[b]
+
+
+def days_since_yearly(ds: pd.DatetimeIndex, month: int, day: int) -> np.ndarray:
+    """Days from the same year's ``month``/``day`` to each date (negative before it).
+
+    Examples
+    --------
+    >>> days_since_yearly(pd.to_datetime(["2024-11-10", "2024-11-13"]), 11, 11).tolist()
+    [-1, 2]
+    """
+    d = pd.DatetimeIndex(ds).values.astype("datetime64[D]")
+    anchor = (d.astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(
+        "datetime64[D]") + (day - 1)
+    return (d - anchor).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -183,8 +209,7 @@ class FeatureSpec:
         add("dev", off[:, None] == offsets[None, :])
         cols_peak = []
         for month, day in self.peaks:
-            anchor = pd.to_datetime({"year": ds.year, "month": month, "day": day})
-            since = (ds - pd.DatetimeIndex(anchor)).days.to_numpy()
+            since = days_since_yearly(ds, month, day)
             cols_peak += [since == k for k in range(self.peak_days)]
         add("peak", np.column_stack(cols_peak) if cols_peak else np.zeros((len(ds), 0)))
         if self.holiday_block:
@@ -208,13 +233,38 @@ class FeatureSpec:
         return int(ok.sum())
 
 
+def local_level(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None, window: int = 28,
+                skip: tuple[int, int] = (-28, 21)) -> np.ndarray:
+    """The ``window``-day centred rolling median of ``log1p(y)``, LNY days left out.
+
+    With ``ds``, days within ``skip`` offsets of LNY do not enter the medians and get the
+    level interpolated across them: a deep LNY trough is an LNY effect, not a change of
+    regime (it would otherwise look like one for two weeks). NaN in ``y`` are skipped too.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2024-12-01", "2025-04-30")
+    >>> y = np.where(np.abs(days_to_lny(ds)) <= 10, 100.0, 1000.0)  # a 21-day trough
+    >>> bool(np.allclose(local_level(y, ds=ds), np.log1p(1000.0)))
+    True
+    """
+    x = np.log1p(np.asarray(y, dtype=float))
+    if ds is not None:
+        off = days_to_lny(pd.DatetimeIndex(ds))
+        x = np.where((off >= skip[0]) & (off <= skip[1]), np.nan, x)
+    m = pd.Series(x).rolling(window, center=True, min_periods=7).median()
+    if ds is not None:
+        m = m.interpolate(limit_direction="both")
+    return m.to_numpy()
+
+
 def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
                  min_days: int = 180) -> int:
     """Index of the first day of the current regime of a series.
 
-    The regime starts after the last day whose 28-day rolling median differs from the
-    latest one by more than a factor ``max_ratio`` (a border closure, a pandemic, a
-    network change), but keeps at least ``min_days`` days.
+    The regime starts after the last day whose local level (:func:`local_level`, LNY
+    days left out) differs from the latest one by more than a factor ``max_ratio`` (a
+    border closure, a pandemic, a network change), but keeps at least ``min_days`` days.
 
     Examples
     --------
@@ -223,19 +273,21 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     >>> int(regime_start(ds, y))
     301
     """
-    m = pd.Series(np.log1p(y)).rolling(28, center=True, min_periods=7).median().to_numpy()
+    m = local_level(y)
     far = np.flatnonzero(np.abs(m - m[-14]) > np.log(max_ratio))
     start = int(far[-1] + 1) if len(far) else 0
     return min(start, max(len(ds) - min_days, 0))
 
 
-def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
+def level_similarity(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None,
+                     scale: float = 0.6) -> np.ndarray:
     """Weight of each day by how close its local level is to the latest one, in (0, 1].
 
-    ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the 28-day rolling median to the
-    median of the last 91 days: days of a border closure or lockdown (level a fraction of
-    today's) get almost no weight, while ordinary growth keeps most of it (a factor 1.5
-    gives 0.63).
+    ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the local level
+    (:func:`local_level`; with ``ds``, LNY days left out, so an LNY trough keeps its
+    weight) to the median of the last 91 days: days of a border closure or lockdown
+    (level a fraction of today's) get almost no weight, while ordinary growth keeps most of
+    it (a factor 1.5 gives 0.63).
 
     Examples
     --------
@@ -244,5 +296,5 @@ def level_similarity(y: np.ndarray, *, scale: float = 0.6) -> np.ndarray:
     True
     """
     x = np.log1p(y)
-    m = pd.Series(x).rolling(28, center=True, min_periods=7).median().to_numpy()
-    return np.exp(-(((m - np.median(x[-91:])) / scale) ** 2))
+    m = local_level(y, ds=ds)
+    return np.exp(-(((m - np.nanmedian(x[-91:])) / scale) ** 2))

@@ -35,9 +35,10 @@ from forecast.models.features import (
     FeatureSpec, level_similarity, lny_groups, public_holidays, regime_start,
 )
 from forecast.models.residuals import (
-    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
+    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, group_windows,
+    lny_group_sd,
 )
-from forecast.models.statespace import require_lny_history
+from forecast.models.regression import check_history
 
 _MIN_SIMILARITY = 0.5
 
@@ -156,19 +157,18 @@ class ProphetModel(ForecastModel):
 
     def fit_series(self, uid, ds, y, *, rng) -> _State:
         spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases)
-        require_lny_history(uid, ds, spec, self.alias)
-        similar = level_similarity(y)  # drop days far from today's level (closures...)
-        n_win = spec.effective_windows(ds, similar)
+        check_history(uid, ds, self.alias)
+        similar = level_similarity(y, ds=ds)  # drop days far from today's level (closures...)
+        groups = lny_groups(spec.phases, spec.dev_range)
+        windows = group_windows(ds, similar, groups)
         first = int(np.argmax(similar >= _MIN_SIMILARITY))
         ds, y, similar = ds[first:], y[first:], similar[first:]
         end = ds[-1] + pd.Timedelta(days=400)
         pub = public_holidays(self.country, ds[0], end, exclude=spec.dev_range)
         hol = [pd.DataFrame({"holiday": "public_holiday", "ds": pub, "lower_window": 0,
                              "upper_window": 0})]
-        if n_win >= 0.5:  # else: documented fallback, see forecast.models.statespace
+        if max(windows.values()) > 0:  # else: LNY effects from the prior only
             hol.append(_lny_holidays(ds[0] - pd.Timedelta(days=400), end, spec.phases, spec.dev_range))
-        else:
-            n_win = 0.0
         m = _prophet_class()(holidays=pd.concat(hol, ignore_index=True), uncertainty_samples=0,
                              yearly_seasonality=4 if int((similar >= 0.5).sum()) >= 400 else False,
                              weekly_seasonality=True, daily_seasonality=False,
@@ -182,8 +182,7 @@ class ProphetModel(ForecastModel):
         between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
         r = r[regime_start(ds, y):]
         dyn = fit_level_ar(clip_outliers(r), window=self.resid_window)
-        groups = lny_groups(spec.phases, spec.dev_range)
-        lny_sd = lny_group_sd(robust_scale(r[-self.resid_window:]), dyn.phi, n_win, groups)
+        lny_sd = lny_group_sd(robust_scale(r[-self.resid_window:]), dyn.phi, windows, groups)
         lny_sd["_common"] = between
         return _State(m, float(r[-1]), dyn, lny_sd, groups, ds[-1])
 

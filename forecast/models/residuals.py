@@ -1,7 +1,9 @@
 """Joint residual dynamics: a statsmodels local level + AR(1) on log-scale residuals.
 
 The regression models (``statespace``, ``prophet``) leave a residual series on the log
-scale. Its dynamics are an ``UnobservedComponents(level="rwalk", autoregressive=1)``:
+scale. Its dynamics are a local level + AR(1) (``statsmodels``'
+``UnobservedComponents(level="rwalk", autoregressive=1)``, fitted by
+:mod:`forecast.models.kalman`):
 a random-walk level (level drift, shared across the horizon within a path) plus AR(1)
 day-to-day deviations, started from the filtered state at the last observation. The
 LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
@@ -10,24 +12,26 @@ the group.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.statespace.structural import UnobservedComponents
 
 from forecast.calendar import days_to_lny
 from forecast.models._core import robust_scale, simulate_ar1, simulate_random_walk
+from forecast.models.kalman import fit_level_ar_grid
 
-#: Log-scale sd of LNY effects that could not be estimated (no LNY in the current regime).
-UNKNOWN_LNY_SD = 0.25
+#: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
+#: group never seen in the current regime is drawn with this sd; seen groups combine it
+#: with their standard error (:func:`lny_group_sd`).
+UNKNOWN_LNY_SD = 0.3
 #: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
 #: fitted effects explain): timing of school holidays, weather, one-off events.
 PRIOR_BETWEEN_YEAR_SD = 0.06
 
-__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR", "fit_level_ar", "clip_outliers", "draw_lny_effects",
-           "recent_level"]
+__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR",
+           "fit_level_ar", "clip_outliers", "draw_lny_effects", "group_windows", "lny_group_sd",
+           "level_drift_var", "recent_level"]
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,19 @@ class LevelAR:
         return shared, noise
 
 
-def clip_outliers(r: np.ndarray, *, k: float = 3.5) -> np.ndarray:
+def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
     """Winsorise residuals at ``k`` robust standard deviations around their median.
+
+    The scale is at least ``floor`` (:func:`forecast.models._core.count_noise_sd` for a
+    count series). NaN (closed days) stay NaN.
 
     Examples
     --------
     >>> bool(clip_outliers(np.array([0.0, 0.1, -0.1, 0.05, 9.0]), k=3.0).max() < 1)
     True
     """
-    med, s = np.median(r), max(robust_scale(r), 1e-6)
+    med = np.nanmedian(r) if np.isfinite(r).any() else 0.0
+    s = max(robust_scale(r), floor, 1e-6)
     return np.clip(r, med - k * s, med + k * s)
 
 
@@ -76,17 +84,23 @@ def _shocks(z: np.ndarray, phi: float) -> np.ndarray:
     """Standardised AR(1) innovations of ``z`` around its 28-day rolling mean."""
     d = z - pd.Series(z).rolling(28, min_periods=1, center=True).mean().to_numpy()
     u = d[1:] - phi * d[:-1]
+    u = u[np.isfinite(u)]
+    if len(u) < 2:
+        return np.zeros(0)
     u = u - u.mean()
     sd = u.std()
     return u / sd if sd > 0 else np.zeros(0)
 
 
 def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
-    """Fit a local level + AR(1) to the last ``window`` values of ``z`` (statsmodels MLE).
+    """Fit a local level + AR(1) to the last ``window`` values of ``z`` (MLE).
 
-    Falls back to a plain AR(1) around the recent mean when the MLE fails. The
-    standardised empirical innovations are kept (``shocks``) so that paths resample them
-    instead of drawing normal ones: daily errors have heavier tails than a normal.
+    The maximum-likelihood fit of ``statsmodels``' ``UnobservedComponents(level="rwalk",
+    autoregressive=1)``, computed by :func:`forecast.models.kalman.fit_level_ar_grid`
+    (same likelihood, one vectorised filter pass over a parameter grid). Falls back to a
+    plain AR(1) around the recent mean when the fit is degenerate. The standardised
+    empirical innovations are kept (``shocks``) so that paths resample them instead of
+    drawing normal ones: daily errors have heavier tails than a normal.
 
     Examples
     --------
@@ -98,27 +112,20 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     True
     """
     z = np.asarray(z, dtype=float)[-window:]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mod = UnobservedComponents(z, level="rwalk", autoregressive=1)
-            res = mod.fit(disp=False, method="nm", maxiter=400)
-        p = dict(zip(mod.param_names, res.params))
-        phi = float(np.clip(p["ar.L1"], -0.95, 0.98))
-        state, cov = res.filtered_state[:, -1], res.filtered_state_cov[:, :, -1]
-        if not np.all(np.isfinite(state)):
-            raise ValueError("non-finite filtered state")
+    ok = np.isfinite(z)
+    fit = fit_level_ar_grid(z) if ok.sum() >= 30 and np.nanstd(z) > 0 else None
+    if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
+        phi = float(np.clip(fit["phi"], -0.95, 0.98))
         return LevelAR(
-            level=float(state[0]), level_var=float(max(cov[0, 0], 0.0)), ar0=float(state[1]),
-            phi=phi, step_var=float(max(p["sigma2.level"], 0.0)),
-            noise_var=float(max(p["sigma2.ar"], 1e-10)), shocks=_shocks(z, phi),
+            level=fit["level"], level_var=max(fit["p_level"], 0.0), ar0=fit["ar"], phi=phi,
+            step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
+            shocks=_shocks(z, phi),
         )
-    except (ValueError, np.linalg.LinAlgError):
-        tail = z[-90:]
-        d = tail - tail.mean()
-        phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
-        return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
-                       phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
+    tail = z[ok][-90:] if ok.any() else np.zeros(2)
+    d = tail - tail.mean()
+    phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
+    return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
+                   phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
 
 
 def draw_lny_effects(
@@ -129,10 +136,19 @@ def draw_lny_effects(
 
     ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
     ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
-    every group (the year-to-year shift of the whole window).
+    every group (the year-to-year shift of the whole window); ``group_sd["_days"]``, if
+    present, an array of sds, one per offset from the first group's start, of one draw per
+    path and day (each LNY day's own effect).
     """
     off = days_to_lny(ds)
     out = np.zeros((n_paths, len(ds)))
+    days_sd = group_sd.get("_days")
+    if days_sd is not None:
+        lo = min(g[1] for g in groups)
+        k = off - lo
+        inside = (k >= 0) & (k < len(days_sd))
+        # one draw per path and LNY day (offset), independent across days
+        out[:, inside] += rng.standard_normal((n_paths, int(inside.sum()))) * days_sd[k[inside]]
     common = group_sd.get("_common", 0.0)
     if common > 0:
         lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
@@ -164,7 +180,7 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
     w = np.ones(len(ds)) if weights is None else np.asarray(weights)
     frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
-    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("r", "size"))
+    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("w", "size"))
     g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
     n = len(g)
     ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
@@ -172,21 +188,94 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
 
 
-def lny_group_sd(resid_sd: float, phi: float, n_windows: float, groups) -> dict[str, float]:
-    """Standard error of each group's mean effect: AR-inflated residual sd over the days seen.
+def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str, float]:
+    """LNY windows seen per group: the weights of its days summed, over its length.
 
-    With less than half an LNY window seen, every group gets ``UNKNOWN_LNY_SD``.
+    A group (``name, start, end`` offsets) fully observed in two past LNYs with weight 1
+    counts 2.0; a history that starts inside a group counts the part it saw.
 
     Examples
     --------
-    >>> round(float(lny_group_sd(0.1, 0.0, 4, [("eve", -1, -1)])["eve"]), 3)
-    0.05
+    >>> ds = pd.date_range("2024-02-05", "2024-02-20")  # LNY 10 Feb 2024: offsets -5..10
+    >>> group_windows(ds, np.ones(len(ds)), [("pre", -10, -1), ("eve", -1, -1)])
+    {'pre': 0.5, 'eve': 1.0}
     """
-    if n_windows < 0.5:
-        return {name: UNKNOWN_LNY_SD for name, _s, _e in groups}
+    off = days_to_lny(ds)
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    return {name: float(w[(off >= start) & (off <= end)].sum() / (end - start + 1))
+            for name, start, end in groups}
+
+
+def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups, *,
+                 prior_sd: float = UNKNOWN_LNY_SD) -> dict[str, float]:
+    """Uncertainty of each group's LNY effect: the estimate's standard error combined with
+    the prior (normal-normal).
+
+    The standard error of a group's mean effect is the AR-inflated residual sd over the
+    days seen (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
+    the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
+    never seen (a history that starts after it), the standard error once a few LNYs are.
+
+    Examples
+    --------
+    >>> sd = lny_group_sd(0.1, 0.0, {"eve": 4.0, "post": 0.0}, [("eve", -1, -1), ("post", 11, 21)])
+    >>> round(sd["eve"], 3), sd["post"] == UNKNOWN_LNY_SD
+    (0.049, True)
+    """
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
-    n = n_windows
-    return {name: resid_sd * np.sqrt(infl / ((end - start + 1) * n)) for name, start, end in groups}
+    out = {}
+    for name, start, end in groups:
+        n_days = max(windows.get(name, 0.0), 0.0) * (end - start + 1)
+        precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
+        out[name] = float(precision ** -0.5)
+    return out
+
+
+#: Prior sd of the yearly drift of a series' deseasonalised log level (10% a year), pooled
+#: with the drift measured in the history as if it were :data:`PRIOR_DRIFT_YEARS` years.
+PRIOR_DRIFT_SD_YEAR = 0.10
+PRIOR_DRIFT_YEARS = 1.0
+
+
+def level_drift_var(d: np.ndarray, *, block: int = 28, max_lag: int = 364,
+                    prior_sd_year: float = PRIOR_DRIFT_SD_YEAR,
+                    prior_years: float = PRIOR_DRIFT_YEARS) -> float:
+    """Daily random-walk variance of a deseasonalised log level, from its variogram.
+
+    ``d`` is trend plus residual (the series without its calendar effects; NaN for days
+    not used). With ``m`` its ``block``-day centred mean, a random-walk level with daily
+    step variance ``q`` gives ``0.5 E (m_{t+L} - m_t)^2 = c + q L / 2``; ``q`` is twice the
+    least-squares slope over lags ``block, 2 block, .. max_lag`` (those with half a year
+    of pairs at least) pooled with the prior ``prior_sd_year^2 / 365`` as if it were
+    ``prior_years`` of history. Growth, recoveries and level shifts in the history all
+    count: this is how far the level has wandered over a lead, which the model's flat
+    trend does not foresee.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> walk = np.cumsum(rng.normal(0, 0.01, 2000))  # step variance 1e-4
+    >>> q = level_drift_var(walk, prior_years=0.0)
+    >>> bool(5e-5 < q < 2e-4)
+    True
+    """
+    d = np.asarray(d, dtype=float)
+    m = pd.Series(d).rolling(block, center=True, min_periods=block // 2).mean().to_numpy()
+    lags, v = [], []
+    for lag in range(block, max_lag + 1, block):
+        diff = m[lag:] - m[:-lag]
+        diff = diff[np.isfinite(diff)]
+        if len(diff) < 182:
+            break
+        lags.append(lag)
+        v.append(0.5 * float(np.mean(diff**2)))
+    q0 = prior_sd_year**2 / 365.0
+    if len(lags) < 3:
+        return q0
+    slope = float(np.polyfit(lags, v, 1)[0])
+    q_hat = max(2.0 * slope, 0.0)
+    years = np.isfinite(d).sum() / 365.0
+    return float((q_hat * years + q0 * prior_years) / (years + prior_years))
 
 
 def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:
@@ -202,6 +291,9 @@ def recent_level(dyn: LevelAR, z: np.ndarray, *, days: int = 56) -> LevelAR:
     0.2
     """
     tail = np.asarray(z, dtype=float)[-days:]
+    tail = tail[np.isfinite(tail)]
+    if len(tail) < 2:
+        return dyn
     m = float(tail.mean())
     infl = (1 + dyn.phi) / (1 - dyn.phi) if dyn.phi > 0 else 1.0
     var_mean = float(tail.var()) * infl / len(tail)

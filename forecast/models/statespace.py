@@ -2,64 +2,80 @@
 
 Two stages, both fast and deterministic:
 
-1. Weighted ridge regression of ``log1p(y)`` on trend hinges, weekday, yearly Fourier,
-   public holidays (one common and one per holiday), e-commerce peak days, LNY phases,
-   per-offset LNY deviations (shrunk to zero) and the LNY holiday block (the run of days
-   off around LNY, whose length varies by year; weekday effects are off inside it). Weights decay with age
+1. Weighted ridge regression of ``log1p(y)`` (:func:`forecast.models.regression.fit_regression`)
+   on trend hinges, weekday, yearly Fourier, public holidays (one common and one per
+   holiday), e-commerce peak days, LNY phases, per-offset LNY deviations (shrunk to the
+   phase) and the LNY holiday block (the run of days off around LNY, whose length varies
+   by year; weekday effects are off inside it). Weights decay with age
    (``half_life_days``), with distance from today's level (:func:`level_similarity`: a
    border closure or lockdown barely counts) and for outliers (Huber, two passes), so
-   typhoon days or a data glitch do not bend the LNY effects.
-2. The residual of the current regime (:func:`regime_start`) is modelled by a statsmodels
-   ``UnobservedComponents`` random-walk level + AR(1), see :mod:`forecast.models.residuals`;
-   the trend is held flat at its last value.
+   typhoon days or a data glitch do not bend the LNY effects. Structural closures and
+   closed regimes (:mod:`forecast.models.zeros`) get weight 0 and are put back as facts:
+   paths are exactly 0 on future closed days.
+2. The residual of the current regime (:func:`regime_start`, and after the last closed
+   run) is modelled by a random-walk level + AR(1) (:mod:`forecast.models.residuals`);
+   closed days are missing values there. The trend is held flat at its last value; the
+   level's random-walk variance is at least the drift of the deseasonalised series in the
+   history (:func:`~forecast.models.residuals.level_drift_var`), so the spread grows
+   with the lead up to next year's LNY (~400 days).
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
-state; ``shared`` = random-walk level + LNY-effect draws (per phase, plus a year-to-year
-shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical innovations.
+state; ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, plus a
+year-to-year shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical
+innovations. An integer-valued history gives count paths (randomised rounding).
 
-Bad input: no complete LNY window in the history -> ``ValueError``. Documented fallback:
-when every past LNY lies in a different regime (effective windows < 0.5, e.g. a border
-that was closed), LNY effects are set to zero with a wide prior (``UNKNOWN_LNY_SD``).
+Short and partial histories: any history of at least
+:data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
+``ValueError`` naming the minimum). LNY effects are estimated from the LNY days observed;
+phases never observed stay at the prior (no effect) and every phase's draws combine its
+standard error with the prior sd :data:`~forecast.models.residuals.UNKNOWN_LNY_SD`
+(:func:`~forecast.models.residuals.lny_group_sd`). Such fallbacks are listed by
+:meth:`StateSpaceModel.fallbacks` and end up in ``calibration_.fallback`` (and a
+:class:`~forecast.models.base.ShortHistoryWarning`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES
-from forecast.models._core import robust_scale, weighted_ridge
+from forecast.calendar import DEFAULT_LNY_PHASES, days_to_lny
+from forecast.models._core import count_noise_sd, robust_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
-from forecast.models.features import FeatureSpec, level_similarity, lny_groups, regime_start
-from forecast.models.residuals import (
-    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, lny_group_sd,
-    recent_level,
+from forecast.models.features import (
+    FeatureSpec, holiday_names, level_similarity, lny_groups, regime_start,
 )
+from forecast.models.regression import OFF, check_history, fit_regression
+from forecast.models.residuals import (
+    UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
+    group_windows, level_drift_var, lny_group_sd, recent_level,
+)
+from forecast.models.zeros import Closures, closed_runs, find_closures, leading_closed_days
 
-__all__ = ["StateSpaceModel", "require_lny_history"]
+__all__ = ["StateSpaceModel", "StateSpaceFit", "clear_fit_cache", "fit_statespace"]
 
-_OFF = 1e9
-_PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
-            "phase": 1e-3, "peak": 1.0, "block": 1.0}
+#: Fits kept for reuse (statespace and statespace-recent, and their calibration folds,
+#: share the regression and the dynamics fit on the same history).
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 64
+#: Days at today's level needed to fit yearly seasonality.
+YEARLY_MIN_DAYS = 400
 
 
-def require_lny_history(uid: str, ds: pd.DatetimeIndex, spec: FeatureSpec, alias: str) -> int:
-    """Number of complete LNY windows in the history; ``ValueError`` if there is none."""
-    n = spec.complete_windows(ds)
-    if n < 1:
-        raise ValueError(
-            f"{alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}) has no complete past "
-            f"LNY window (LNY{spec.dev_range[0]:+d}..LNY{spec.dev_range[1]:+d} days); at least "
-            "one is needed to estimate LNY effects"
-        )
-    return n
+def clear_fit_cache() -> None:
+    """Forget the cached fits (benchmarks time cold fits; results never depend on it)."""
+    _CACHE.clear()
 
 
 @dataclass(frozen=True)
-class _State:
+class StateSpaceFit:
+    """A fitted series (everything :meth:`StateSpaceModel.draw_series` needs)."""
+
     spec: FeatureSpec
     beta: np.ndarray
     groups: dict
@@ -67,28 +83,137 @@ class _State:
     dyn: LevelAR
     lny_sd: dict
     last: pd.Timestamp
-    n_windows: float
+    windows: dict
+    closures: Closures
+    resid: np.ndarray
+    #: documented fallbacks used (short or partial history): warned about
+    notes: tuple[str, ...] = ()
+    #: zeros taken as facts (closures, closed runs): recorded
+    facts: tuple[str, ...] = ()
+    #: an integer-valued history: paths are counts (randomised rounding)
+    counts: bool = False
+
+    @property
+    def n_windows(self) -> float:
+        """LNY windows seen, the most-seen phase counted (0: LNY effects from the prior)."""
+        return max((v for k, v in self.windows.items() if k not in ("pre", "post")), default=0.0)
 
 
-def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, age_days: np.ndarray,
-                   half_life_days: float, dev_penalty: float, override: dict | None = None,
-                   weights: np.ndarray | None = None, n_pass: int = 2):
-    """Robust, age-weighted ridge fit; returns (beta, residuals, weights).
+def fit_statespace(ds: pd.DatetimeIndex, y: np.ndarray, *, uid: str = "series",
+                   alias: str = "statespace", country: str | None = "HK",
+                   phases=DEFAULT_LNY_PHASES, half_life_days: float = 730.0,
+                   dev_penalty: float | str = "auto", resid_window: int = 730,
+                   holiday_block: bool = True) -> StateSpaceFit:
+    """Fit the regression and the residual dynamics of one series (filtered level).
 
-    ``override`` maps group names to penalties (a huge one switches a group off).
+    See the module docstring; :class:`StateSpaceModel` adds the recent-level variant and
+    calibration. Deterministic, so fits are cached by content.
+
+    Raises
+    ------
+    ValueError
+        Fewer than :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days.
     """
-    penalty = np.zeros(X.shape[1])
-    for name, sl in groups.items():
-        penalty[sl] = (override or {}).get(name, _PENALTY.get(name, dev_penalty))
-    penalty[groups["trend"].start] = 0.0  # intercept
-    w_age = 0.5 ** (age_days / half_life_days) * (1.0 if weights is None else weights)
-    w = w_age.copy()
-    for _ in range(n_pass + 1):
-        beta, _inv = weighted_ridge(X, x, weights=w, penalty=penalty)
-        r = x - X @ beta
-        s = max(robust_scale(r), 1e-6)
-        w = w_age * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
-    return beta, r, w
+    key = (hashlib.blake2b(np.ascontiguousarray(y, dtype=float).tobytes(), digest_size=16)
+           .hexdigest(), ds[0].value, len(ds), uid, alias, country, tuple(phases),
+           half_life_days, dev_penalty, resid_window, holiday_block)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    fit = _fit(ds, y, uid=uid, alias=alias, country=country, phases=tuple(phases),
+               half_life_days=half_life_days, dev_penalty=dev_penalty,
+               resid_window=resid_window, holiday_block=holiday_block)
+    _CACHE[key] = fit
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return fit
+
+
+def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, resid_window,
+         holiday_block) -> StateSpaceFit:
+    notes, facts = [], []
+    closed = closed_runs(y)
+    first = leading_closed_days(closed)
+    check_history(uid, ds, alias, open_from=first)
+    if first:
+        facts.append(f"the first {first} days are a closed run (not yet open): not used")
+        ds, y, closed = ds[first:], y[first:], closed[first:]
+    spec = FeatureSpec.for_history(ds, country=country, phases=phases,
+                                   holiday_block=holiday_block)
+    names = holiday_names(country, ds, exclude=spec.dev_range)
+    closures = find_closures(ds, y, names=names, dev_range=spec.dev_range, exclude=closed)
+    out = closed | closures.mask(ds, names)  # zeros that are facts: not fitted
+    if closures:
+        facts.append(f"structural closures (paths are 0 there): {closures.describe()}")
+    similar = level_similarity(np.where(out, np.nan, y))
+    # whether an LNY day was seen at today's level: its local level without the LNY days
+    # (a deep trough is an LNY effect, not another regime)
+    visible = np.nan_to_num(level_similarity(np.where(out, np.nan, y), ds=ds)) * ~out
+    age = (ds[-1] - ds).days.to_numpy().astype(float)
+    w = 0.5 ** (age / half_life_days) * np.nan_to_num(similar) * ~out
+    glist = lny_groups(spec.phases, spec.dev_range)
+    windows = group_windows(ds, visible, glist)
+    X, groups = spec.matrix(ds)
+    override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
+    if override:
+        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality")
+    offsets = np.arange(spec.dev_range[0], spec.dev_range[1] + 1)
+    dev_phase = np.full(len(offsets), -1)
+    for j, p in enumerate(spec.phases):
+        dev_phase[(offsets >= p.start) & (offsets <= p.end)] = j
+    off = days_to_lny(ds)
+    dev_days = np.where((off >= spec.dev_range[0]) & (off <= spec.dev_range[1]),
+                        off - spec.dev_range[0], -1)
+    # LNY days never seen at today's level (before a history starts, or in a regime far
+    # from today's, e.g. a closed border): their effects stay at the prior's 0
+    seen = np.bincount(dev_days[dev_days >= 0], weights=visible[dev_days >= 0],
+                       minlength=len(offsets)) >= 0.5
+    off_columns = np.zeros(X.shape[1], dtype=bool)
+    off_columns[groups["dev"]] = ~seen
+    phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
+    off_columns[groups["phase"]] = ~phase_seen
+    unseen = [p.name for p, ok in zip(spec.phases, phase_seen) if not ok]
+    if unseen:
+        notes.append(f"LNY phase(s) {', '.join(unseen)} not seen at today's level: effects at "
+                     f"the prior (no effect, log-scale sd {UNKNOWN_LNY_SD})")
+    elif not seen.all():
+        notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
+                     f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
+    beta, r, w_fit, pen = fit_regression(np.log1p(y), X, groups, weights=w,
+                                         dev_penalty=dev_penalty, override=override,
+                                         dev_phase=dev_phase, dev_days=dev_days,
+                                         off_columns=off_columns)
+    # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
+    # (weighted) and the penalty (the prior); days never seen get the prior's sd
+    noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
+    n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
+                        minlength=len(offsets))
+    dev_sd = np.sqrt(noise_var / (n_day + pen))
+    tr = groups["trend"]
+    trend = X[:, tr] @ beta[tr]
+    r = np.where(out, np.nan, r)
+    floor = count_noise_sd(np.expm1(np.log1p(y) - r)[~out])
+    rc = clip_outliers(r, floor=floor)
+    between = between_year_sd(ds, rc, spec.dev_range, weights=np.nan_to_num(similar) * ~out)
+    start = regime_start(ds, np.where(out, np.nan, y))
+    runs = np.flatnonzero(closed)
+    if len(runs):
+        start = max(start, int(runs[-1]) + 1)  # dynamics after the last closed regime
+        facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
+                     ": not fitted, dynamics start after them")
+    resid = clip_outliers(r[start:], floor=floor)  # clipped within the current regime
+    dyn = fit_level_ar(resid, window=resid_window)
+    # long leads: the level drifts as much as the deseasonalised series did (trend moves
+    # included), not only as much as the residual around the fitted trend did
+    drift = level_drift_var(np.where(w > 0, trend + r, np.nan)[start:])
+    dyn = replace(dyn, step_var=max(dyn.step_var, drift))
+    lny_sd = lny_group_sd(max(robust_scale(resid[-resid_window:]), floor), dyn.phi, windows,
+                          glist)
+    lny_sd["_common"] = between
+    lny_sd["_days"] = dev_sd
+    return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
+                         closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
+                         bool(np.all(y == np.round(y))))
 
 
 class StateSpaceModel(ForecastModel):
@@ -102,8 +227,10 @@ class StateSpaceModel(ForecastModel):
     phases : tuple of LnyPhase, default DEFAULT_LNY_PHASES
     half_life_days : float, default 730
         Age at which an observation's weight halves.
-    dev_penalty : float, default 2.0
-        Ridge penalty on per-offset LNY deviations from the phase effects.
+    dev_penalty : float or "auto", default "auto"
+        Ridge penalty on per-offset LNY deviations from the phase effects; "auto": set
+        from the spread of the deviations in the history (empirical Bayes,
+        :func:`forecast.models.regression.dev_shrinkage`).
     resid_window : int, default 730
         Days of residuals used to fit the level + AR(1) dynamics.
     calibrate : bool, default True
@@ -128,16 +255,19 @@ class StateSpaceModel(ForecastModel):
 
     def __init__(self, *, alias: str | None = None, country: str | None = "HK",
                  phases: tuple = DEFAULT_LNY_PHASES, half_life_days: float = 730.0,
-                 dev_penalty: float = 2.0, resid_window: int = 730, calibrate: bool = True,
+                 dev_penalty: float | str = "auto", resid_window: int = 730, calibrate: bool = True,
                  max_folds: int = 5, holiday_block: bool = True, level_days: int = 0) -> None:
         super().__init__(alias=alias)
         self.country, self.phases = country, tuple(phases)
         self.half_life_days, self.dev_penalty = half_life_days, dev_penalty
         self.resid_window, self.calibrate, self.max_folds = resid_window, calibrate, max_folds
         self.holiday_block, self.level_days = holiday_block, level_days
-        for k in ("half_life_days", "dev_penalty", "resid_window"):
+        for k in ("half_life_days", "resid_window"):
             if not getattr(self, k) > 0:
                 raise ValueError(f"{k} must be > 0, got {getattr(self, k)!r}")
+        if dev_penalty != "auto" and not (isinstance(dev_penalty, (int, float))
+                                          and dev_penalty > 0):
+            raise ValueError(f"dev_penalty must be a number > 0 or 'auto', got {dev_penalty!r}")
         if not (isinstance(level_days, int) and level_days >= 0):
             raise ValueError(f"level_days must be an int >= 0, got {level_days!r}")
         if not (isinstance(max_folds, int) and max_folds >= 0):
@@ -146,34 +276,22 @@ class StateSpaceModel(ForecastModel):
     def regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
-    def fit_series(self, uid, ds, y, *, rng=None) -> _State:
-        spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases,
-                                      holiday_block=self.holiday_block)
-        require_lny_history(uid, ds, spec, self.alias)
-        similar = level_similarity(y)  # days far from today's level barely count
-        n_win = spec.effective_windows(ds, similar)
-        X, groups = spec.matrix(ds)
-        x = np.log1p(y)
-        age = (ds[-1] - ds).days.to_numpy().astype(float)
-        off = {"year": _OFF} if (similar > 0.5).sum() < 400 else {}
-        if n_win < 0.5:  # documented fallback: LNY effects unknown (module docstring)
-            n_win = 0.0
-            off.update(phase=_OFF, dev=_OFF)
-        beta, r, _w = fit_regression(x, X, groups, age_days=age, half_life_days=self.half_life_days,
-                                     dev_penalty=self.dev_penalty, override=off, weights=similar)
-        tr = groups["trend"]
-        trend = X[:, tr] @ beta[tr]
-        between = between_year_sd(ds, clip_outliers(r), spec.dev_range, weights=similar)
-        r = r[regime_start(ds, y):]  # dynamics from the current regime only
-        dyn = fit_level_ar(clip_outliers(r), window=self.resid_window)
+    def fit_series(self, uid, ds, y, *, rng=None) -> StateSpaceFit:
+        fit = fit_statespace(ds, y, uid=uid, alias=self.alias, country=self.country,
+                             phases=self.phases, half_life_days=self.half_life_days,
+                             dev_penalty=self.dev_penalty, resid_window=self.resid_window,
+                             holiday_block=self.holiday_block)
         if self.level_days:
-            dyn = recent_level(dyn, clip_outliers(r), days=self.level_days)
-        glist = lny_groups(spec.phases, spec.dev_range)
-        lny_sd = lny_group_sd(robust_scale(r[-self.resid_window:]), dyn.phi, n_win, glist)
-        lny_sd["_common"] = between
-        return _State(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], n_win)
+            fit = replace(fit, dyn=recent_level(fit.dyn, fit.resid, days=self.level_days))
+        return fit
 
-    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
+    def fallbacks(self, state: StateSpaceFit) -> list[str]:
+        return list(state.notes)
+
+    def facts(self, state: StateSpaceFit) -> list[str]:
+        return list(state.facts)
+
+    def draw_series(self, state: StateSpaceFit, h, n_paths, *, rng) -> Components:
         ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
         X, groups = state.spec.matrix(ds)
         tr = groups["trend"]
@@ -183,7 +301,12 @@ class StateSpaceModel(ForecastModel):
         shared, noise = state.dyn.draw(h, n_paths, rng=rng)
         glist = lny_groups(state.spec.phases, state.spec.dev_range)
         shared = shared + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng)
-        return Components(center, shared, noise)
+        closed = None
+        if state.closures:
+            closed = state.closures.mask(ds, holiday_names(state.spec.country, ds,
+                                                           exclude=state.spec.dev_range))
+        u = rng.random((n_paths, h)) if state.counts else None
+        return Components(center, shared, noise, closed=closed, round_u=u)
 
     @property
     def lny_effects_(self) -> pd.DataFrame:

@@ -15,10 +15,28 @@ _WEEKLY = np.array([1.12, 1.06, 1.03, 1.01, 1.04, 0.95, 0.79])
 
 
 def toy_history(
-    *, years: int = 4, end: str = "2025-12-31", level: float = 20_000.0, growth: float = 0.08,
+    *, years: float = 4, end: str = "2025-12-31", level: float = 20_000.0, growth: float = 0.08,
     phi: float = 0.5, sigma: float = 0.06, unique_id: str = "toy", seed: int = 0,
+    lny_truth: dict | None = None, offset_truth: dict | None = None, weekly: bool = True,
 ) -> pd.DataFrame:
     """Daily ``unique_id, ds, y`` with weekly cycle, growth, LNY phases and AR(1) log noise.
+
+    Parameters
+    ----------
+    years : float
+        Length of the history ending on ``end``.
+    level : float
+        Mean count per day at the start (before weekly and LNY multipliers).
+    growth, phi, sigma : float
+        Log-linear growth per year; AR(1) coefficient and innovation sd of the log noise.
+    lny_truth : dict, optional
+        Multiplier per LNY phase (default :data:`TOY_LNY_TRUTH`).
+    offset_truth : dict, optional
+        Multiplier per LNY offset, applied on top of the phases (0 makes a closure).
+    weekly : bool
+        Weekly cycle on or off.
+
+    Counts are Poisson around the mean, so a small ``level`` gives a sparse count series.
 
     Examples
     --------
@@ -31,12 +49,16 @@ def toy_history(
     t = np.arange(len(ds)) / 365.25
     mult = np.ones(len(ds))
     phases = lny_phase_frame(ds, DEFAULT_LNY_PHASES)
+    truth = TOY_LNY_TRUTH if lny_truth is None else lny_truth
     for p in DEFAULT_LNY_PHASES:
-        mult *= np.where(phases[p.name].to_numpy() == 1, TOY_LNY_TRUTH[p.name], 1.0)
+        mult *= np.where(phases[p.name].to_numpy() == 1, truth.get(p.name, 1.0), 1.0)
+    for off, m in (offset_truth or {}).items():
+        mult *= np.where(phases["days_to_lny"].to_numpy() == off, m, 1.0)
     e = np.zeros(len(ds))
     z = rng.normal(0, sigma, len(ds))
     for i in range(1, len(ds)):
         e[i] = phi * e[i - 1] + z[i]
-    mean = level * np.exp(growth * t) * _WEEKLY[ds.day_of_week] * mult * np.exp(e)
+    week = _WEEKLY[ds.day_of_week] if weekly else 1.0
+    mean = level * np.exp(growth * t) * week * mult * np.exp(e)
     y = rng.poisson(mean).astype(float)
     return pd.DataFrame({"unique_id": unique_id, "ds": ds, "y": y})

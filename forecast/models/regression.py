@@ -1,0 +1,204 @@
+"""The robust calendar regression on the log scale, and what a history must hold for it.
+
+:func:`fit_regression` is a weighted ridge regression of ``log1p(y)`` with Huber
+re-weighting. Weights decay with age, with distance from today's level, and are 0 on the
+days :mod:`forecast.models.zeros` takes out (structural closures, closed regimes). The
+Huber scale is never below the noise a count has at its fitted level
+(:func:`forecast.models._core.count_noise_sd`), so a sparse series keeps its non-zero days.
+
+Priors (ridge penalties, in units of a day's weight): the LNY phase effects have a weak
+prior around 0 (a phase never seen stays at 0: no effect, see
+:func:`forecast.models.residuals.lny_group_sd` for its uncertainty); the per-offset LNY
+deviations from their phase are shrunk towards 0 with the penalty ``dev_penalty``.
+
+:func:`check_history` is the one rule on history length: at least
+:data:`MIN_HISTORY_DAYS` open days (from the first day the series is open).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from forecast.models._core import count_noise_sd, robust_scale, weighted_ridge
+
+__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "check_history", "dev_shrinkage", "fit_regression"]
+
+#: Shortest history (days from the first open day) the regression models accept: about a
+#: year, so that any history holds part of an LNY window (lunar years last 354-385 days and
+#: the window LNY-28..LNY+21 spans 50 of them) and every season once.
+MIN_HISTORY_DAYS = 330
+#: A penalty that switches a group of columns off.
+OFF = 1e9
+#: Ridge penalty per column group (the ``dev`` group takes the model's ``dev_penalty``),
+#: for a series whose daily noise is at most :data:`NOISE_REF` on the log scale.
+PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
+           "phase": 1e-3, "peak": 1.0, "block": 1.0}
+#: Log-scale daily noise up to which :data:`PENALTY` applies as is. A ridge penalty is
+#: ``noise_var / prior_var``: a noisier series (small counts: a Poisson count at 3 has a
+#: log-scale sd of 0.43) gets its penalties multiplied by ``(noise / NOISE_REF)^2``, so that
+#: the prior on each effect stays the same instead of the fit chasing count noise.
+NOISE_REF = 0.15
+
+
+def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int = 0,
+                  min_days: int = MIN_HISTORY_DAYS) -> None:
+    """``ValueError`` naming the minimum if a series has fewer than ``min_days`` open days.
+
+    Examples
+    --------
+    >>> check_history("a", pd.date_range("2025-01-01", periods=100), "statespace")
+    Traceback (most recent call last):
+    ...
+    ValueError: statespace: series 'a' has 100 days of history (2025-01-01..2025-04-10); at least 330 (about a year, including any part of an LNY window) are needed
+    """
+    n = len(ds) - open_from
+    if n < min_days:
+        since = "" if not open_from else f" since it opened on {ds[open_from].date()}"
+        raise ValueError(
+            f"{alias}: series {uid!r} has {n} days of history{since} ({ds[0].date()}.."
+            f"{ds[-1].date()}); at least {min_days} (about a year, including any part of an "
+            "LNY window) are needed")
+
+
+#: Prior sd of one LNY day's deviation from its phase when no LNY day has been seen.
+DEV_PRIOR_SD = 0.1
+
+
+def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
+                  noise_var: float, *, min_sd: float = 0.02, max_sd: float = 1.0) -> float:
+    """Empirical-Bayes ridge penalty for the per-offset LNY deviations from their phase.
+
+    Each offset's total effect minus its phase's mean effect (or minus 0 outside the
+    phases) is a deviation ``d_o`` estimated from ``n_o`` weighted days; with deviations
+    ``~ N(0, tau^2)`` and noise variance ``noise_var``, ``E d_o^2 = tau^2 + noise_var / n_o``
+    (method of moments, clipped to ``[min_sd, max_sd]``; :data:`DEV_PRIOR_SD` when no
+    offset has been seen), and the penalty that gives the
+    posterior mean in a ridge fit is ``noise_var / tau^2``. A series whose LNY has a sharp
+    one-day trough or restart inside a phase gets a large ``tau`` (day-level resolution);
+    one that follows its phases gets strong shrinkage (one odd year does not dominate).
+
+    Parameters
+    ----------
+    effect : ndarray, shape (n_offsets,)
+        Unshrunk total LNY effect (phase + deviation) per offset.
+    phase_of : ndarray of int, shape (n_offsets,)
+        Index of the offset's phase, -1 outside every phase.
+    n_obs : ndarray, shape (n_offsets,)
+        Weighted days seen per offset.
+    noise_var : float
+        Variance of one day's residual.
+
+    Returns
+    -------
+    float
+        The penalty ``noise_var / tau^2``.
+
+    Examples
+    --------
+    >>> phase_of = np.array([0, 0, 0, 0])
+    >>> flat = dev_shrinkage(np.array([-1.0, -1.0, -1.0, -1.0]), phase_of, np.full(4, 3.0), 0.01)
+    >>> sharp = dev_shrinkage(np.array([-2.0, -2.0, -2.0, 0.0]), phase_of, np.full(4, 3.0), 0.01)
+    >>> bool(sharp < 0.1 < flat)
+    True
+    """
+    dev = effect.copy()
+    for k in np.unique(phase_of[phase_of >= 0]):
+        sel = phase_of == k
+        dev[sel] -= effect[sel].mean()
+    seen = n_obs > 0.3
+    if not seen.any():
+        return noise_var / DEV_PRIOR_SD**2
+    tau2 = float(np.mean(dev[seen] ** 2 - noise_var / n_obs[seen]))
+    tau2 = float(np.clip(tau2, min_sd**2, max_sd**2))
+    return noise_var / tau2
+
+
+def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.ndarray,
+                   dev_penalty: float | str, override: dict | None = None, n_pass: int = 2,
+                   count_floor: bool = True, dev_phase: np.ndarray | None = None,
+                   dev_days: np.ndarray | None = None, off_columns: np.ndarray | None = None):
+    """Robust weighted ridge fit of ``x = log1p(y)`` on ``X``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+    X : ndarray, shape (n, p)
+        Design matrix with column ``groups`` (name -> slice); ``trend`` starts with the
+        intercept, which is not penalised.
+    weights : ndarray, shape (n,)
+        Prior weight of each day (0: not used).
+    dev_penalty : float or "auto"
+        Penalty of the ``dev`` group; ``"auto"``: :func:`dev_shrinkage` from a first fit
+        (needs ``dev_phase``, the phase index of each ``dev`` column, and ``dev_days``,
+        shape (n,), the ``dev`` column of each day or -1).
+    override : dict, optional
+        Group name -> penalty (:data:`OFF` switches a group off).
+    n_pass : int
+        Huber re-weighting passes after the first fit.
+    count_floor : bool
+        Floor the Huber scale at the count noise of the fitted level.
+    off_columns : ndarray of bool, shape (p,), optional
+        Single columns switched off (e.g. LNY days never seen at today's level: their
+        effect stays at the prior's 0 instead of being learnt from near-zero weights).
+
+    Returns
+    -------
+    beta : ndarray, shape (p,)
+    resid : ndarray, shape (n,)
+    weights : ndarray, shape (n,)
+        Final weights (prior times Huber).
+    dev_penalty : float
+        The penalty used for the ``dev`` group.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(500), np.arange(500) / 500])
+    >>> beta, r, w, _ = fit_regression(1 + 2 * X[:, 1], X, {"trend": slice(0, 2)},
+    ...                                weights=np.ones(500), dev_penalty=1.0, count_floor=False)
+    >>> np.round(beta, 1).tolist()
+    [1.0, 2.0]
+    """
+    override = dict(override or {})
+    auto = isinstance(dev_penalty, str)
+    if auto and dev_penalty != "auto":
+        raise ValueError(f"dev_penalty must be a positive number or 'auto', got {dev_penalty!r}")
+    if auto and "dev" in groups and override.get("dev", 0) < OFF:
+        first = 1e-3  # nearly free deviations in the first fit: their spread sets the prior
+    else:
+        auto, first = False, dev_penalty
+    penalty = np.zeros(X.shape[1])
+    for name, sl in groups.items():
+        penalty[sl] = override.get(name, PENALTY.get(name, first))
+    penalty[groups["trend"].start] = 0.0  # intercept
+    if off_columns is not None:
+        penalty[off_columns] = OFF
+    w0 = np.asarray(weights, dtype=float)
+    w = w0.copy()
+    Xs = sparse.csr_matrix(X)
+    used = w0 > 0.01 * w0.max()  # the days that count (scales are not set by a closed era)
+    for k in range(n_pass + 1):
+        beta = weighted_ridge(Xs, x, weights=w, penalty=penalty)
+        fitted = Xs @ beta
+        r = x - fitted
+        s = robust_scale(r[used])
+        if count_floor:
+            s = max(s, count_noise_sd(np.expm1(fitted[used])))
+        s = max(s, 1e-6)
+        w = w0 * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
+        if k == 0 and s > NOISE_REF:
+            for name, sl in groups.items():
+                if name != "dev":
+                    penalty[sl] = np.where(penalty[sl] < OFF, penalty[sl] * (s / NOISE_REF) ** 2,
+                                           OFF)
+            penalty[groups["trend"].start] = 0.0
+        if auto and k == 0:
+            ph, dv = groups["phase"], groups["dev"]
+            phase_of = np.asarray(dev_phase)
+            effect = beta[dv] + np.where(phase_of >= 0, beta[ph][np.maximum(phase_of, 0)], 0.0)
+            n_obs = np.bincount(dev_days[dev_days >= 0], weights=w[dev_days >= 0],
+                                minlength=dv.stop - dv.start)
+            first = dev_shrinkage(effect, phase_of, n_obs, s**2)
+            penalty[dv] = np.where(penalty[dv] < OFF, first, OFF)
+    return beta, r, w, float(first)

@@ -1,0 +1,185 @@
+"""Zeros that are facts, not effects: structural closures and closed regimes.
+
+On the ``log1p`` scale a zero next to days in the thousands is an effect of about -9. Fitted
+as an effect it bends its neighbours (a phase shared with open days, a common holiday
+effect, the residual dynamics) and, drawn as noise, it scatters paths. Two kinds of zeros
+are therefore taken out of the regression and the dynamics and put back as facts:
+
+- **structural closures** (:func:`find_closures`): a calendar key on which the series is
+  zero almost every time it occurs while the days around it are open: a weekday (closed
+  on Sundays), an LNY offset (closed on LNY days 1-3), a named public holiday. Those days
+  get weight 0 in the fit and every path is exactly 0 on future days with the same key
+  (like capacity 0);
+- **closed regimes** (:func:`closed_runs`): a run of zeros too long to be chance at the
+  series' open level (a site not yet open, a closed border). Its days get weight 0 and the
+  residual dynamics start after it, so it does not inflate the spread.
+
+Zeros of a sparse series (a depot with a few parcels a day) are neither: a zero there is an
+ordinary count, and the open level decides that (``min_level``, ``max_run_prob``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import days_to_lny
+
+__all__ = ["Closures", "find_closures", "closed_runs", "leading_closed_days"]
+
+#: A zero is implausible where the local (29-day rolling median) level is at least this.
+MIN_OPEN_LEVEL = 20.0
+#: Share of a key's open occurrences that must be zero for a structural closure.
+MIN_ZERO_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Closures:
+    """Calendar keys on which a series is structurally closed.
+
+    Attributes
+    ----------
+    weekdays : tuple of int
+        Days of the week (Monday 0).
+    lny_offsets : tuple of int
+        Days from LNY.
+    holidays : tuple of str
+        Names of public holidays (as :func:`forecast.models.features.holiday_names`).
+
+    Examples
+    --------
+    >>> c = Closures(weekdays=(6,))
+    >>> c.mask(pd.date_range("2024-01-05", periods=3)).tolist()  # Fri, Sat, Sun
+    [False, False, True]
+    """
+
+    weekdays: tuple[int, ...] = ()
+    lny_offsets: tuple[int, ...] = ()
+    holidays: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.weekdays or self.lny_offsets or self.holidays)
+
+    def mask(self, ds, names: np.ndarray | None = None) -> np.ndarray:
+        """Whether each date is closed, shape (len(ds),); ``names``: holiday names of ds."""
+        ds = pd.DatetimeIndex(ds)
+        out = np.isin(ds.day_of_week, self.weekdays)
+        if self.lny_offsets:
+            out |= np.isin(days_to_lny(ds), self.lny_offsets)
+        if self.holidays and names is not None:
+            out |= np.isin(names, self.holidays)
+        return out
+
+    def describe(self) -> str:
+        """One line for a record, e.g. ``weekdays [6], LNY offsets [0, 1, 2]``."""
+        parts = [f"{k} {list(v)}" for k, v in (("weekdays", self.weekdays),
+                                              ("LNY offsets", self.lny_offsets),
+                                              ("holidays", self.holidays)) if v]
+        return ", ".join(parts)
+
+
+def _runs(zero: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of every run of True."""
+    z = np.r_[False, zero, False].astype(np.int8)
+    d = np.diff(z)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def closed_runs(y: np.ndarray, *, min_days: int = 14, max_run_prob: float = 5e-5) -> np.ndarray:
+    """Days inside runs of zeros that are not chance: a closed regime, shape (n,) bool.
+
+    A run of ``L >= min_days`` zeros is closed if ``exp(-m L) < max_run_prob`` (its
+    probability under a Poisson count at ``m``, the mean of ``y`` over every day: low when
+    the series is mostly closed, so the test errs towards ordinary zeros).
+
+    Examples
+    --------
+    >>> y = np.r_[np.zeros(30), np.full(100, 50.0)]
+    >>> int(closed_runs(y).sum())
+    30
+    >>> sparse = np.where(np.arange(400) % 40 == 0, 1.0, 0.0)  # one parcel every 40 days
+    >>> int(closed_runs(sparse).sum())
+    0
+    """
+    y = np.asarray(y, dtype=float)
+    runs = [(a, b) for a, b in _runs(y == 0) if b - a >= min_days]
+    out = np.zeros(len(y), dtype=bool)
+    if not runs:
+        return out
+    m = float(y.mean())
+    for a, b in runs:
+        if m * (b - a) > -np.log(max_run_prob):
+            out[a:b] = True
+    return out
+
+
+def leading_closed_days(closed: np.ndarray) -> int:
+    """Number of days of a closed run at the start (a site not yet open).
+
+    Examples
+    --------
+    >>> leading_closed_days(np.array([True, True, False, True]))
+    2
+    """
+    return int(np.argmin(closed)) if not closed.all() else len(closed)
+
+
+def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | None = None,
+                  dev_range: tuple[int, int] = (-28, 21), exclude: np.ndarray | None = None,
+                  min_level: float = MIN_OPEN_LEVEL, min_share: float = MIN_ZERO_SHARE,
+                  ) -> Closures:
+    """Calendar keys on which ``y`` is zero while the series is open around them.
+
+    Parameters
+    ----------
+    ds : DatetimeIndex, shape (n,)
+    y : ndarray, shape (n,)
+    names : ndarray of str, shape (n,), optional
+        Public holiday name of each day ('' if none).
+    dev_range : (int, int)
+        LNY offsets considered.
+    exclude : ndarray of bool, shape (n,), optional
+        Days not to count (a closed regime).
+    min_level : float
+        Occurrences count only where the 29-day rolling median of ``y`` is at least this
+        (a zero there is implausible as a count).
+    min_share : float
+        Share of counted occurrences that must be zero. Weekdays need 8 counted
+        occurrences, LNY offsets and holidays one.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2024-01-01", periods=70)
+    >>> y = np.where(ds.day_of_week == 6, 0.0, 100.0)
+    >>> find_closures(ds, y).weekdays
+    (6,)
+    """
+    ds = pd.DatetimeIndex(ds)
+    y = np.asarray(y, dtype=float)
+    level = pd.Series(y).rolling(29, center=True, min_periods=8).median().to_numpy()
+    ok = np.nan_to_num(level) >= min_level
+    if exclude is not None:
+        ok &= ~exclude
+    zero = y == 0
+
+    def closed_keys(keys: np.ndarray, candidates, min_count: int):
+        out = []
+        for k in candidates:
+            sel = ok & (keys == k)
+            if sel.sum() >= min_count and zero[sel].mean() >= min_share:
+                out.append(k)
+        return tuple(out)
+
+    if not (zero & ok).any():
+        return Closures()
+    off = days_to_lny(ds)
+    weekdays = closed_keys(ds.day_of_week.to_numpy(), range(7), 8)
+    offsets = closed_keys(off, range(dev_range[0], dev_range[1] + 1), 1)
+    holidays = ()
+    if names is not None:
+        names = np.asarray(names, dtype=object)
+        holidays = closed_keys(names, sorted(set(names[zero & ok]) - {""}), 1)
+    return Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
+                    tuple(str(h) for h in holidays))

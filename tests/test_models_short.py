@@ -1,0 +1,84 @@
+"""Short and partial histories, deep LNY troughs and long horizons (issue 10)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.calendar import days_to_lny, lunar_new_year
+from forecast.models import AutoModel, ShortHistoryWarning, StateSpaceModel, make_model
+from forecast.models.regression import MIN_HISTORY_DAYS
+from forecast.models.testing import toy_history
+
+DEEP = {"gift_surge": 1.10, "cutoff": 0.75, "eve": 0.45, "closure": 0.38, "restart": 0.55}
+
+
+def _partial_history():
+    """12.5 months whose only LNY (2025-01-29) starts 22 days after the first row."""
+    df = toy_history(years=3, end="2026-01-20", seed=8)
+    start = pd.Timestamp(lunar_new_year(2025)) - pd.Timedelta(days=22)
+    return df[df.ds >= start].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("cls", [StateSpaceModel, AutoModel])
+def test_a_partial_lny_window_is_forecast_with_wider_paths_that_say_so(cls):
+    df = _partial_history()
+    assert 370 < len(df) < 400
+    with pytest.warns(ShortHistoryWarning, match="no past LNY backtest fold"):
+        m = cls().fit(df, rng=np.random.default_rng(0))
+    cal = m.calibration_
+    assert (cal.n_folds == 0).all() and cal.fallback.str.contains("not calibrated").all()
+    p = m.sample_paths(40, n_paths=500, rng=np.random.default_rng(1))  # over LNY 2026
+    assert (p.y >= 0).all() and p.ds.max() > pd.Timestamp("2026-02-17")
+    long = cls().fit(toy_history(years=3, end="2026-01-20", seed=8),
+                     rng=np.random.default_rng(0))
+    q = long.sample_paths(40, n_paths=500, rng=np.random.default_rng(1))
+
+    def width(paths):
+        w = paths.groupby("ds").y.quantile([0.1, 0.9]).unstack()
+        return float((w[0.9] / w[0.1]).median())
+
+    assert width(p) > width(q)  # the short history says so in its spread too
+
+
+def test_partial_window_effects_are_estimated_and_unseen_groups_use_the_prior():
+    df = _partial_history()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = StateSpaceModel(calibrate=False).fit(df, rng=np.random.default_rng(0))
+    st = m.states_["toy"]
+    assert st.windows["pre"] < 0.5 and st.windows["closure"] > 0.8
+    eff = m.lny_effects_.set_index("phase").multiplier
+    assert eff["closure"] < 0.5  # seen once: estimated, not the prior's 1.0
+    assert st.lny_sd["pre"] > st.lny_sd["closure"]
+
+
+def test_below_the_minimum_the_error_names_it():
+    df = toy_history(years=1, end="2025-12-31").iloc[-(MIN_HISTORY_DAYS - 1):]
+    with pytest.raises(ValueError, match=f"at least {MIN_HISTORY_DAYS}"):
+        make_model("auto").fit(df)
+
+
+@pytest.mark.parametrize("years", [2.1, 5.1])
+def test_a_deep_trough_is_recovered_within_15_percent(years):
+    for seed in (0, 1):
+        df = toy_history(years=years, seed=seed, lny_truth=DEEP)
+        eff = StateSpaceModel(calibrate=False).fit(df).lny_effects_.set_index("phase")
+        for phase, truth in DEEP.items():
+            assert abs(eff.multiplier[phase] / truth - 1) < 0.15, (years, seed, phase)
+
+
+def test_spread_grows_with_the_lead_up_to_next_years_lny():
+    df = toy_history(years=4, end="2025-03-31", seed=2)
+    m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    p = m.sample_paths(400, n_paths=1000, rng=np.random.default_rng(1))
+    p = p.assign(offset=days_to_lny(p.ds))
+    # ordinary weekdays (outside LNY and peak days) early and late in the horizon
+    ordinary = p[(p.offset.abs() > 40) & (p.ds.dt.day_of_week == 2)
+                 & ~p.ds.dt.month.isin([6, 11, 12])]
+    w = ordinary.groupby("ds").y.quantile([0.1, 0.9]).unstack()
+    ratio = np.log(w[0.9] / w[0.1])
+    assert ratio.iloc[-5:].mean() > 1.2 * ratio.iloc[:5].mean()  # flat without drift
+    lny26 = p[p.offset.between(-7, 14)]
+    assert lny26.ds.min() > pd.Timestamp("2026-02-01")  # next year's LNY is covered

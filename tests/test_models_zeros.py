@@ -1,0 +1,122 @@
+"""Zeros, closures and small counts, each from a small synthetic input (issue 10)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.calendar import days_to_lny
+from forecast.models import StateSpaceModel, make_model
+from forecast.models.testing import TOY_LNY_TRUTH, toy_history
+from forecast.models.zeros import Closures, closed_runs, find_closures
+
+LNY_2026 = pd.Timestamp("2026-02-17")
+
+
+def _paths(model, df, h, seed=0):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(df, rng=np.random.default_rng(seed))
+    p = model.sample_paths(h, n_paths=1000, rng=np.random.default_rng(seed + 1))
+    return p.assign(offset=days_to_lny(p.ds))
+
+
+def _by_offset(p):
+    g = p.groupby("offset").y
+    return pd.DataFrame({"mean": g.mean(), "lo": g.quantile(0.1), "hi": g.quantile(0.9)})
+
+
+def _truth_at(df_full, offset):
+    """Mean of the true series at an LNY offset in the forecast year (no noise)."""
+    d = df_full[df_full.ds == LNY_2026 + pd.Timedelta(days=offset)]
+    return float(d.y.iloc[0])
+
+
+@pytest.mark.parametrize("alias", ["statespace", "auto"])
+def test_closure_days_are_structural_zeros_that_do_not_leak(alias):
+    # closed (y = 0) on LNY days 1-3 every year, open (closure phase, ~8k) on day 4
+    kw = {"years": 4, "seed": 1, "offset_truth": {0: 0.0, 1: 0.0, 2: 0.0}}
+    hist = toy_history(end="2026-01-20", **kw)
+    full = toy_history(end="2026-03-31", sigma=1e-9, **kw)
+    s = _by_offset(_paths(make_model(alias), hist, 40))
+    assert (s.loc[[0, 1, 2], "hi"] == 0).all()  # exactly 0 on the closed days
+    day4 = _truth_at(full, 3)
+    assert s.loc[3, "lo"] < day4 < s.loc[3, "hi"]
+    assert abs(s.loc[3, "mean"] / day4 - 1) < 0.15  # not dragged down by the zeros
+    assert s.loc[3, "hi"] / s.loc[3, "lo"] < 1.5  # and not scattered by them
+
+
+def test_a_deep_dip_inside_a_phase_keeps_day_level_resolution():
+    # days 1-3 at 15% of the closure phase, day 4 at the phase's own level (a restart)
+    kw = {"years": 4, "seed": 1, "offset_truth": {0: 0.15, 1: 0.15, 2: 0.15}}
+    hist = toy_history(end="2026-01-20", **kw)
+    full = toy_history(end="2026-03-31", sigma=1e-9, **kw)
+    s = _by_offset(_paths(StateSpaceModel(), hist, 40))
+    for off in (0, 3):
+        assert abs(s.loc[off, "mean"] / _truth_at(full, off) - 1) < 0.15, off
+
+
+def test_closures_found_by_weekday_offset_and_holiday_but_not_in_sparse_counts():
+    ds = pd.date_range("2023-01-01", "2025-12-31")
+    y = np.where(ds.day_of_week == 6, 0.0, 500.0)
+    assert find_closures(ds, y) == Closures(weekdays=(6,))
+    names = np.where(ds.strftime("%m-%d") == "12-25", "Christmas Day", "")
+    y2 = np.where(names != "", 0.0, 500.0)
+    assert find_closures(ds, y2, names=names).holidays == ("Christmas Day",)
+    sparse = np.random.default_rng(0).poisson(0.3, len(ds)).astype(float)
+    assert not find_closures(ds, sparse)
+    assert not closed_runs(sparse).any()
+
+
+def test_weekday_closure_paths_are_zero_on_that_weekday_only():
+    df = toy_history(years=2, seed=4)
+    df.loc[df.ds.dt.day_of_week == 6, "y"] = 0.0  # closed on Sundays
+    p = _paths(StateSpaceModel(), df, 21)
+    by_day = p.groupby(p.ds.dt.day_of_week).y.mean()
+    assert by_day.loc[6] == 0 and (by_day.drop(6) > 10_000).all()
+
+
+@pytest.mark.parametrize("level", [0.3, 3.0])
+def test_small_counts_keep_their_mean_and_are_counts(level):
+    means, reach, share = [], [], []
+    for seed in (3, 4, 5):  # the mean over a few histories: one sparse history is noisy
+        df = toy_history(years=2, level=level, growth=0.0, sigma=0.01, seed=seed,
+                         weekly=False, end="2025-10-31")
+        p = _paths(StateSpaceModel(), df, 60)  # Nov-Dec: no LNY
+        assert np.array_equal(p.y, np.round(p.y))  # integer-valued history -> count paths
+        means.append(p.y.mean())
+        reach.append((p.y >= 1).mean())
+        share.append((df.y >= 1).mean())
+    assert abs(np.mean(means) / level - 1) < 0.15  # was -70% (0.09 for 0.3) before
+    assert abs(np.mean(reach) - np.mean(share)) < 0.1  # the sparse depot's paths reach 1
+
+
+def test_non_integer_history_gives_continuous_paths():
+    df = toy_history(years=2, level=500.0, seed=3).assign(y=lambda d: d.y + 0.25)
+    p = _paths(StateSpaceModel(calibrate=False), df, 5)
+    assert not np.array_equal(p.y, np.round(p.y))
+
+
+def test_a_site_not_yet_open_does_not_inflate_the_spread():
+    base = toy_history(years=2, seed=6)
+    zeros = pd.DataFrame({"unique_id": "toy", "ds": pd.date_range(end=base.ds.min() - pd.Timedelta(days=1), periods=400), "y": 0.0})
+    late = pd.concat([zeros, base], ignore_index=True)
+    closed_mid = base.copy()
+    closed_mid.loc[300:360, "y"] = 0.0  # a border closed for two months
+    widths = {}
+    for name, df in (("base", base), ("not yet open", late), ("closed", closed_mid)):
+        p = _paths(StateSpaceModel(), df, 28)
+        q = p.groupby("ds").y.quantile([0.1, 0.9]).unstack()
+        widths[name] = float((q[0.9] / q[0.1]).median())
+    assert widths["not yet open"] < widths["base"] * 1.15
+    assert widths["closed"] < widths["base"] * 1.15
+    m = StateSpaceModel(calibrate=False).fit(late, rng=np.random.default_rng(0))
+    assert "closed run" in " ".join(m.facts(m.states_["toy"]))
+
+
+def test_recovery_of_phase_effects_is_unaffected_by_zero_handling():
+    m = StateSpaceModel(calibrate=False).fit(toy_history(years=4, seed=3))
+    eff = m.lny_effects_.set_index("phase").multiplier
+    for phase, truth in TOY_LNY_TRUTH.items():
+        assert abs(eff[phase] / truth - 1) < 0.15, phase
