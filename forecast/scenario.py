@@ -31,7 +31,7 @@ from forecast.fields import (
 )
 
 __all__ = ["Window", "Backlog", "Promise", "Staffing", "Programme", "Productivity",
-           "Attendance", "Operations", "Compensation", "Labour", "Scenario"]
+           "Attendance", "Operations", "Compensation", "Labour", "Scenario", "MAX_BACKLOG_DAYS"]
 
 
 @dataclass(frozen=True)

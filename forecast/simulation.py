@@ -12,10 +12,11 @@ Capacity on day ``d`` of path ``p`` (zero on shutdown days)::
 
 Metrics per path (:data:`METRICS`; an open backlog adds to them, see below): ``demand``
 counts every parcel arriving in the window; ``arrivals`` and ``late`` count those due
-inside it (``demand - arrivals`` are due after the window's end and not scored); ``end_backlog`` is the queue left at the window's end;
-``on_time_rate`` is over the parcels due inside, ``on_time_rate_programme`` over those
-arriving on programme days (what the holiday programme can be judged on). A rate is NaN on
-a path where no parcel of its scope falls due inside the window (nothing to judge).
+inside it (``demand - arrivals`` are due after the window's end and not scored);
+``end_backlog`` is the queue left at the window's end; ``on_time_rate`` is over the
+parcels due inside, ``on_time_rate_programme`` over those arriving on programme days (what
+the holiday programme can be judged on). A rate is NaN on a path where no parcel of its
+scope falls due inside the window (nothing to judge).
 
 Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday premium on
 Hong Kong general holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
