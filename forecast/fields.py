@@ -84,3 +84,34 @@ def check_pairs(obj, name, form, *, mapping=False):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise ValueError(f"{_where(obj, name)} must be a list {form}, got item {item!r}")
     return [tuple(item) for item in value]
+
+
+class _Item:
+    """One entry of a list-of-pairs field, checked by the validators above (errors name
+    the entry's attribute only; the caller prefixes the field)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def check_dated_values(obj, name, what):
+    """Field ``name``: a table ``{date: value}`` or a list of [date, value] pairs, values
+    finite and >= 0 (``what`` names them), no date repeated; stored sorted as (date, float)
+    pairs."""
+    clean = []
+    for day, value in check_pairs(obj, name, f"of [date, {what}] pairs", mapping=True):
+        item = _Item(date=day, **{what: value})
+        try:
+            check_date(item, "date")
+            check_number(item, what, lo=0)
+            if not math.isfinite(getattr(item, what)):
+                raise ValueError(f"{what} must be finite, got {getattr(item, what)!r}")
+        except ValueError as exc:
+            raise ValueError(f"{_where(obj, name)}[{day!r}]: {exc}") from None
+        clean.append((item.date, getattr(item, what)))
+    days = [d for d, _ in clean]
+    if len(set(days)) != len(days):
+        repeated = sorted({str(d) for d in days if days.count(d) > 1})
+        raise ValueError(f"{_where(obj, name)} must not repeat a date, got {repeated} "
+                         "more than once")
+    set_field(obj, name, tuple(sorted(clean)))

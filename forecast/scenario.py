@@ -23,19 +23,21 @@ from forecast.calendar import supported_countries
 from forecast.fields import (
     check_choice,
     check_date,
+    check_dated_values,
     check_number,
     check_offsets,
     check_pairs,
     set_field,
 )
 
-__all__ = ["Window", "Promise", "Staffing", "Programme", "Productivity", "Attendance",
-           "Operations", "Compensation", "Labour", "Scenario"]
+__all__ = ["Window", "Backlog", "Promise", "Staffing", "Programme", "Productivity",
+           "Attendance", "Operations", "Compensation", "Labour", "Scenario", "MAX_BACKLOG_DAYS"]
 
 
 @dataclass(frozen=True)
 class Window:
-    """Planning window ``start .. end`` (inclusive); the queue is empty at ``start``."""
+    """Planning window ``start .. end`` (inclusive); the queue at ``start`` holds the
+    :class:`Backlog` (empty by default)."""
 
     start: dt.date = dt.date(2026, 1, 20)
     end: dt.date = dt.date(2026, 3, 20)
@@ -45,6 +47,18 @@ class Window:
         check_date(self, "end")
         if not 0 <= (self.end - self.start).days <= 365:
             raise ValueError("window.end must lie 0..365 days after window.start")
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The queue open at ``window.start``: [arrival date, parcels] pairs, each date before
+    ``window.start`` (at most ``MAX_BACKLOG_DAYS`` days before). For re-planning mid-holiday;
+    :mod:`forecast.simulation` says how these parcels are queued and scored."""
+
+    parcels: tuple[tuple[dt.date, float], ...] = ()
+
+    def __post_init__(self):
+        check_dated_values(self, "parcels", "parcels")
 
 
 @dataclass(frozen=True)
@@ -77,27 +91,7 @@ class Staffing:
 
     def __post_init__(self):
         check_number(self, "baseline", lo=0)
-        clean = []
-        for item in check_pairs(self, "overrides", "of [date, workers] pairs", mapping=True):
-            try:
-                probe = _Pair(*item)
-            except ValueError as exc:
-                raise ValueError(f"staffing.overrides[{item[0]!r}]: {exc}") from None
-            clean.append((probe.date, probe.workers))
-        days = [d for d, _ in clean]
-        if len(set(days)) != len(days):
-            raise ValueError(f"staffing.overrides must not repeat a date, got {sorted(days)}")
-        set_field(self, "overrides", tuple(sorted(clean)))
-
-
-@dataclass(frozen=True)
-class _Pair:
-    date: dt.date
-    workers: float
-
-    def __post_init__(self):
-        check_date(self, "date")
-        check_number(self, "workers", lo=0)
+        check_dated_values(self, "overrides", "workers")
 
 
 @dataclass(frozen=True)
@@ -235,12 +229,15 @@ class Labour:
 
 
 _SECTIONS = {
-    "window": Window, "promise": Promise, "staffing": Staffing, "programme": Programme,
+    "window": Window, "backlog": Backlog, "promise": Promise, "staffing": Staffing,
+    "programme": Programme,
     "productivity": Productivity, "attendance": Attendance, "operations": Operations,
     "compensation": Compensation, "labour": Labour,
 }
 _TOP = ("unique_id", "budget", "demand_uplift")
 _MAX_DEADLINE = 30  # working days: the longest promise forecast.calendar.promise_deadlines takes
+#: Oldest backlog cohort accepted, in days before ``window.start``.
+MAX_BACKLOG_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -249,15 +246,17 @@ class Scenario:
 
     Parameters
     ----------
-    window, promise, staffing, programme, productivity, attendance, operations,
+    window, backlog, promise, staffing, programme, productivity, attendance, operations,
     compensation, labour
-        Sub-configurations (defaults: the demo network over LNY 2026).
+        Sub-configurations (defaults: the demo network over LNY 2026, empty queue at the
+        window's start).
     unique_id : str
         Which series of the sample paths to plan for.
     budget : float
         Programme budget in HK$; compared with programme bonus + compensation.
     demand_uplift : float
-        Multiplier on every arrival path (a stress test; 1 = the forecast as is).
+        Multiplier on every arrival path (a stress test; 1 = the forecast as is). It does
+        not apply to ``backlog.parcels`` (counted parcels, not a forecast).
 
     Examples
     --------
@@ -267,6 +266,7 @@ class Scenario:
     """
 
     window: Window = field(default_factory=Window)
+    backlog: Backlog = field(default_factory=Backlog)
     promise: Promise = field(default_factory=Promise)
     staffing: Staffing = field(default_factory=Staffing)
     programme: Programme = field(default_factory=Programme)
@@ -292,9 +292,15 @@ class Scenario:
         self._check_across_sections()
 
     def _check_across_sections(self):
-        """Cross-field checks: dates inside the window; deadlines the calendar can compute."""
+        """Cross-field checks: dates inside the window, backlog dates just before it;
+        deadlines the calendar can compute."""
         w = self.window
         inside = f"inside window.start .. window.end ({w.start} .. {w.end})"
+        lo, hi = (w.start - dt.timedelta(days=n) for n in (MAX_BACKLOG_DAYS, 1))
+        stray = [str(d) for d, _ in self.backlog.parcels if not lo <= d <= hi]
+        if stray:
+            raise ValueError(f"backlog.parcels dates {stray} must lie before window.start, at "
+                             f"most {MAX_BACKLOG_DAYS} days before it ({lo} .. {hi})")
         for name in ("start", "end"):
             day = getattr(self.programme, name)
             if not w.start <= day <= w.end:
@@ -370,8 +376,15 @@ class Scenario:
         return flat_out
 
     def config_hash(self) -> str:
-        """Stable 16-hex-digit hash of the scenario's content (for provenance)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Stable 16-hex-digit hash of the scenario's content (for provenance).
+
+        An empty ``backlog`` is left out, so that a scenario without one hashes as it did
+        before the section existed.
+        """
+        content = self.to_dict()
+        if not self.backlog.parcels:
+            del content["backlog"]
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def updated(self, changes: dict) -> Scenario:

@@ -10,12 +10,13 @@ Capacity on day ``d`` of path ``p`` (zero on shutdown days)::
     productivity[p] * (baseline[d] * attendance_baseline[p, d]
                        + programme[d] * attendance_programme[p, d])
 
-Metrics per path (:data:`METRICS`): ``demand`` counts every parcel arriving in the window;
-``arrivals`` and ``late`` count those due inside it (``demand - arrivals`` are due after
-the window's end and not scored); ``end_backlog`` is the queue left at the window's end;
-``on_time_rate`` is over the parcels due inside, ``on_time_rate_programme`` over those
-arriving on programme days (what the holiday programme can be judged on). A rate is NaN on
-a path where no parcel of its scope falls due inside the window (nothing to judge).
+Metrics per path (:data:`METRICS`; an open backlog adds to them, see below): ``demand``
+counts every parcel arriving in the window; ``arrivals`` and ``late`` count those due
+inside it (``demand - arrivals`` are due after the window's end and not scored);
+``end_backlog`` is the queue left at the window's end; ``on_time_rate`` is over the
+parcels due inside, ``on_time_rate_programme`` over those arriving on programme days (what
+the holiday programme can be judged on). A rate is NaN on a path where no parcel of its
+scope falls due inside the window (nothing to judge).
 
 Costs (HK$): ``labour_cost`` = attending worker-days x daily wage (x holiday premium on
 Hong Kong general holidays, whatever ``promise.calendar`` is: the staff work in Hong Kong)
@@ -27,6 +28,29 @@ Horizon end: parcels whose deadline falls after ``window.end`` are not scored (n
 late nor compensated); parcels still queued at the end whose deadline lies inside are
 late, and are compensated at the tiers already passed (a lower bound). End the window
 well after the post-LNY restart so the backlog clears inside it.
+
+Open backlog (``scenario.backlog``, for re-planning mid-holiday): the parcels received on
+each backlog date before ``window.start`` and still undelivered at its start. They head
+the FIFO queue, oldest first, the same on every path (``demand_uplift`` scales the forecast
+paths only). The queue runs on one column per backlog date, with no capacity, no staff and
+no wage, followed by the window days; each cohort's deadline and compensation tiers count
+working days of ``promise.calendar`` from its own arrival date, so a cohort already past
+its deadline at ``window.start`` is late whatever the staffing. This is exact: before the
+window nothing is processed, so only those parcels' order and deadlines matter. The backlog
+columns are dropped once the queue has run: ``SimulationResults.dates`` and ``backlog``
+cover the window days only. What the backlog adds to each metric:
+
+- ``demand``: every backlog parcel; ``arrivals``: those whose deadline falls on or before
+  ``window.end`` (in practice all of them, including any deadline already passed);
+- ``late``, ``on_time_rate``: backlog parcels are scored like any parcel (late if
+  delivered after their deadline or still queued at the window's end);
+- ``on_time_rate_programme``: never counts them (they did not arrive on programme days),
+  but they are served first and delay every parcel behind them;
+- ``peak_backlog``, ``backlog_days``, ``end_backlog`` and the ``backlog`` paths: the
+  end-of-day queue on window days, backlog parcels still queued included;
+- ``compensation``, ``total_cost``, ``spend``: their compensation, including the part
+  already owed at ``window.start`` that no staffing can avoid;
+- ``labour_cost``, ``programme_cost``, the programme days and the budget: unchanged.
 """
 
 from __future__ import annotations
@@ -85,12 +109,18 @@ def _paths_array(paths, scenario: Scenario, dates):
 
 @dataclass(frozen=True)
 class _Plan:
-    """Deterministic per-day inputs of one scenario on one window."""
+    """Deterministic per-day inputs of one scenario on one window.
+
+    The queue's days are the ``n_open`` backlog dates, then the ``n_days`` window days;
+    every other array covers the window days.
+    """
 
     dates: pd.DatetimeIndex
-    dues: np.ndarray  # (n_tiers, n_days) due index per compensation threshold
+    open_dates: pd.DatetimeIndex  # (n_open,) backlog arrival dates, oldest first
+    open_parcels: np.ndarray  # (n_open,) backlog parcels per date
+    dues: np.ndarray  # (n_tiers, n_open + n_days) due queue-day per compensation threshold
     weights: np.ndarray  # (n_tiers,) HK$ per parcel added at each threshold
-    scored: np.ndarray  # (n_days,) bool: due inside the window
+    scored: np.ndarray  # (n_open + n_days,) bool: due on or before the window's end
     baseline: np.ndarray
     programme: np.ndarray  # (n_days,) bool: programme day
     operating: np.ndarray
@@ -104,10 +134,16 @@ def _plan(dates: pd.DatetimeIndex, s: Scenario) -> _Plan:
     thresholds = sorted({1, *(k for k, _ in comp.tiers)})
     owed = np.array([comp.per_parcel(k) for k in thresholds])
     weights = np.diff(owed, prepend=0.0) * comp.claim_rate
+    open_dates = pd.DatetimeIndex([d for d, _ in s.backlog.parcels], dtype="datetime64[ns]")
+    arrived = open_dates.append(dates)
     dues = np.stack([
-        (promise_deadlines(dates, s.promise.working_days + k - 1, cal) - dates[0]).days
+        len(open_dates) + (promise_deadlines(arrived, s.promise.working_days + k - 1, cal)
+                           - dates[0]).days.to_numpy()
         for k in thresholds
     ]).astype(np.int64)
+    # A backlog cohort already past its deadline is due in its own column: nothing is
+    # processed before the window, so it is late whichever backlog column it is due in.
+    dues = np.maximum(dues, np.arange(len(arrived)))
     offset = days_to_lny(dates)
     days = dates.date
     baseline = np.full(len(dates), s.staffing.baseline)
@@ -121,7 +157,9 @@ def _plan(dates: pd.DatetimeIndex, s: Scenario) -> _Plan:
     # calendar the delivery promise counts working days in.
     public = np.isin(days, list(holiday_calendar("HK", dates[0], dates[-1])["holidays"]))
     return _Plan(
-        dates=dates, dues=dues, weights=weights, scored=dues[0] < len(dates),
+        dates=dates, open_dates=open_dates,
+        open_parcels=np.array([v for _, v in s.backlog.parcels], dtype=np.float64),
+        dues=dues, weights=weights, scored=dues[0] < len(arrived),
         baseline=baseline,
         programme=(days >= s.programme.start) & (days <= s.programme.end),
         operating=operating,
@@ -173,22 +211,25 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
     """Per-path metrics and backlog for ``workers`` programme workers (scalar or per day)."""
     prog = np.where(plan.programme, workers, 0.0) * plan.operating
     n_paths, n_days = arrivals.shape
+    n_open = len(plan.open_parcels)
     out = {m: np.empty(n_paths) for m in METRICS}
     back = np.empty((n_paths, n_days))
     programme_cost = float(prog.sum() * s.programme.bonus_per_worker_day)
+    in_prog = plan.scored & np.concatenate([np.zeros(n_open, bool), plan.programme])
     for lo in range(0, n_paths, _CHUNK):
         rows = slice(lo, min(lo + _CHUNK, n_paths))
         worked = _worked(plan, draws, workers, rows)
         capacity = worked * draws.productivity[rows, None]
-        back[rows], late = queue_outcomes(arrivals[rows], capacity, plan.dues)
-        scored = arrivals[rows] @ plan.scored.astype(np.float64)
+        queued = _after(plan.open_parcels, arrivals[rows])  # backlog columns first
+        queue, late = queue_outcomes(queued, _after(np.zeros(n_open), capacity), plan.dues)
+        back[rows] = queue[:, n_open:]
+        scored = queued @ plan.scored.astype(np.float64)
         late_total = late[0].sum(axis=1)
-        out["demand"][rows] = arrivals[rows].sum(axis=1)
+        out["demand"][rows] = queued.sum(axis=1)
         out["arrivals"][rows] = scored
         out["late"][rows] = late_total
         out["on_time_rate"][rows] = _rate(late_total, scored)
-        in_prog = plan.scored & plan.programme
-        out["on_time_rate_programme"][rows] = _rate(late[0] @ in_prog, arrivals[rows] @ in_prog)
+        out["on_time_rate_programme"][rows] = _rate(late[0] @ in_prog, queued @ in_prog)
         out["peak_backlog"][rows] = back[rows].max(axis=1, initial=0.0)
         out["backlog_days"][rows] = back[rows].sum(axis=1)
         out["end_backlog"][rows] = back[rows][:, -1]
@@ -198,6 +239,13 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
     out["total_cost"] = out["labour_cost"] + out["compensation"]
     out["spend"] = out["programme_cost"] + out["compensation"]
     return out, back
+
+
+def _after(head, days):
+    """``days`` (n_paths, n_days) with the columns ``head`` (same on every path) before."""
+    if not len(head):
+        return days
+    return np.concatenate([np.broadcast_to(head, (len(days), len(head))), days], axis=1)
 
 
 def _rate(late, scored):
@@ -276,7 +324,8 @@ def simulate(paths, scenario: Scenario | None = None, *, rng: np.random.Generato
         ``scenario.unique_id`` is picked), or an (n_paths, n_days) array with ``dates``.
         They must cover every day of ``scenario.window``.
     scenario : Scenario, optional
-        Defaults to ``Scenario()`` (the documented demo scenario).
+        Defaults to ``Scenario()`` (the documented demo scenario). Its ``backlog`` is the
+        queue at ``window.start`` (see the module docstring).
     rng : numpy.random.Generator
         Draws productivity and attendance (independent streams via ``spawn``).
     dates : array_like of dates, optional

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast.scenario import Compensation, Scenario, Staffing
+from forecast.scenario import Backlog, Compensation, Scenario, Staffing
 
 DEFAULT_TOML = Path(__file__).resolve().parents[1] / "data" / "scenario.toml"
 
@@ -135,6 +135,7 @@ ACCEPTED = {
     "promise.working_days": [(5, 5)],
     "staffing.baseline": [(5, 5.0)],
     "staffing.overrides": [([], ()), ({}, ())],
+    "backlog.parcels": [([], ()), ({}, ())],
     "programme.workers": [(5, 5.0)],
     "programme.start": [(_ON_MONDAY, dt.date(2026, 2, 16))],
     "programme.end": [(_ON_MONDAY, dt.date(2026, 2, 16))],
@@ -187,7 +188,7 @@ def test_toml_writer_round_trips_a_scenario(tmp_path):
 
 
 def test_accepted_table_names_real_keys():
-    assert set(ACCEPTED) <= set(KEYS) and len(KEYS) == 31
+    assert set(ACCEPTED) <= set(KEYS) and len(KEYS) == 32
 
 
 def _same(a, b):
@@ -271,3 +272,75 @@ def test_promise_plus_tiers_must_fit_the_deadline_calendar(changes, ok):
         with pytest.raises(ValueError, match=r"promise\.working_days \(\d+\) \+ the largest "
                            r"compensation\.tiers days_late \(\d+\) - 1 must be <= 30"):
             Scenario().updated(changes)
+
+
+# --- backlog: the queue open at window.start (re-planning mid-holiday) -------------------
+
+BACKLOG = [["2026-01-18", 12000.0], ["2026-01-19", 30000]]  # window.start 2026-01-20
+
+
+def test_backlog_is_stored_sorted_as_dated_floats():
+    s = Scenario().updated({"backlog.parcels": BACKLOG[::-1]})
+    assert s.backlog.parcels == ((dt.date(2026, 1, 18), 12000.0), (dt.date(2026, 1, 19), 30000.0))
+    assert Scenario().updated({"backlog": {"parcels": {"2026-01-19": 30000}}}).backlog == \
+        Backlog(parcels=[[dt.date(2026, 1, 19), 30000.0]])
+    assert Scenario().backlog.parcels == ()
+
+
+@pytest.mark.parametrize(
+    ("parcels", "match"),
+    [
+        ([["2026-01-20", 5.0]], r"backlog\.parcels dates \['2026-01-20'\] must lie before "
+                                r"window\.start, at most 60 days before it "
+                                r"\(2025-11-21 \.\. 2026-01-19\)"),
+        ([["2026-02-01", 5.0]], r"backlog\.parcels dates \['2026-02-01'\] must lie before"),
+        ([["2025-11-20", 5.0]], r"backlog\.parcels dates \['2025-11-20'\] must lie before"),
+        ([["2026-01-19", -1.0]], r"backlog\.parcels\['2026-01-19'\]: parcels must be >= 0, "
+                                 r"got -1\.0"),
+        ([["2026-01-19", "many"]], r"backlog\.parcels\['2026-01-19'\]: parcels must be a number"),
+        ([["2026-01-19", float("inf")]], r"backlog\.parcels\['2026-01-19'\]: parcels must be"),
+        ([["19 Jan", 5.0]], r"backlog\.parcels\['19 Jan'\]: date must be an ISO date"),
+        ([["2026-01-19", 1.0], ["2026-01-19", 2.0]],
+         r"backlog\.parcels must not repeat a date, got \['2026-01-19'\] more than once"),
+        (5, r"backlog\.parcels must be a table or a list of \[date, parcels\] pairs, got 5"),
+        ([["2026-01-19", 1.0, 2.0]], r"backlog\.parcels must be a list of \[date, parcels\] "
+                                     r"pairs, got item"),
+    ],
+)
+def test_bad_backlog_names_the_key_the_value_and_what_is_allowed(parcels, match):
+    with pytest.raises(ValueError, match=match):
+        Scenario().updated({"backlog.parcels": parcels})
+
+
+def test_backlog_dates_follow_the_window():
+    s = Scenario().updated({"backlog.parcels": BACKLOG})
+    with pytest.raises(ValueError, match=r"backlog\.parcels dates \['2026-01-19'\]"):
+        s.updated({"window.start": "2026-01-19"})
+    moved = s.updated({"window.start": "2026-02-01", "backlog.parcels": [["2026-01-31", 1.0]]})
+    assert moved.backlog.parcels == ((dt.date(2026, 1, 31), 1.0),)
+    with pytest.raises(ValueError, match="backlog.parcels"):
+        Backlog(parcels=[["2026-01-19", -3]])
+
+
+def test_backlog_round_trips_through_toml_dicts_updated_and_the_hash(tmp_path):
+    s = Scenario().updated({"backlog.parcels": BACKLOG})
+    assert Scenario.from_dict(s.to_dict()) == s
+    assert Scenario.from_dict(s.to_dict(flat=True)) == s
+    assert Scenario.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    assert Scenario.from_toml(write_toml(s, tmp_path / "s.toml")) == s
+    assert s.to_dict()["backlog"] == {"parcels": [["2026-01-18", 12000.0],
+                                                  ["2026-01-19", 30000.0]]}
+    path = tmp_path / "replan.toml"  # as a planner writes it: TOML dates, a table or a list
+    path.write_text("[backlog]\nparcels = [[2026-01-18, 12000.0], [2026-01-19, 30000.0]]\n")
+    assert Scenario.from_toml(path) == s
+    path.write_text("[backlog.parcels]\n2026-01-18 = 12000.0\n2026-01-19 = 30000.0\n")
+    assert Scenario.from_toml(path) == s
+    assert s.config_hash() != Scenario().config_hash()
+    assert s.config_hash() != s.updated({"backlog.parcels": BACKLOG[:1]}).config_hash()
+    assert s.updated({"backlog.parcels": []}).config_hash() == Scenario().config_hash()
+
+
+def test_an_empty_backlog_keeps_the_hash_of_scenarios_written_before_it_existed():
+    # the default scenario's hash before [backlog] was added
+    assert Scenario().config_hash() == "fecbe9acc7c60f36"
+    assert "backlog" in Scenario().to_dict()  # still in the dict papermill injects

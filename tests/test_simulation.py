@@ -204,3 +204,146 @@ def test_on_time_rate_is_nan_when_nothing_is_due_inside_the_window():
     assert pp["on_time_rate"].between(0, 1).all()
     assert np.isnan(simulate(demand(4), s, rng=np.random.default_rng(0), dates=DATES).summary_frame().loc[
         "on_time_rate_programme", "mean"])
+
+
+# --- an open backlog at window.start (re-planning mid-holiday) ---------------------------
+# START is Mon 2 Feb 2026. With the HK calendar (Mon-Sat, no holiday in late January) and the
+# 3-working-day promise, a parcel received on Thu 29 Jan is due Mon 2 Feb; the compensation
+# thresholds (1, 2 and 3+ working days late) fall 0, 1 and 2 working days after it.
+
+FLAT = 100_000.0  # parcels a day in the window: under the 180,000 a day of 1,500 x 120
+
+
+def flat(n_paths=3):
+    return np.full((n_paths, N_DAYS), FLAT)
+
+
+def with_backlog(s, parcels):
+    return s.updated({"backlog.parcels": parcels})
+
+
+def test_backlog_cleared_on_day_one_before_its_deadlines_adds_no_late_parcel():
+    s = scenario(**{"attendance.normal": 1.0, "demand_uplift": 2.0})
+    backlog = [["2026-01-30", 20_000.0], ["2026-01-31", 30_000.0]]  # due Tue 3, Wed 4 Feb
+    base = simulate(flat() / 2, s, rng=RNG(), dates=DATES)
+    res = simulate(flat() / 2, with_backlog(s, backlog), rng=RNG(), dates=DATES)
+    pp, pp0 = res.per_path, base.per_path
+    # day one's 180,000 clears the 50,000 open parcels and the day's 100,000 arrivals
+    assert (pp["late"] == 0).all() and (pp["compensation"] == 0).all()
+    assert (pp["on_time_rate"] == 1).all() and (res.backlog == 0).all()
+    # counted parcels, not a forecast: demand_uplift (2 here) leaves them alone
+    np.testing.assert_allclose(pp["demand"], pp0["demand"] + 50_000)
+    np.testing.assert_allclose(pp["arrivals"], pp0["arrivals"] + 50_000)
+    for same in ("labour_cost", "programme_cost", "on_time_rate_programme"):
+        np.testing.assert_array_equal(pp[same], pp0[same])
+    assert res.dates.equals(DATES) and res.backlog.shape == (3, N_DAYS)
+
+
+def test_backlog_past_its_deadline_is_late_and_compensated_from_its_arrival_day():
+    s = scenario(**{"attendance.normal": 1.0})
+    backlog = [
+        ["2026-01-22", 1_000.0],  # Thu: due Mon 26 Jan; delivered Mon 2 Feb, 3+ days late
+        ["2026-01-27", 2_000.0],  # Tue: due Fri 30 Jan; 2 working days late (Sat 31, Mon 2)
+        ["2026-01-28", 4_000.0],  # Wed: due Sat 31 Jan; 1 working day late
+        ["2026-01-29", 8_000.0],  # Thu: due Mon 2 Feb; on time
+    ]
+    res = simulate(flat(), with_backlog(s, backlog), rng=RNG(), dates=DATES)
+    base = simulate(flat(), s, rng=RNG(), dates=DATES).per_path
+    comp = s.compensation
+    assert [comp.per_parcel(k) for k in (3, 2, 1)] == [65.0, 40.0, 20.0]
+    pp = res.per_path
+    np.testing.assert_array_equal(pp["late"], 7_000.0)
+    np.testing.assert_allclose(pp["compensation"], 1_000 * 65 + 2_000 * 40 + 4_000 * 20)
+    np.testing.assert_allclose(pp["spend"], base["spend"] + 1_000 * 65 + 2_000 * 40 + 4_000 * 20)
+    np.testing.assert_allclose(pp["on_time_rate"], 1 - 7_000 / (base["arrivals"] + 15_000))
+
+
+def test_backlog_is_served_first_closed_form():
+    # Same-day promise. 180,000 open parcels from Sat 31 Jan (already late, 1 working day
+    # late if delivered Mon 2 Feb) fill Monday's 180,000 capacity: FIFO serves them first,
+    # so all of Monday's 100,000 wait to Tuesday (1 day late), where 80,000 of Tuesday's
+    # 100,000 follow them and 20,000 wait to Wednesday. HK$20 per parcel each.
+    s = scenario(**{"attendance.normal": 1.0, "promise.working_days": 0})
+    res = simulate(flat(1), with_backlog(s, [["2026-01-31", 180_000.0]]), rng=RNG(), dates=DATES)
+    pp = res.per_path.iloc[0]
+    assert pp["late"] == 180_000 + 100_000 + 20_000
+    # (served after Monday's parcels instead, 100,000 of them would pay the HK$40 tier)
+    assert pp["compensation"] == pytest.approx(300_000 * 20.0)
+    np.testing.assert_allclose(res.backlog[0, :3], [100_000.0, 20_000.0, 0.0])
+    assert pp["end_backlog"] == 0 and pp["peak_backlog"] == 100_000
+
+
+def test_backlog_matches_the_queue_on_hand_built_extended_arrays():
+    from forecast.capacity import backlog as queue_backlog
+    from forecast.simulation import Simulator
+
+    s = scenario(**{"staffing.baseline": 1300})
+    parcels = [["2026-01-12", 5_000.0], ["2026-01-26", 150_000.0], ["2026-01-30", 90_000.0]]
+    arrivals = demand(6, level=170_000)
+    sim = Simulator(arrivals, with_backlog(s, parcels), rng=RNG(), dates=DATES)
+    res = sim.results()
+    # reference: every day from the oldest backlog date, no capacity before the window
+    days = pd.date_range(parcels[0][0], END)
+    pre = len(days) - N_DAYS
+    a = np.zeros((6, len(days)))
+    for day, volume in parcels:
+        a[:, days.get_loc(pd.Timestamp(day))] = volume
+    a[:, pre:] = arrivals
+    c = np.zeros((6, len(days)))
+    c[:, pre:] = sim.capacity()
+    lates = [late_volume(a, c, (promise_deadlines(days, 3 + k - 1, "HK") - days[0]).days
+                         .to_numpy()) for k in (1, 2, 3)]
+    pp = res.per_path
+    np.testing.assert_allclose(pp["late"], lates[0].sum(axis=1))
+    np.testing.assert_allclose(pp["compensation"], sum(
+        w * late.sum(axis=1) for w, late in zip((20.0, 20.0, 25.0), lates)))
+    np.testing.assert_allclose(res.backlog, queue_backlog(a, c)[:, pre:])
+    np.testing.assert_allclose(pp["demand"], a.sum(axis=1))
+    assert (lates[0][:, :pre].sum(axis=1) > 0).all()  # the old cohorts are late
+    assert (pp["late"] > simulate(arrivals, s, rng=RNG(), dates=DATES).per_path["late"]).all()
+
+
+def test_an_empty_backlog_gives_exactly_the_numbers_without_one():
+    from forecast.capacity import backlog as queue_backlog
+    from forecast.simulation import Simulator
+
+    s = scenario(**{"staffing.baseline": 700})
+    assert s.updated({"backlog.parcels": []}) == s and s.backlog.parcels == ()
+    arrivals = demand(8, level=170_000)
+    sim = Simulator(arrivals, s, rng=RNG(), dates=DATES)
+    res = sim.results()
+    # the window's queue alone, bit for bit
+    due = (promise_deadlines(DATES, 3, "HK") - DATES[0]).days.to_numpy()
+    late = late_volume(arrivals, sim.capacity(), due)
+    assert (late.sum(axis=1) > 0).all()
+    np.testing.assert_array_equal(res.per_path["late"], late.sum(axis=1))
+    np.testing.assert_array_equal(res.per_path["demand"], arrivals.sum(axis=1))
+    np.testing.assert_array_equal(res.backlog, queue_backlog(arrivals, sim.capacity()))
+    # cohorts of no parcels change nothing but the rounding of sums
+    zero = simulate(arrivals, with_backlog(s, [["2026-01-25", 0.0], ["2026-01-31", 0.0]]),
+                    rng=RNG(), dates=DATES)
+    pd.testing.assert_frame_equal(res.per_path, zero.per_path, rtol=1e-12)
+    np.testing.assert_array_equal(res.backlog, zero.backlog)
+    assert res.dates.equals(zero.dates)
+
+
+def test_a_large_open_backlog_raises_the_service_headcount():
+    from forecast.planning import required_headcount
+    from forecast.simulation import Simulator
+
+    # the deterministic case of required_headcount's example: 1,000 parcels a day, 10 per
+    # worker, same-day promise, programme every day: 100 workers. 5,000 open parcels are
+    # served first on day one, so day one's 1,000 are on time only with 6,000 capacity.
+    s = Scenario().updated({
+        "window.start": "2026-03-02", "window.end": "2026-03-15", "staffing.baseline": 0,
+        "programme.start": "2026-03-02", "programme.end": "2026-03-15",
+        "productivity.mean": 10, "productivity.cv": 0, "attendance.programme": 1,
+        "attendance.concentration": float("inf"), "promise.working_days": 0})
+    dates = pd.date_range("2026-03-02", "2026-03-15")
+
+    def service(scen):
+        sim = Simulator(np.full((5, 14), 1000.0), scen, rng=RNG(), dates=dates)
+        return required_headcount(sim, target=1.0, alpha=1.0)
+
+    assert service(s) == 100
+    assert service(with_backlog(s, [["2026-02-27", 2_000.0], ["2026-03-01", 3_000.0]])) == 600
