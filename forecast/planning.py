@@ -58,10 +58,12 @@ def check_scored(sim: Simulator, over: str) -> str:
 
 
 def upper_bound(sim: Simulator) -> int:
-    """A headcount whose programme capacity alone covers the busiest path-day twice over."""
+    """A headcount whose programme capacity alone covers the busiest path-day, plus any open
+    backlog at the window's start, twice over."""
     s = sim.scenario
     per_worker = s.productivity.mean * max(s.attendance.programme, 1e-3)
-    return int(min(_MAX_WORKERS, 2 * math.ceil(sim.arrivals.max(initial=0) / per_worker) + 1))
+    busiest = sim.arrivals.max(initial=0) + sim.plan.open_parcels.sum()
+    return int(min(_MAX_WORKERS, 2 * math.ceil(busiest / per_worker) + 1))
 
 
 def smallest_headcount(ok, hi: int) -> int | None:
