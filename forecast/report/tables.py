@@ -25,6 +25,7 @@ __all__ = [
     "briefing_facts",
     "decision_rule_text",
     "roster_sentence",
+    "checks_and_facts",
 ]
 
 
@@ -225,6 +226,9 @@ def assumptions(scenario) -> pd.DataFrame:
         ("labour", f"HK${s.labour.daily_wage:,.0f}/worker-day, x{s.labour.holiday_premium:g} "
                    "on public holidays"),
         ("budget", format_money(s.budget)),
+        *([("open backlog at the window's start",
+            ", ".join(f"{d:%d %b}: {format_count(v)}" for d, v in s.backlog.parcels))]
+          if s.backlog.parcels else []),
     ]
     return pd.DataFrame(rows, columns=["assumption", "value"]).set_index("assumption")
 
@@ -314,9 +318,12 @@ def briefing_facts(run) -> list[str]:
     mean, lo, hi = run.window_total_interval(80)
     w0, w1 = run.lny + pd.Timedelta(days=WINDOW[0]), run.lny + pd.Timedelta(days=WINDOW[1])
     lo_w, hi_w = run.spread_interval()
+    queued = sum(v for _, v in s.backlog.parcels)
     facts = [
-        f"Volumes: {format_count(demand.mean())} parcels expected to arrive in the planning "
-        f"window ({s.window.start:%d %b} to {s.window.end:%d %b}); "
+        f"Volumes: {format_count(demand.mean())} parcels to handle in the planning window "
+        f"({s.window.start:%d %b} to {s.window.end:%d %b}"
+        + (f", {format_count(queued)} of them already queued at its start" if queued else "")
+        + "); "
         f"{format_count(scored.mean())} fall due inside it and are scored, "
         f"{format_count(demand.mean() - scored.mean())} fall due after it. Around LNY "
         f"({w0:%d %b} to {w1:%d %b}): {format_count(mean)} (80% interval "
@@ -372,3 +379,9 @@ def roster_sentence(roster) -> str:
     if not roster.feasible:
         text += " Neither meets every target (see page 1); the roster misses them by less."
     return text
+
+
+def checks_and_facts(run) -> str:
+    """Markdown: the sanity warnings (or that there are none), then the key facts."""
+    warnings = [f"- **Check:** {w}" for w in run.warnings] or ["- No sanity warning."]
+    return "\n".join([*warnings, *(f"- {fact}" for fact in briefing_facts(run))])
