@@ -17,9 +17,10 @@ import warnings
 from pathlib import Path
 
 from forecast import __version__
-from forecast.calendar import require_past_lny, summarize_history
-from forecast.data import DEMO_PATH, load_history
-from forecast.report.names import terminal_text
+from forecast.paths import DEFAULT_SCENARIO_PATH, DEMO_PATH
+
+# Everything heavier (pandas, the models, the report) is imported by the command that needs
+# it, so that `forecast --help` answers at once.
 
 __all__ = ["main"]
 
@@ -44,6 +45,10 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from forecast.calendar import require_past_lny, summarize_history
+    from forecast.data import load_history
+    from forecast.report.names import terminal_text
+
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -89,6 +94,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from forecast.backtest import backtest, compare
+    from forecast.data import load_history
 
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     if args.series:
@@ -133,7 +139,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     default = {f.name: f.default for f in dataclasses.fields(PlanConfig)}
     p = sub.add_parser("run", help="compute the LNY staffing plan and publish the report")
-    p.add_argument("--config", default=str(DEMO_PATH.parent / "scenario.toml"),
+    p.add_argument("--config", default=str(DEFAULT_SCENARIO_PATH),
                    help="scenario TOML (default: data/scenario.toml)")
     p.add_argument("--data", default=str(DEMO_PATH), help="history file (default: demo data)")
     p.add_argument("--out", default="out", help="output folder (default: out)")
@@ -227,4 +233,6 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _one_line(text: str) -> str:
+    from forecast.report.names import terminal_text
+
     return terminal_text(text.replace("\n", " "))

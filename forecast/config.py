@@ -5,18 +5,12 @@ parameters, ``forecast run``'s options and :func:`forecast.plan.run_plan`.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 
-import numpy as np
-
-from forecast.calendar import supported_countries
-from forecast.data import DEMO_PATH
-from forecast.models import MODEL_ALIASES
+from forecast.paths import DEFAULT_SCENARIO_PATH, DEMO_PATH
 
 __all__ = ["DEFAULT_SCENARIO_PATH", "PlanConfig"]
-
-#: The documented default scenario for the demo network.
-DEFAULT_SCENARIO_PATH = DEMO_PATH.parent / "scenario.toml"
 
 
 @dataclass(frozen=True)
@@ -79,6 +73,9 @@ class PlanConfig:
     tail_limit: float = 0.0
 
     def __post_init__(self) -> None:
+        from forecast.calendar import supported_countries  # light module import for the CLI
+        from forecast.models import MODEL_ALIASES
+
         if self.country not in supported_countries():
             raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
                              f"'CN', got {self.country!r}")
@@ -91,7 +88,7 @@ class PlanConfig:
         for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
                          ("backtest_paths", 10)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
         for name in ("target", "alpha"):
             value = getattr(self, name)

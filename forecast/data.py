@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.paths import DEMO_PATH
+
 __all__ = ["DataError", "DEMO_PATH", "load_history"]
 
 #: The embedded synthetic demo data set (see ``data/README.md``).
-DEMO_PATH = Path(__file__).resolve().parents[1] / "data" / "demo_parcels.csv"
 
 _POLICIES = ("error", "zero", "interpolate")
 _PARQUET_MAGIC = b"PAR1"

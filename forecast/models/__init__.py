@@ -19,14 +19,7 @@ default: ``statespace``, or ``statespace-recent`` where it backtests clearly bet
 
 from __future__ import annotations
 
-from forecast.calendar import WINDOW
-from forecast.models.base import ForecastModel, ShortHistoryWarning, summarize_paths
-from forecast.models.components import Components
-from forecast.models.ensemble import AutoModel
-from forecast.models.lunar_naive import LunarNaive
-from forecast.models.prophet_model import ProphetModel, ProphetReference
-from forecast.models.registry import REGISTRY, build_model
-from forecast.models.statespace import StateSpaceModel
+from importlib import import_module
 
 __all__ = [
     "MODEL_ALIASES",
@@ -43,12 +36,43 @@ __all__ = [
     "WINDOW",
 ]
 
-_REGISTRY = {**REGISTRY, "auto": (AutoModel, {})}
-#: Every alias accepted by :func:`make_model`.
-MODEL_ALIASES: tuple[str, ...] = tuple(_REGISTRY)
+#: Every alias accepted by :func:`make_model` (the classes behind them are in
+#: :mod:`forecast.models.registry`; a test keeps the two lists equal). Written out here so
+#: that reading it (``forecast --help``) imports no model library.
+MODEL_ALIASES: tuple[str, ...] = ("lunar-naive", "prophet", "prophet-builtin",
+                                  "prophet-window", "statespace", "statespace-recent", "auto")
+
+# everything else is loaded on first use
+_WHERE = {
+    "WINDOW": "forecast.calendar",
+    "ForecastModel": "forecast.models.base",
+    "ShortHistoryWarning": "forecast.models.base",
+    "summarize_paths": "forecast.models.base",
+    "Components": "forecast.models.components",
+    "AutoModel": "forecast.models.ensemble",
+    "LunarNaive": "forecast.models.lunar_naive",
+    "ProphetModel": "forecast.models.prophet_model",
+    "ProphetReference": "forecast.models.prophet_model",
+    "StateSpaceModel": "forecast.models.statespace",
+}
 
 
-def make_model(alias: str, **options) -> ForecastModel:
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'forecast.models' has no attribute {name!r}")
+
+
+def _registry() -> dict:
+    from forecast.models.ensemble import AutoModel
+    from forecast.models.registry import REGISTRY
+
+    return {**REGISTRY, "auto": (AutoModel, {})}
+
+
+def make_model(alias: str, **options):
     """Build an unfitted model from its alias.
 
     Parameters
@@ -77,4 +101,6 @@ def make_model(alias: str, **options) -> ForecastModel:
     ...
     ValueError: lunar-naive: unknown option(s) ['colour']; allowed: ['lag', 'level_days']
     """
-    return build_model(alias, _REGISTRY, **options)
+    from forecast.models.registry import build_model
+
+    return build_model(alias, _registry(), **options)
