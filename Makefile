@@ -38,11 +38,11 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o $(LOCK)
 
-# Re-execute the committed notebooks in place (after changing what they show); cell
-# metadata other than tags (e.g. execution timestamps) is cleared so that diffs stay small.
+# Re-execute the committed notebooks in place (after changing what they show), from an empty
+# plan cache; cell metadata other than tags (e.g. execution timestamps) is cleared so that
+# diffs stay small.
 notebooks: $(STAMP)
-	rm -rf .cache
-	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	cd notebooks && FORECAST_CACHE_DIR=$$(mktemp -d) ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ClearMetadataPreprocessor.enabled=True \
 		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
 		--ClearMetadataPreprocessor.preserve_nb_metadata_mask='[("kernelspec"), ("language_info")]' \

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
 from forecast.models import ForecastModel, make_model
@@ -82,6 +83,7 @@ def backtest(
     df: pd.DataFrame, models, *, lny_years=None, origin_offset: int = ORIGIN_OFFSET,
     horizon: int = HORIZON, window: tuple[int, int] = WINDOW, n_paths: int = 200,
     rng: np.random.Generator | None = None, options: dict | None = None,
+    progress: bool = False,
 ) -> BacktestResult:
     """Backtest models with forecast origins placed relative to each LNY.
 
@@ -109,6 +111,8 @@ def backtest(
     options : dict, optional
         Per-alias options, e.g. ``{"*": {"country": "TW"}}`` for every alias or
         ``{"statespace": {...}}`` for one.
+    progress : bool
+        Show a progress bar (one step per fold and model) on stderr.
 
     Returns
     -------
@@ -155,6 +159,8 @@ def backtest(
             f"{supported or 'none'} (lny_years)")
     years = [int(y) for y in lny_years]
     daily, windows, fits = [], [], []
+    bar = tqdm(total=len(years) * len(specs), desc="backtest", unit="fit", disable=not progress,
+               leave=False)
     for year, fold_rng in zip(years, rng.spawn(len(years))):
         fold = folds[year]
         end = fold.origin + pd.Timedelta(days=horizon - 1)
@@ -167,6 +173,8 @@ def backtest(
             paths = model.fit(train, rng=fit_rng).sample_paths(horizon, n_paths=n_paths,
                                                                rng=path_rng)
             fits.append((model.alias, year, time.perf_counter() - t0))
+            bar.set_postfix_str(f"LNY {year} {model.alias}", refresh=False)
+            bar.update()
             for uid, p in paths.groupby("unique_id", sort=False):
                 t = test[test.unique_id == uid]
                 mat = p["y"].to_numpy().reshape(n_paths, horizon)[:, : len(t)]
@@ -180,6 +188,7 @@ def backtest(
                 windows.append({"model": model.alias, "unique_id": uid, "lny_year": year,
                                 **window_scores(actual, mat, mask)})
     cols = ["model", "unique_id", "lny_year", "actual", "median", "lo_80", "hi_80", "in_80", "crps"]
+    bar.close()
     return BacktestResult(
         daily=pd.concat(daily, ignore_index=True),
         windows=pd.DataFrame(windows, columns=cols),

@@ -104,7 +104,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
                       origin_offset=args.origin, n_paths=args.paths,
                       rng=np.random.default_rng(args.seed),
-                      options={"*": {"country": args.country}})
+                      options={"*": {"country": args.country}}, progress=True)
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(4).to_string())

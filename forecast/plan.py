@@ -150,13 +150,11 @@ class _Steps:
         self.progress, self.timings = progress, {}
 
     def __call__(self, name: str, fn, *args, **kwargs):
-        if self.progress:
-            print(f"  {name} ...", end="", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
+        out = fn(*args, **kwargs)  # long steps show their own progress bar meanwhile
         self.timings[name] = round(time.perf_counter() - t0, 2)
         if self.progress:
-            print(f" {self.timings[name]:.1f}s", file=sys.stderr, flush=True)
+            print(f"  {name}: {self.timings[name]:.1f}s", file=sys.stderr, flush=True)
         return out
 
 
@@ -210,7 +208,7 @@ def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
     if years:
         models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
         result = step("backtest", backtest, history, models, lny_years=years,
-                      n_paths=config.backtest_paths, rng=bt_rng,
+                      n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
                       options={"*": {"country": config.country}})
         table = compare(result)
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
