@@ -219,7 +219,8 @@ def _check_duplicates(df: pd.DataFrame, src: _Source) -> None:
         raise DataError(
             f"{src.name}: {src.where(i)}: duplicate (unique_id, ds) = "
             f"({df['unique_id'].iloc[i]!r}, {df['ds'].iloc[i].date()}); "
-            f"{int(dup.sum())} duplicate row(s)"
+            f"{int(dup.sum())} duplicate row(s); if the file holds several series, name "
+            "their column with --id-col (id_col=)"
         )
 
 

@@ -44,12 +44,14 @@ from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
-__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "PlanConfig", "PlanRun", "run_plan",
+__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun", "run_plan",
            "plan_from_files", "backtest_years"]
 
-#: Longest lead (days from the history's end to the window's end) a plan accepts: next
-#: year's LNY from this year's data.
-MAX_LEAD_DAYS = 400
+#: Lead (days from the history's end to the window's end) up to which the models' spread
+#: has been checked (next year's LNY from this year's data, backtested at lead ~330 days).
+CHECKED_LEAD_DAYS = 400
+#: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
+MAX_LEAD_DAYS = 800
 #: Reference models backtested beside the plan's model: the planner's own heuristic and
 #: Prophet as a user would run it.
 REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
@@ -191,9 +193,17 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     h = (end - last).days
     if h > MAX_LEAD_DAYS:
         raise ValueError(f"the planning window ends {h} days after the history's last day "
-                         f"({last.date()}); plans reach at most {MAX_LEAD_DAYS} days ahead "
-                         "(next year's LNY): use a more recent history or an earlier window")
+                         f"({last.date()}); plans reach at most {MAX_LEAD_DAYS} days ahead: "
+                         "use a more recent history or an earlier window")
     return h
+
+
+def _lead_note(h: int) -> list[str]:
+    if h <= CHECKED_LEAD_DAYS:
+        return []
+    return [f"the planning window ends {h} days after the history: the forecast's spread has "
+            f"been checked up to about {CHECKED_LEAD_DAYS} days (next year's LNY); treat the "
+            "volumes as a rough guide and re-plan when more recent data arrive"]
 
 
 def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
@@ -341,8 +351,9 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     run = PlanRun(config, scenario, history, paths, table, years, sim.results(), rec,
                   sim.results(rec.workers), curve, comp, tor, roster=roster,
                   selection=selection,
-                  spread=spread, warnings=sanity_warnings(sim, rec,
-                                                          budget_risk=config.budget_risk),
+                  spread=spread,
+                  warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
+                            *_lead_note(h)],
                   timings=step.timings, notes=notes)
     run.provenance = {"version": __version__, "config_hash": _config_hash(config, scenario),
                       "scenario_hash": scenario.config_hash(), "data_hash": frame_hash(history),

@@ -133,8 +133,14 @@ def test_next_years_lny_can_be_planned_but_not_further(demo_history, tmp_path):
     run = run_plan(cut, Scenario.from_toml(NO_ROSTER), PlanConfig(**{**SMALL, "n_paths": 20,
                                                                       "backtest_lny": 0}))
     assert run.paths["ds"].max() == pd.Timestamp("2026-03-20")
-    too_far = demo_history[demo_history["ds"] <= "2024-12-31"]
-    with pytest.raises(ValueError, match="at most 400 days ahead"):
+    assert not any("checked up to" in w for w in run.warnings)
+    further = demo_history[demo_history["ds"] <= "2024-12-31"]  # 444 days: plans, and warns
+    run = run_plan(further, Scenario.from_toml(NO_ROSTER),
+                   PlanConfig(**{**SMALL, "model": "statespace", "n_paths": 20,
+                                 "backtest_lny": 0}))
+    assert any("444 days after the history" in w for w in run.warnings)
+    too_far = demo_history[demo_history["ds"] <= "2023-12-31"]
+    with pytest.raises(ValueError, match="at most 800 days ahead"):
         run_plan(too_far, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))
 
 

@@ -1,0 +1,71 @@
+"""`forecast run` with default flags on the real files of ../shared/data (issue 10, 13).
+
+For each file: plan LNY 2027 from the full history, and LNY 2026 from the history cut at
+2025-12-31 (the cut file is written to a temporary folder, never into the repository),
+with the scenarios in benchmarks/real_scenarios/ (scaled to each network's volume). Prints
+the exit status, wall and CPU time, the warnings and the page-1 recommendation.
+
+    .venv/bin/python benchmarks/run_real.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared" / "data"
+FORECAST = Path(sys.executable).with_name("forecast")
+FILES = {"hk": ("hk_immd_daily_passengers.csv", "HK"),
+         "kaohsiung": ("kaohsiung_metro_daily_ridership.csv", "TW")}
+
+
+def run(data: Path, scenario: Path, country: str, out: Path) -> None:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(FORECAST), "run", "--data", str(data), "--id-col", "series",
+                           "--config", str(scenario), "--country", country, "--out", str(out),
+                           "--no-html"], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    print(f"  exit {proc.returncode}, {wall:.0f} s wall, {cpu:.0f} s CPU")
+    for line in proc.stderr.splitlines():
+        if line.startswith(("warning:", "forecast: error", "  note:")):
+            print(f"  {line}")
+    if proc.returncode == 0:
+        decision = pd.read_csv(out / "tables" / "decision.csv").set_index("plan")
+        rec = decision.loc["recommended"]
+        print(f"  recommended {rec['programme_workers']:.0f} programme workers, "
+              f"P(on time) {rec['p_on_time']:.2f}, P(over budget) {rec['p_over_budget']:.2f}")
+        manifest = json.loads((out / "manifest.json").read_text())
+        print(f"  steps: {manifest['timings']}")
+
+
+def main() -> None:
+    if not SHARED.is_dir():
+        sys.exit(f"{SHARED} not found: this benchmark reads the real files there")
+    tmp = Path(tempfile.mkdtemp(prefix="run-real-"))
+    env_cache = tmp / "cache"
+    os.environ["FORECAST_CACHE_DIR"] = str(env_cache)  # cold: nothing reused
+    for name, (file, country) in FILES.items():
+        full = SHARED / file
+        print(f"{name}: LNY 2027 from the full history ({file})")
+        run(full, HERE / "real_scenarios" / f"{name}_2027.toml", country, tmp / f"{name}-2027")
+        cut = tmp / f"{name}-to-2025-12-31.csv"
+        df = pd.read_csv(full)
+        df[df["ds"] <= "2025-12-31"].to_csv(cut, index=False)
+        print(f"{name}: LNY 2026 from the history cut at 2025-12-31")
+        run(cut, HERE / "real_scenarios" / f"{name}_2026.toml", country, tmp / f"{name}-2026")
+
+
+if __name__ == "__main__":
+    main()
