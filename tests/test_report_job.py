@@ -23,7 +23,7 @@ def test_forecast_run_publishes_everything(tmp_path, capsys):
     pdf = PdfReader(out / "briefing.pdf")
     assert 2 <= len(pdf.pages) <= 4
     page1 = pdf.pages[0].extract_text()
-    for words in ("Recommend", "Late parcels", "Compensation", "holiday-programme workers"):
+    for words in ("Recommend", "Late parcels", "Compensation", "Holiday-programme workers"):
         assert words in page1, words
     for table in ("decision", "tradeoff", "scenarios", "tornado", "forecast", "backtest"):
         assert (out / "tables" / f"{table}.csv").stat().st_size > 50, table
@@ -32,6 +32,36 @@ def test_forecast_run_publishes_everything(tmp_path, capsys):
     listed = {a["path"] for a in manifest["artefacts"]}
     assert "briefing.pdf" in listed and "tables/decision.csv" in listed
     assert len(listed) >= 4 * 2 + 1 + 9
+    _same_figures_everywhere(out, pdf, page1)
+
+
+def _same_figures_everywhere(out, pdf, page1):
+    """The PDF, the CSVs and the executed notebooks of one run state the same figures."""
+    import pandas as pd
+
+    from forecast.report.typography import format_money, format_percent
+
+    rec = pd.read_csv(out / "tables" / "decision.csv").set_index("plan").loc["recommended"]
+    workers = f"{int(round(rec['programme_workers'])):,}"
+    flat = " ".join(page1.split()).replace("\u00a0", " ")
+    stated = [f"{workers} holiday-programme workers" in flat or f"Closest: {workers}" in flat,
+              format_percent(rec["p_on_time"]) in flat,
+              format_money(rec["compensation_mean"]) in flat,
+              format_percent(rec["p_over_budget"]) in flat]
+    assert all(stated), (stated, flat[:600])
+    # notebook 04 prints the same recommendation sentence as page 1 of the PDF
+    nb = json.loads((out / "notebooks" / "04-briefing.ipynb").read_text())
+    texts = ["".join(o["data"]["text/markdown"]) for c in nb["cells"] if c["cell_type"] == "code"
+             for o in c["outputs"] if "text/markdown" in o.get("data", {})]
+    sentence = " ".join(texts[0].split())
+    assert sentence.replace("HK$ ", "HK$") in flat.replace("HK$ ", "HK$"), (sentence, flat)
+    # notebook 03's trade-off table and tables/tradeoff.csv list the same headcounts
+    curve = pd.read_csv(out / "tables" / "tradeoff.csv")
+    assert int(round(rec["programme_workers"])) in set(curve["workers"])
+    nb3 = json.loads((out / "notebooks" / "03-capacity.ipynb").read_text())
+    html = [("".join(o["data"]["text/html"])) for c in nb3["cells"] if c["cell_type"] == "code"
+            and "tradeoff_table" in "".join(c["source"]) for o in c["outputs"]]
+    assert html and all(f"<th>{w}</th>" in html[0] for w in curve["workers"].astype(int))
 
 
 def test_forecast_run_bad_input_is_one_line_exit_2(tmp_path, capsys):

@@ -19,7 +19,6 @@ from forecast.report.typography import (
     format_workers,
     format_money,
     format_percent,
-    needs_cjk,
     printable,
 )
 
@@ -114,9 +113,7 @@ def test_percent_never_prints_certainty_for_a_probability_strictly_inside(p):
     assert format_percent(p) not in ("0%", "100%")
 
 
-def test_needs_cjk_and_printable():
-    assert (needs_cjk("Sha Tin"), needs_cjk("沙田"), needs_cjk("Ωмир é")) == (False, True, False)
-    assert needs_cjk("Ａ")  # fullwidth Latin is wide too
+def test_printable():
     assert printable("沙田 hub", None) == "? hub"  # one '?' per run of missing characters
     assert printable("a沙b田葵c", None) == "a?b?c"
     assert printable("Ωмир é", None) == "Ωмир é"  # the base font is trusted for these
