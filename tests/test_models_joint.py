@@ -124,12 +124,12 @@ def test_same_rng_same_paths_other_rng_other_paths(pair_model):
     assert not np.array_equal(draw(6).y, draw(7).y)
 
 
-def test_one_series_default_is_unchanged_and_joint_has_the_same_distribution():
+def test_default_is_joint_and_joint_has_the_independent_distribution():
     df = toy_history(years=3, unique_id="a", seed=1)
     m = StateSpaceModel(calibrate=False).fit(df)
     default = m.sample_paths(H, n_paths=50, rng=np.random.default_rng(8))
-    indep = m.sample_paths(H, n_paths=50, rng=np.random.default_rng(8), dependence="independent")
-    pd.testing.assert_frame_equal(default, indep)
+    joint = m.sample_paths(H, n_paths=50, rng=np.random.default_rng(8), dependence="joint")
+    pd.testing.assert_frame_equal(default, joint)
     n = 4000
     j = _matrix(m.sample_paths(H, n_paths=n, rng=np.random.default_rng(9), dependence="joint"),
                 "a", n)

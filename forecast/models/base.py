@@ -9,8 +9,8 @@ sample paths; ``predict`` summarises them.
 
 Randomness: every method that draws takes a keyword-only ``rng``
 (:class:`numpy.random.Generator`); ``rng=None`` draws fresh entropy (not reproducible).
-``sample_paths(..., dependence="joint")`` (the default for a model fitted on several
-series that supports it) draws :func:`forecast.models.joint.shared_draws` from ``rng`` once
+``sample_paths(..., dependence="joint")`` (the default for a model that supports it)
+draws :func:`forecast.models.joint.shared_draws` from ``rng`` once
 and every series' paths from them (:mod:`forecast.models.joint`: path ``i`` is one world
 for every series); ``dependence="independent"`` gives each series its own stream from
 ``rng.spawn``, in the sorted order of ``unique_id``.
@@ -365,9 +365,10 @@ class ForecastModel:
             historical dates, common level and LNY-effect normals), so a sum over series
             along ``sample_id`` has the spread of a network total. Exactly
             ``shared = shared_draws(rng, n_paths, h)`` then :meth:`series_paths` per
-            series with ``shared``. ``"independent"``: one stream per series. Default:
-            ``"joint"`` for several series of a model that supports it, else
-            ``"independent"`` (one series: the same paths as before joint paths existed).
+            series with ``shared``, so a series' paths depend on ``rng`` and its own
+            fit only (not on the other series, nor on their number or order).
+            ``"independent"``: one stream per series from ``rng.spawn``, in sorted order.
+            Default: ``"joint"`` for a model that supports it, else ``"independent"``.
 
         Returns
         -------
@@ -384,8 +385,7 @@ class ForecastModel:
         h, n_paths = check_positive("h", h), check_positive("n_paths", n_paths)
         rng = check_rng(rng)
         if dependence is None:
-            dependence = ("joint" if self.supports_joint and len(self.states_) > 1
-                          else "independent")
+            dependence = "joint" if self.supports_joint else "independent"
         if check_dependence(dependence) == "joint":
             self._check_joint()
             shared = shared_draws(rng, n_paths, h)
