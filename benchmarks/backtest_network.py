@@ -18,7 +18,8 @@ series). Three forecasts of the total, each scored against the observed ``total`
 
 Scores: scaled CRPS (mean daily CRPS / mean actual over the case's days), daily 80%
 coverage, 80% coverage of the LNY-window total (LNY-7..LNY+14, one per fold), ``ratio`` =
-scaled CRPS / ``auto-total``'s. ``--folds`` also prints every fold's window totals and the
+scaled CRPS / ``auto-total``'s, ``window_sd_ratio`` = sd of the window total over
+``auto-total``'s (mean over folds). ``--folds`` also prints every fold's window totals and the
 correlation of the two hubs' window errors.
 """
 
@@ -90,21 +91,31 @@ def score(paths, actual, mask) -> dict:
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
+    """One row per case and method, plus ``overall`` (mean over cases, folds summed).
+
+    ``window_sd_ratio``: the sd of the paths' LNY-window total over ``auto-total``'s, mean
+    over folds (1: the method spreads the network total as much as a model of the total).
+    """
+    df = pd.DataFrame(rows)
+    ref_sd = df[df.method == "auto-total"].set_index(["case", "year"]).win_sd
+    df["sd_ratio"] = df.win_sd / pd.MultiIndex.from_frame(df[["case", "year"]]).map(ref_sd)
     out = []
-    for (case, method), g in pd.DataFrame(rows).groupby(["case", "method"], sort=False):
+    for (case, method), g in df.groupby(["case", "method"], sort=False):
         crps, y = np.concatenate(g.crps.tolist()), np.concatenate(g.y.tolist())
         out.append({"case": case, "method": method, "scaled_crps": crps.mean() / y.mean(),
                     "coverage_80": np.concatenate(g.in_80.tolist()).mean(),
-                    "window_coverage_80": g.win_in_80.mean(), "n_folds": len(g)})
+                    "window_coverage_80": g.win_in_80.mean(),
+                    "window_sd_ratio": g.sd_ratio.mean(), "n_folds": len(g)})
     t = pd.DataFrame(out)
     overall = t.groupby("method", sort=False).agg(
         scaled_crps=("scaled_crps", "mean"), coverage_80=("coverage_80", "mean"),
-        window_coverage_80=("window_coverage_80", "mean"), n_folds=("n_folds", "sum"))
+        window_coverage_80=("window_coverage_80", "mean"),
+        window_sd_ratio=("window_sd_ratio", "mean"), n_folds=("n_folds", "sum"))
     t = pd.concat([t, overall.reset_index().assign(case="overall")], ignore_index=True)
     ref = t[t.method == "auto-total"].set_index("case").scaled_crps
     t["ratio"] = t.scaled_crps / t.case.map(ref)
     return t[["case", "method", "scaled_crps", "ratio", "coverage_80", "window_coverage_80",
-              "n_folds"]]
+              "window_sd_ratio", "n_folds"]]
 
 
 def markdown(df: pd.DataFrame) -> str:

@@ -8,6 +8,13 @@ Every model follows one interface::
     paths = model.sample_paths(56, n_paths=1000, rng=rng)  # unique_id, ds, sample_id, y
     summary = model.predict(56, level=(80, 95), rng=rng)  # <alias>, <alias>-lo-80, ...
 
+Paths of several series are joint by default (``dependence="joint"``,
+:mod:`forecast.models.joint`): path ``sample_id = i`` is one world for every series, so a
+network total is a sum along ``sample_id``. To draw hubs apart (one process each)::
+
+    shared = shared_draws(rng, n_paths, h)                 # once
+    paths = model.series_paths(uid, h, n_paths, shared=shared)  # (n_paths, h), per hub
+
 Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated paths),
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
 ``statespace`` (robust LNY regression + local level + AR(1)), ``statespace-recent`` (the
@@ -23,6 +30,7 @@ from forecast.calendar import WINDOW
 from forecast.models.base import ForecastModel, ShortHistoryWarning, summarize_paths
 from forecast.models.components import Components
 from forecast.models.ensemble import AutoModel
+from forecast.models.joint import SharedDraws, shared_draws
 from forecast.models.lunar_naive import LunarNaive
 from forecast.models.prophet_model import ProphetModel, ProphetReference
 from forecast.models.registry import REGISTRY, build_model
@@ -39,6 +47,8 @@ __all__ = [
     "StateSpaceModel",
     "AutoModel",
     "ShortHistoryWarning",
+    "SharedDraws",
+    "shared_draws",
     "summarize_paths",
     "WINDOW",
 ]
