@@ -38,8 +38,8 @@ closed form, or importance sampling / MCMC for counts). All of them start from s
 residuals of every series *together* and a summing matrix. Here the network layer draws
 hubs on separate workers and must never gather every hub's residuals, and the daily
 errors are heavy-tailed (normal theory understates joint tails). The joint bootstrap by
-date is the one whose joint step is a single small object (the date indices and normals,
-``O(n_paths h)``) that every hub can apply to its own state: it is the cross-sectional
+date is the one whose joint step is a single object (the date indices and normals, of
+size ``O(n_paths h)`` whatever the number of hubs) that every hub applies to its own state: it is the cross-sectional
 joint bootstrap of Panagiotelis et al. applied to the innovations of our residual model,
 with block length 1 (the AR(1) carries the day-to-day dependence). The low-frequency
 surprises cannot be bootstrapped the same way (a few past LNYs give a few numbers per
@@ -61,10 +61,17 @@ The paths of hub ``k`` are a pure function of (its fitted state and spread scale
 ``model.sample_paths(h, n_paths=n_paths, rng=rng, dependence="joint")`` with the same
 ``rng``, whichever process draws them and in whatever order. Every hub must use the same
 ``shared`` and end its history on the same day (the dates are counted back from each
-series' last observation). ``shared`` pickles (five float arrays of ``(n_paths, h)`` plus 2 kB
-a path: 18 MB for 1,000 paths of 400 days); instead of shipping it to every worker, a worker can
-rebuild it from the seed, ``shared_draws(np.random.default_rng(seed), n_paths, h)``, which
-is deterministic.
+series' last observation). ``shared`` pickles (five float arrays of ``(n_paths, h)`` plus
+2 kB a path: 18 MB for 1,000 paths of 400 days); instead of shipping it to every worker,
+a worker can rebuild it from a seed, ``shared_draws(np.random.default_rng(seed), n_paths,
+h)``, which is deterministic.
+
+Limits. The comonotone level and LNY-effect surprises suit a few large hubs that share
+their customers (the measured case); for many small hubs whose surprises are partly their
+own they overstate that part of the total's spread. The next step would be a common
+factor with a loading per hub (learnt from the hubs' past LNY fold errors) plus an own
+normal from :func:`hub_rng`. Lagged cross-dependence (a shock at one hub on day ``t``
+reaching another on ``t + 1``) is not carried: dates are resampled one day at a time.
 """
 
 from __future__ import annotations
