@@ -39,9 +39,10 @@ residuals of every series *together* and a summing matrix. Here the network laye
 hubs on separate workers and must never gather every hub's residuals, and the daily
 errors are heavy-tailed (normal theory understates joint tails). The joint bootstrap by
 date is the one whose joint step is a single object (the date indices and normals, of
-size ``O(n_paths h)`` whatever the number of hubs) that every hub applies to its own state: it is the cross-sectional
-joint bootstrap of Panagiotelis et al. applied to the innovations of our residual model,
-with block length 1 (the AR(1) carries the day-to-day dependence). The low-frequency
+size ``O(n_paths h)`` whatever the number of hubs) that every hub applies to its own
+state: it is the cross-sectional joint bootstrap of Panagiotelis et al. applied to the
+innovations of our residual model, with block length 1 (the AR(1) carries the day-to-day
+dependence). The low-frequency
 surprises cannot be bootstrapped the same way (a few past LNYs give a few numbers per
 hub), so they get the comonotone normal: the upper bound for how much the hubs' level and
 LNY-effect errors move together. On the real series (``benchmarks/RESULTS.md``, "Network
