@@ -8,6 +8,13 @@ Every model follows one interface::
     paths = model.sample_paths(56, n_paths=1000, rng=rng)  # unique_id, ds, sample_id, y
     summary = model.predict(56, level=(80, 95), rng=rng)  # <alias>, <alias>-lo-80, ...
 
+Paths of several series are joint by default (``dependence="joint"``,
+:mod:`forecast.models.joint`): path ``sample_id = i`` is one world for every series, so a
+network total is a sum along ``sample_id``. To draw hubs apart (one process each)::
+
+    shared = shared_draws(rng, n_paths, h)                 # once
+    paths = model.series_paths(uid, h, n_paths, shared=shared)  # (n_paths, h), per hub
+
 Aliases: ``lunar-naive`` (baseline), ``prophet`` (LNY phases, joint calibrated paths),
 ``prophet-builtin`` and ``prophet-window`` (Prophet as a user would run it: references),
 ``statespace`` (robust LNY regression + local level + AR(1)), ``statespace-recent`` (the
@@ -32,6 +39,8 @@ __all__ = [
     "StateSpaceModel",
     "AutoModel",
     "ShortHistoryWarning",
+    "SharedDraws",
+    "shared_draws",
     "summarize_paths",
     "WINDOW",
 ]
@@ -54,6 +63,8 @@ _WHERE = {
     "ProphetModel": "forecast.models.prophet_model",
     "ProphetReference": "forecast.models.prophet_model",
     "StateSpaceModel": "forecast.models.statespace",
+    "SharedDraws": "forecast.models.joint",
+    "shared_draws": "forecast.models.joint",
 }
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "count_noise_sd",
     "weighted_ridge",
     "simulate_ar1",
+    "ar1_filter",
     "simulate_random_walk",
     "combine_components",
 ]
@@ -118,9 +119,26 @@ def simulate_ar1(
         z = rng.standard_normal((n_paths, h)) * sigma
     else:
         z = shocks[rng.integers(0, len(shocks), (n_paths, h))] * sigma
+    return ar1_filter(phi, z)
+
+
+def ar1_filter(phi: float, z: np.ndarray) -> np.ndarray:
+    """Zero-start AR(1) of given innovations: ``e_t = phi e_{t-1} + z_t``, shape of ``z``.
+
+    Parameters
+    ----------
+    phi : float
+    z : ndarray, shape (n_paths, h)
+        Innovations (already scaled).
+
+    Examples
+    --------
+    >>> ar1_filter(0.5, np.ones((1, 3))).tolist()
+    [[1.0, 1.5, 1.75]]
+    """
     out = np.empty_like(z)
-    prev = np.zeros(n_paths)
-    for t in range(h):
+    prev = np.zeros(z.shape[0])
+    for t in range(z.shape[1]):
         prev = phi * prev + z[:, t]
         out[:, t] = prev
     return out

@@ -8,8 +8,12 @@ backtests on past LNYs inside the history (``calibration_``, see
 sample paths; ``predict`` summarises them.
 
 Randomness: every method that draws takes a keyword-only ``rng``
-(:class:`numpy.random.Generator`); each series gets its own stream from ``rng.spawn``, in
-the sorted order of ``unique_id``. ``rng=None`` draws fresh entropy (not reproducible).
+(:class:`numpy.random.Generator`); ``rng=None`` draws fresh entropy (not reproducible).
+``sample_paths(..., dependence="joint")`` (the default for a model that supports it)
+draws :func:`forecast.models.joint.shared_draws` from ``rng`` once
+and every series' paths from them (:mod:`forecast.models.joint`: path ``i`` is one world
+for every series); ``dependence="independent"`` gives each series its own stream from
+``rng.spawn``, in the sorted order of ``unique_id``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.calibration import calibrate_series
+from forecast.models.checks import (
+    check_frame, check_levels, check_options, check_positive, check_rng, check_series,
+)
 from forecast.models.components import Components
+from forecast.models.joint import SharedDraws, check_dependence, shared_draws
 
 __all__ = ["ForecastModel", "ShortHistoryWarning", "check_frame", "check_levels", "check_options",
            "check_rng", "summarize_paths"]
@@ -29,114 +37,6 @@ __all__ = ["ForecastModel", "ShortHistoryWarning", "check_frame", "check_levels"
 
 class ShortHistoryWarning(UserWarning):
     """A model fell back to its documented prior (short or partial history, no past LNY)."""
-
-
-def check_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A clean copy of a tidy ``unique_id, ds, y`` frame, sorted by series and day.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Columns ``unique_id, ds, y`` (others are dropped); ``y`` finite and >= 0.
-
-    Returns
-    -------
-    DataFrame
-        ``unique_id`` (str), ``ds`` (datetime64), ``y`` (float).
-
-    Raises
-    ------
-    ValueError
-        If a column is missing, the frame is empty, or a ``y`` is negative or not finite
-        (the first bad row is named).
-
-    Examples
-    --------
-    >>> check_frame(pd.DataFrame({"unique_id": [1], "ds": ["2024-01-01"], "y": [3]})).dtypes.tolist()
-    [dtype('O'), dtype('<M8[ns]'), dtype('float64')]
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    missing = {"unique_id", "ds", "y"} - set(df.columns)
-    if missing:
-        raise ValueError(f"df is missing column(s) {sorted(missing)}; need unique_id, ds, y")
-    if df.empty:
-        raise ValueError("df is empty: nothing to fit")
-    out = df[["unique_id", "ds", "y"]].copy()
-    out["unique_id"] = out["unique_id"].astype(str).astype(object)
-    out["ds"] = pd.to_datetime(out["ds"]).astype("datetime64[ns]")
-    out["y"] = out["y"].astype(float)
-    if out["y"].isna().any() or (out["y"] < 0).any() or not np.isfinite(out["y"]).all():
-        bad = out[~(out["y"] >= 0) | ~np.isfinite(out["y"])].iloc[0]
-        raise ValueError(
-            f"y must be finite and >= 0; series {bad.unique_id!r} has y={bad.y} on "
-            f"{bad.ds.date()} (load data with forecast.data.load_history)"
-        )
-    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-
-
-def check_series(uid: str, ds: pd.DatetimeIndex, y: np.ndarray) -> None:
-    """``ValueError`` unless one series is daily without gaps and not constant."""
-    if len(ds) > 1 and (np.diff(ds.values).astype("timedelta64[D]") != np.timedelta64(1, "D")).any():
-        raise ValueError(f"series {uid!r}: ds must be daily with no gaps or duplicates")
-    if np.all(y == y[0]):
-        raise ValueError(
-            f"series {uid!r} is constant (every y = {y[0]:g}): there is no pattern to "
-            "model; forecast it by hand or drop it"
-        )
-
-
-def check_rng(rng) -> np.random.Generator:
-    """``rng`` itself, or a fresh Generator for ``None``; anything else is a ``ValueError``.
-
-    Examples
-    --------
-    >>> check_rng(np.random.default_rng(0)).integers(10)
-    np.int64(8)
-    >>> check_rng(0)
-    Traceback (most recent call last):
-    ...
-    ValueError: rng must be a numpy.random.Generator or None, got int; pass np.random.default_rng(seed)
-    """
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}; "
-                         "pass np.random.default_rng(seed)")
-    return rng
-
-
-def check_levels(level) -> tuple[int, ...]:
-    """Central interval levels in percent: ints in 1..99.
-
-    Examples
-    --------
-    >>> check_levels([80, 95])
-    (80, 95)
-    """
-    levels = tuple(level)
-    for lv in levels:
-        if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or not 0 < lv < 100:
-            raise ValueError(f"level must hold ints in 1..99, got {level!r}")
-    return levels
-
-
-def check_options(cls: type, options: dict, *, alias: str | None = None) -> None:
-    """``ValueError`` naming the allowed hyperparameters if ``options`` holds another.
-
-    Examples
-    --------
-    >>> from forecast.models import LunarNaive
-    >>> check_options(LunarNaive, {"colour": "red"})
-    Traceback (most recent call last):
-    ...
-    ValueError: LunarNaive: unknown option(s) ['colour']; allowed: ['lag', 'level_days']
-    """
-    allowed = cls.param_names()
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise ValueError(f"{alias or cls.__name__}: unknown option(s) {unknown}; allowed: "
-                         f"{sorted(allowed)}")
 
 
 def summarize_paths(paths: pd.DataFrame, alias: str, *, level=(80, 95)) -> pd.DataFrame:
@@ -170,24 +70,20 @@ def summarize_paths(paths: pd.DataFrame, alias: str, *, level=(80, 95)) -> pd.Da
     return out.reset_index()
 
 
-def check_positive(name: str, value) -> int:
-    """``value`` as an int if it is a positive int, else a ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 class ForecastModel:
     """Base class: per-series fitting, joint path sampling and summaries.
 
     Subclasses declare their hyperparameters as keyword-only arguments of ``__init__``
     (stored as attributes of the same name) and implement ``fit_series(uid, ds, y, *, rng)
-    -> state`` and ``draw_series(state, h, n_paths, *, rng) -> Components``. A subclass
-    with a ``calibrate`` hyperparameter (and ``max_folds``) is calibrated on past LNYs by
-    :meth:`fit` when it is true.
+    -> state`` and ``draw_series(state, h, n_paths, *, rng, shared) -> Components``. A
+    subclass with a ``calibrate`` hyperparameter (and ``max_folds``) is calibrated on past
+    LNYs by :meth:`fit` when it is true. A subclass whose ``draw_series`` accepts
+    ``shared`` draws (:mod:`forecast.models.joint`) sets ``supports_joint = True``.
     """
 
     default_alias = "model"
+    #: whether ``draw_series`` accepts ``shared`` draws (joint paths across series)
+    supports_joint = False
 
     def __init__(self, *, alias: str | None = None) -> None:
         self.alias = alias or self.default_alias
@@ -270,8 +166,13 @@ class ForecastModel:
         """Fit one series (daily ``ds``, ``y`` >= 0); returns the model's state."""
         raise NotImplementedError
 
-    def draw_series(self, state, h: int, n_paths: int, *, rng: np.random.Generator) -> Components:
-        """Raw (uncalibrated) path components of one fitted series for ``h`` days."""
+    def draw_series(self, state, h: int, n_paths: int, *, rng: np.random.Generator | None = None,
+                    shared: SharedDraws | None = None) -> Components:
+        """Raw (uncalibrated) path components of one fitted series for ``h`` days.
+
+        Draws from ``rng`` (this series alone) or, for a model with ``supports_joint``,
+        from ``shared`` (:mod:`forecast.models.joint`).
+        """
         raise NotImplementedError
 
     def regime_start(self, ds: pd.DatetimeIndex, y: np.ndarray) -> int:
@@ -293,15 +194,50 @@ class ForecastModel:
 
     # -- sampling ---------------------------------------------------------------------
     def series_paths(self, uid: str, h: int, n_paths: int, *,
-                     rng: np.random.Generator) -> np.ndarray:
-        """Calibrated paths of one fitted series, shape (n_paths, h), ``>= 0``."""
-        comps = self.draw_series(self.states_[uid], h, n_paths, rng=rng)
+                     rng: np.random.Generator | None = None,
+                     shared: SharedDraws | None = None) -> np.ndarray:
+        """Calibrated paths of one fitted series, shape (n_paths, h), ``>= 0``.
+
+        Parameters
+        ----------
+        uid : str
+            A fitted ``unique_id``.
+        h, n_paths : int
+        rng : numpy.random.Generator, optional
+            Stream of an independent draw (used when ``shared`` is None).
+        shared : SharedDraws, optional
+            Draws shared with the other series (:func:`forecast.models.joint.shared_draws`
+            for the same ``h`` and ``n_paths``): the joint paths of ``uid``, a pure function
+            of its fitted state and ``shared`` (any process gives the same array).
+
+        Raises
+        ------
+        ValueError
+            If ``uid`` was not fitted, the model does not support ``shared`` draws, or they
+            were drawn for another ``h`` or ``n_paths``.
+        """
+        self.check_fitted()
+        if uid not in self.states_:
+            raise ValueError(f"{self.alias}: series {uid!r} was not fitted; fitted: "
+                             f"{sorted(self.states_)[:10]}")
+        if shared is not None:
+            self._check_joint()
+            shared.check(h, n_paths)
+            comps = self.draw_series(self.states_[uid], h, n_paths, shared=shared)
+        else:
+            comps = self.draw_series(self.states_[uid], h, n_paths, rng=check_rng(rng))
         a, b = self.scales_.get(uid, (1.0, 1.0))
         return comps.paths(a, b)
 
+    def _check_joint(self) -> None:
+        if not self.supports_joint:
+            raise ValueError(f"{self.alias}: joint paths are not supported by "
+                             f"{type(self).__name__}; use dependence='independent'")
+
     def sample_paths(self, h: int, *, n_paths: int = 1000,
-                     rng: np.random.Generator | None = None) -> pd.DataFrame:
-        """Joint sample paths for the ``h`` days after each series' last observation.
+                     rng: np.random.Generator | None = None,
+                     dependence: str | None = None) -> pd.DataFrame:
+        """Sample paths for the ``h`` days after each series' last observation.
 
         Parameters
         ----------
@@ -311,18 +247,43 @@ class ForecastModel:
             Number of sample paths per series.
         rng : numpy.random.Generator, optional
             Random stream; equal streams give equal paths.
+        dependence : {"joint", "independent"}, optional
+            ``"joint"``: path ``sample_id = i`` of every series comes from the same shared
+            draws (:mod:`forecast.models.joint`: daily innovations resampled at the same
+            historical dates, common level and LNY-effect normals), so a sum over series
+            along ``sample_id`` has the spread of a network total. Exactly
+            ``shared = shared_draws(rng, n_paths, h)`` then :meth:`series_paths` per
+            series with ``shared``, so a series' paths depend on ``rng`` and its own
+            fit only (not on the other series, nor on their number or order).
+            ``"independent"``: one stream per series from ``rng.spawn``, in sorted order.
+            Default: ``"joint"`` for a model that supports it, else ``"independent"``.
 
         Returns
         -------
         DataFrame
             Columns ``unique_id, ds, sample_id, y``; ``y >= 0``.
+
+        Raises
+        ------
+        ValueError
+            If ``dependence`` is not one of ``"joint"``, ``"independent"``, or is
+            ``"joint"`` for a model without joint paths.
         """
         self.check_fitted()
         h, n_paths = check_positive("h", h), check_positive("n_paths", n_paths)
         rng = check_rng(rng)
+        if dependence is None:
+            dependence = "joint" if self.supports_joint else "independent"
+        if check_dependence(dependence) == "joint":
+            self._check_joint()
+            shared = shared_draws(rng, n_paths, h)
+            draws = {uid: {"shared": shared} for uid in self.states_}
+        else:
+            draws = {uid: {"rng": child}
+                     for child, uid in zip(rng.spawn(len(self.states_)), self.states_)}
         frames = []
-        for child, uid in zip(rng.spawn(len(self.states_)), self.states_):
-            paths = self.series_paths(uid, h, n_paths, rng=child)
+        for uid in self.states_:
+            paths = self.series_paths(uid, h, n_paths, **draws[uid])
             ds = pd.date_range(self.last_ds_[uid] + pd.Timedelta(days=1), periods=h)
             frames.append(pd.DataFrame({
                 "unique_id": uid,
@@ -335,6 +296,9 @@ class ForecastModel:
     def predict(self, h: int, *, level=(80, 95), n_paths: int = 1000,
                 rng: np.random.Generator | None = None) -> pd.DataFrame:
         """Quantile summary of :meth:`sample_paths` (median and central intervals).
+
+        Per series and day, so the same for joint and independent paths in distribution
+        (drawn with the default ``dependence``).
 
         Returns
         -------

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.base import ForecastModel, check_frame, check_rng
+from forecast.models.joint import hub_rng
 from forecast.models.registry import REGISTRY, build_model
 
 __all__ = ["AutoModel", "mixture_weights", "allocate_paths"]
@@ -174,9 +175,34 @@ class AutoModel(ForecastModel):
         decide the weights."""
         return self.selection_[["unique_id", "model", "scaled_crps", "weight"]]
 
-    def series_paths(self, uid, h, n_paths, *, rng) -> np.ndarray:
+    @property
+    def supports_joint(self) -> bool:
+        """Joint paths when every component supports them."""
+        return all(type(m).supports_joint for m in getattr(self, "models_", ()))
+
+    def series_paths(self, uid, h, n_paths, *, rng=None, shared=None) -> np.ndarray:
+        """Paths of one series: ``n_paths`` split over the components by weight.
+
+        Joint (``shared``): every component with weight draws all ``n_paths`` from the
+        shared draws, and path ``i`` is component ``k_i``'s path ``i``, with the
+        assignment ``k`` a permutation of the allocation from the hub's own stream
+        (:func:`forecast.models.joint.hub_rng`): path ``i`` keeps the shared draws of
+        row ``i`` whichever component it comes from.
+        """
+        self.check_fitted()
         counts = allocate_paths(self.states_[uid], n_paths)
-        rngs = rng.spawn(len(self.models_) + 1)
+        if shared is not None:
+            shared.check(h, n_paths)
+            used = np.flatnonzero(counts)
+            if len(used) == 1:
+                return self.models_[used[0]].series_paths(uid, h, n_paths, shared=shared)
+            which = hub_rng(shared, uid).permutation(np.repeat(np.arange(len(counts)), counts))
+            out = np.empty((n_paths, h))
+            for k in used:
+                rows = which == k
+                out[rows] = self.models_[k].series_paths(uid, h, n_paths, shared=shared)[rows]
+            return out
+        rngs = check_rng(rng).spawn(len(self.models_) + 1)
         parts = [m.series_paths(uid, h, c, rng=r)
                  for m, c, r in zip(self.models_, counts, rngs) if c > 0]
         paths = np.concatenate(parts, axis=0)

@@ -5,7 +5,8 @@ offset ``o`` from its nearest LNY is last year's value at ``LNY(prev) + o``, tim
 ratio of the last ``level_days`` observed days to their LNY-aligned counterparts a year
 before. Noise is empirical: the heuristic's own log errors over the history (made with
 the level ratio known ``lag`` days earlier), resampled as whole blocks of ``h`` days so the
-paths keep the errors' day-to-day dependence.
+paths keep the errors' day-to-day dependence. Joint paths across series
+(:mod:`forecast.models.joint`) start every series' block at the same common uniform.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class LunarNaive(ForecastModel):
     """
 
     default_alias = "lunar-naive"
+    supports_joint = True
 
     def __init__(self, *, alias: str | None = None, level_days: int = 28, lag: int = 28) -> None:
         super().__init__(alias=alias)
@@ -93,7 +95,7 @@ class LunarNaive(ForecastModel):
         err = err[np.isfinite(err)]
         return _State(ds, y, err - np.median(err))
 
-    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state: _State, h, n_paths, *, rng=None, shared=None) -> Components:
         k = self.level_days
         ds = pd.date_range(state.ds[-1] + pd.Timedelta(days=1), periods=h)
         base = self._lookup(state.ds, state.y, lny_aligned_dates(ds))
@@ -103,6 +105,10 @@ class LunarNaive(ForecastModel):
             raise ValueError(f"{self.alias}: history too short for last year's aligned values")
         ratio = state.y[-k:].mean() / max(prev_recent.mean(), 1e-9)
         e = state.errors
-        starts = rng.integers(0, len(e), n_paths)
+        # joint paths: every series' block starts the same share of its errors back from
+        # the last one (the same dates for histories of the same span)
+        starts = (rng.integers(0, len(e), n_paths) if shared is None
+                  else len(e) - 1 - np.minimum((shared.block_u * len(e)).astype(int),
+                                               len(e) - 1))
         noise = e[(starts[:, None] + np.arange(h)[None, :]) % len(e)]
         return Components(np.log1p(base * ratio), np.zeros((n_paths, h)), noise)

@@ -138,6 +138,7 @@ class ProphetModel(ForecastModel):
     """
 
     default_alias = "prophet"
+    supports_joint = True
 
     def __init__(self, *, alias: str | None = None, country: str | None = "HK",
                  phases: tuple = DEFAULT_LNY_PHASES, changepoint_prior_scale: float = 0.05,
@@ -186,13 +187,14 @@ class ProphetModel(ForecastModel):
         lny_sd["_common"] = between
         return _State(m, float(r[-1]), dyn, lny_sd, groups, ds[-1])
 
-    def draw_series(self, state: _State, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state: _State, h, n_paths, *, rng=None, shared=None) -> Components:
         ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
         yhat = state.prophet.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
         center = yhat + state.dyn.center(h)
-        shared, noise = state.dyn.draw(h, n_paths, rng=rng)
-        shared = shared + draw_lny_effects(ds, state.groups, state.lny_sd, n_paths, rng=rng)
-        return Components(center, shared, noise)
+        level, noise = state.dyn.draw(h, n_paths, rng=rng, shared=shared)
+        level = level + draw_lny_effects(ds, state.groups, state.lny_sd, n_paths, rng=rng,
+                                         shared=shared)
+        return Components(center, level, noise)
 
     @property
     def lny_effects_(self) -> pd.DataFrame:

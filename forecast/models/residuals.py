@@ -8,6 +8,10 @@ a random-walk level (level drift, shared across the horizon within a path) plus 
 day-to-day deviations, started from the filtered state at the last observation. The
 LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
 the group.
+
+Every draw takes either an ``rng`` (independent paths per series) or ``shared`` draws
+(:class:`forecast.models.joint.SharedDraws`: the same innovation dates and standard
+normals for every series, see :mod:`forecast.models.joint`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import days_to_lny
-from forecast.models._core import robust_scale, simulate_ar1, simulate_random_walk
+from forecast.models._core import ar1_filter, robust_scale, simulate_ar1, simulate_random_walk
+from forecast.models.joint import SharedDraws, resample_by_date
 from forecast.models.kalman import fit_level_ar_grid
 
 #: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
@@ -45,6 +50,8 @@ class LevelAR:
     step_var: float
     noise_var: float
     shocks: np.ndarray | None = field(default=None, repr=False)
+    #: days before the last observation of each shock (the joint bootstrap by date)
+    shock_ages: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not -1 < self.phi < 1:
@@ -56,12 +63,25 @@ class LevelAR:
         """Expected residual path: filtered level plus the decaying AR state."""
         return self.level + self.ar0 * self.phi ** np.arange(1, h + 1)
 
-    def draw(self, h: int, n_paths: int, *, rng: np.random.Generator):
-        """(shared level deviations, AR noise), each (n_paths, h)."""
-        shared = simulate_random_walk(np.sqrt(self.level_var), np.sqrt(self.step_var), h, n_paths, rng=rng)
-        noise = simulate_ar1(self.phi, np.sqrt(self.noise_var), h, n_paths, rng=rng,
-                             shocks=self.shocks)
-        return shared, noise
+    def draw(self, h: int, n_paths: int, *, rng: np.random.Generator | None = None,
+             shared: SharedDraws | None = None):
+        """(shared level deviations, AR noise), each (n_paths, h).
+
+        With ``shared`` the level uses its common normals and the noise the innovations
+        at its common dates (:func:`~forecast.models.joint.resample_by_date`); else
+        ``rng`` draws them for this series alone.
+        """
+        if shared is None:
+            level = simulate_random_walk(np.sqrt(self.level_var), np.sqrt(self.step_var), h,
+                                         n_paths, rng=rng)
+            noise = simulate_ar1(self.phi, np.sqrt(self.noise_var), h, n_paths, rng=rng,
+                                 shocks=self.shocks)
+            return level, noise
+        shared.check(h, n_paths)
+        level = (shared.level0[:, None] * np.sqrt(self.level_var)
+                 + np.cumsum(shared.steps * np.sqrt(self.step_var), axis=1))
+        z = resample_by_date(self.shocks, self.shock_ages, shared) * np.sqrt(self.noise_var)
+        return level, ar1_filter(self.phi, z)
 
 
 def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
@@ -80,16 +100,19 @@ def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.nd
     return np.clip(r, med - k * s, med + k * s)
 
 
-def _shocks(z: np.ndarray, phi: float) -> np.ndarray:
-    """Standardised AR(1) innovations of ``z`` around its 28-day rolling mean."""
+def _shocks(z: np.ndarray, phi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised AR(1) innovations of ``z`` around its 28-day rolling mean, and their
+    ages (days before the last value of ``z``)."""
     d = z - pd.Series(z).rolling(28, min_periods=1, center=True).mean().to_numpy()
     u = d[1:] - phi * d[:-1]
-    u = u[np.isfinite(u)]
+    ages = len(u) - 1 - np.arange(len(u))
+    ok = np.isfinite(u)
+    u, ages = u[ok], ages[ok]
     if len(u) < 2:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0, dtype=int)
     u = u - u.mean()
     sd = u.std()
-    return u / sd if sd > 0 else np.zeros(0)
+    return (u / sd, ages) if sd > 0 else (np.zeros(0), np.zeros(0, dtype=int))
 
 
 def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
@@ -116,10 +139,11 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     fit = fit_level_ar_grid(z) if ok.sum() >= 30 and np.nanstd(z) > 0 else None
     if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
         phi = float(np.clip(fit["phi"], -0.95, 0.98))
+        shocks, ages = _shocks(z, phi)
         return LevelAR(
             level=fit["level"], level_var=max(fit["p_level"], 0.0), ar0=fit["ar"], phi=phi,
             step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
-            shocks=_shocks(z, phi),
+            shocks=shocks, shock_ages=ages,
         )
     tail = z[ok][-90:] if ok.any() else np.zeros(2)
     d = tail - tail.mean()
@@ -130,7 +154,7 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
 
 def draw_lny_effects(
     ds: pd.DatetimeIndex, groups, group_sd: dict[str, float], n_paths: int, *,
-    rng: np.random.Generator,
+    rng: np.random.Generator | None = None, shared: SharedDraws | None = None,
 ) -> np.ndarray:
     """Shared LNY-effect deviations: one normal draw per path and group, (n_paths, h).
 
@@ -138,7 +162,9 @@ def draw_lny_effects(
     ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
     every group (the year-to-year shift of the whole window); ``group_sd["_days"]``, if
     present, an array of sds, one per offset from the first group's start, of one draw per
-    path and day (each LNY day's own effect).
+    path and day (each LNY day's own effect). The normals come from ``rng``, or from
+    ``shared`` (common to every series: by horizon day, the window shift, and by the
+    group's first offset).
     """
     off = days_to_lny(ds)
     out = np.zeros((n_paths, len(ds)))
@@ -148,15 +174,20 @@ def draw_lny_effects(
         k = off - lo
         inside = (k >= 0) & (k < len(days_sd))
         # one draw per path and LNY day (offset), independent across days
-        out[:, inside] += rng.standard_normal((n_paths, int(inside.sum()))) * days_sd[k[inside]]
+        z = (rng.standard_normal((n_paths, int(inside.sum()))) if shared is None
+             else shared.lny_day[:, inside])
+        out[:, inside] += z * days_sd[k[inside]]
     common = group_sd.get("_common", 0.0)
     if common > 0:
         lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
-        out[:, (off >= lo) & (off <= hi)] += rng.standard_normal((n_paths, 1)) * common
+        z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_common[:, None]
+        out[:, (off >= lo) & (off <= hi)] += z * common
     for name, start, end in groups:
         days = (off >= start) & (off <= end)
         if days.any() and group_sd.get(name, 0.0) > 0:
-            out[:, days] += rng.standard_normal((n_paths, 1)) * group_sd[name]
+            z = (rng.standard_normal((n_paths, 1)) if shared is None
+                 else shared.phase_normal(start)[:, None])
+            out[:, days] += z * group_sd[name]
     return out
 
 

@@ -50,6 +50,7 @@ from forecast.models.components import Components
 from forecast.models.features import (
     FeatureSpec, holiday_names, level_similarity, lny_groups, regime_start,
 )
+from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.regression import OFF, check_history, fit_regression
 from forecast.models.residuals import (
     UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
@@ -92,6 +93,8 @@ class StateSpaceFit:
     facts: tuple[str, ...] = ()
     #: an integer-valued history: paths are counts (randomised rounding)
     counts: bool = False
+    #: the series' ``unique_id`` (keys its hub-local stream in joint draws)
+    uid: str = ""
 
     @property
     def n_windows(self) -> float:
@@ -213,7 +216,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     lny_sd["_days"] = dev_sd
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
-                         bool(np.all(y == np.round(y))))
+                         bool(np.all(y == np.round(y))), str(uid))
 
 
 class StateSpaceModel(ForecastModel):
@@ -252,6 +255,7 @@ class StateSpaceModel(ForecastModel):
     """
 
     default_alias = "statespace"
+    supports_joint = True
 
     def __init__(self, *, alias: str | None = None, country: str | None = "HK",
                  phases: tuple = DEFAULT_LNY_PHASES, half_life_days: float = 730.0,
@@ -291,22 +295,25 @@ class StateSpaceModel(ForecastModel):
     def facts(self, state: StateSpaceFit) -> list[str]:
         return list(state.facts)
 
-    def draw_series(self, state: StateSpaceFit, h, n_paths, *, rng) -> Components:
+    def draw_series(self, state: StateSpaceFit, h, n_paths, *, rng=None,
+                    shared: SharedDraws | None = None) -> Components:
         ds = pd.date_range(state.last + pd.Timedelta(days=1), periods=h)
         X, groups = state.spec.matrix(ds)
         tr = groups["trend"]
         b = state.beta.copy()
         b[tr] = 0.0
         center = X @ b + state.trend_end + state.dyn.center(h)
-        shared, noise = state.dyn.draw(h, n_paths, rng=rng)
+        level, noise = state.dyn.draw(h, n_paths, rng=rng, shared=shared)
         glist = lny_groups(state.spec.phases, state.spec.dev_range)
-        shared = shared + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng)
+        level = level + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng,
+                                         shared=shared)
         closed = None
         if state.closures:
             closed = state.closures.mask(ds, holiday_names(state.spec.country, ds,
                                                            exclude=state.spec.dev_range))
-        u = rng.random((n_paths, h)) if state.counts else None
-        return Components(center, shared, noise, closed=closed, round_u=u)
+        local = rng if shared is None else hub_rng(shared, state.uid)
+        u = local.random((n_paths, h)) if state.counts else None
+        return Components(center, level, noise, closed=closed, round_u=u)
 
     @property
     def lny_effects_(self) -> pd.DataFrame:
