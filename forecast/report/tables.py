@@ -281,7 +281,7 @@ def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
         "daily 80% coverage": frame["coverage_80"].map(format_percent),
         "daily 95% coverage": frame["coverage_95"].map(format_percent),
         "LNY-window total in 80% interval": frame["window_coverage_80"].map(format_percent),
-        "WAPE": frame["wape"].map(format_percent),
+        "WAPE": frame["wape"].map(lambda v: f"{100 * v:.0f}%"),  # can exceed 100%
         "folds": frame["n_folds"].map(lambda n: f"{n:.0f}"),
     }).set_axis(pd.Index(frame["model"].to_numpy(), name="model"))
 
