@@ -22,7 +22,8 @@ Greedy marginal allocation with common random numbers:
    shortfall of a path is ``max(0, late_programme - (1 - target) * due_programme)``
    summed over hubs (it is zero on a path exactly when the path meets the target);
 3. refine: for each hub in turn, the fewest workers (down to its start) that keep the
-   target, others held fixed.
+   target, others held fixed; each hub's last block is evaluated first in parallel
+   batches (one per headcount offset), so that most probes read a cache.
 
 All hubs are evaluated on fixed random numbers, so the search carries no simulation noise.
 The budget risk is reported, not constrained. A hub is reached only through an
@@ -224,6 +225,11 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
         w[best] = min(w[best] + block, upper[best])
         late, due, ms = search.sums(w)
         steps += 1
+    floor = {u: max(start[u], w[u] - block) for u in w}
+    for d in range(block):  # prefetch each hub's last block in parallel batches
+        batch = {u: w[u] - 1 - d for u in w if w[u] - 1 - d >= floor[u]}
+        if batch:
+            search.get(batch)
     for u in sorted(w):  # refine: the fewest workers per hub that keep the target
         lo, hi = start[u], w[u]  # ok at hi
         while hi - lo > 0:
