@@ -83,8 +83,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if scenario.unique_id not in series:
         raise ValueError(f"{args.config}: unique_id {scenario.unique_id!r} is not a series of "
                          f"{args.data}; series there: {sorted(series)[:20]}")
+    if (args.workers is not None or args.scheduler) and not args.network:
+        raise ValueError("--workers and --scheduler run the per-hub work of a network plan: "
+                         "add --network")
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
-                       own_tmp=True)
+                       own_tmp=True, network=args.network, workers=args.workers,
+                       scheduler=args.scheduler)
     print(f"published to {manifest.parent} (see {manifest.name})")
     return 0
 
@@ -166,6 +170,22 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tail-limit", type=float, default=default["tail_limit"],
                    help="largest acceptable mean compensation (HK$) of the worst 10%% of "
                         "futures (default 0: no limit)")
+    p.add_argument("--network", action="store_true",
+                   help="also plan every hub: each series of --data except the scenario's "
+                        "unique_id (the network total, which the notebooks and pages 1-3 "
+                        "still plan) gets its own model, paths and queue; per-hub changes "
+                        "come from [hubs.<unique_id>] tables of --config (roster baseline, "
+                        "programme workers and budget default to the scenario's times the "
+                        "hub's share of the last year's volume); adds tables/hubs.csv, "
+                        "tables/network.csv and a network page, and page 1 recommends the "
+                        "network's split. A hub that cannot be planned is left out with a "
+                        "warning naming it")
+    p.add_argument("--workers", type=int, default=None,
+                   help="with --network: run the per-hub work on a local Dask cluster of N "
+                        "worker processes (same numbers for any N at one seed)")
+    p.add_argument("--scheduler", default=None,
+                   help="with --network: run the per-hub work on the Dask cluster at this "
+                        "address (e.g. tcp://10.0.0.5:8786)")
     _fill_options(p)
     p.add_argument("--no-html", action="store_true", help="skip the HTML exports")
     p.add_argument("--quiet", action="store_true", help="no progress output")

@@ -353,10 +353,17 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
-        """Load a scenario from a TOML file (missing keys take the defaults)."""
+        """Load a scenario from a TOML file (missing keys take the defaults).
+
+        A ``[hubs]`` table (per-hub changes of a network plan, read by
+        :class:`forecast.network_scenario.NetworkScenario`) is not part of the scenario and
+        is left out here.
+        """
         try:
             with open(path, "rb") as fh:
-                return cls.from_dict(tomllib.load(fh))
+                table = tomllib.load(fh)
+            table.pop("hubs", None)
+            return cls.from_dict(table)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
 

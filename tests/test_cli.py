@@ -52,3 +52,16 @@ def test_python_dash_m_entry_point():
     proc = subprocess.run([sys.executable, "-m", "forecast", "validate", "/nonexistent"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.startswith("forecast: error:")
+
+
+def test_workers_without_network_is_one_line_exit_2(capsys):
+    assert main(["run", "--workers", "2", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "add --network" in err
+
+
+def test_run_help_documents_the_network_flags(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "--network" in out and "--workers" in out and "--scheduler" in out

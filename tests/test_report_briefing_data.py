@@ -196,3 +196,12 @@ def test_with_a_covering_cjk_font_chinese_text_is_kept():
     data, notices = briefing_data(b, partial)
     assert data["series"] == "沙田 hub" and data["assumptions"] == ["Hub 葵? closes."]
     assert len(notices) == 1 and "'?'" in notices[0]
+
+
+def test_the_network_page_is_optional_and_carries_its_table():
+    assert briefing_data(make(), None)[0]["network"] == {"text": "", "table": []}
+    table = (("hub", "recommended"), ("kwai-chung", "429"), ("network", "1,138"))
+    data = briefing_data(make(network_text="Per hub.", network_table=table), None)[0]
+    assert data["network"]["table"][1] == ["kwai-chung", "429"]
+    with pytest.raises(ValueError, match="network_table must be at most 32 rows"):
+        make(network_table=(("a", "b"),) * 33)

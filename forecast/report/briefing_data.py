@@ -112,6 +112,8 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
             "table": [list(row) for row in b.roster_table],
             "figure": fig("roster") if b.figures.roster is not None else None,
         },
+        "network": {"text": b.network_text,
+                    "table": [list(row) for row in b.network_table]},
         "volume": volume,
         "table": _table(b),
         "figures": {

@@ -189,6 +189,9 @@ class Briefing:
     roster_text, roster_table : str, tuple of tuple of str
         The roster by LNY phase on page 2: one sentence, and a table whose first row is
         the header (at most 12 rows of at most 8 cells).
+    network_text, network_table : str, tuple of tuple of str
+        The network page (when the network is planned): one sentence, and a table of the
+        hubs whose first row is the header (at most 32 rows of at most 8 cells).
 
     Examples
     --------
@@ -228,6 +231,8 @@ class Briefing:
     rule_text: str = ""
     roster_text: str = ""
     roster_table: tuple[tuple[str, ...], ...] = ()
+    network_text: str = ""
+    network_table: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         _check_text("Briefing.title", self.title, allow_empty=False)
@@ -299,6 +304,15 @@ class Briefing:
             for cell in row:
                 _check_text("Briefing.roster_table cell", cell, allow_empty=True, limit=80)
         object.__setattr__(self, "roster_table", table)
+        _check_text("Briefing.network_text", self.network_text, allow_empty=True)
+        table = tuple(tuple(row) for row in self.network_table)
+        if len(table) > 32 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):
+            raise ValueError("Briefing.network_table must be at most 32 rows of the same "
+                             "length, at most 8 cells each")
+        for row in table:
+            for cell in row:
+                _check_text("Briefing.network_table cell", cell, allow_empty=True, limit=80)
+        object.__setattr__(self, "network_table", table)
         for name, limit in (("facts", _MAX_FACTS), ("warnings", _MAX_WARNINGS)):
             items = getattr(self, name)
             if isinstance(items, str):

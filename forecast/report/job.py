@@ -24,10 +24,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from forecast import __version__
-from forecast.report import capacity_plots, plots, roster_plots, tables
+from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.plan import PlanConfig, PlanRun, plan_from_files
+from forecast.distributed import NetworkRun, dask_client, run_network
+from forecast.network_scenario import NetworkScenario
+from forecast.plan import PlanConfig, PlanRun, load_inputs, plan_from_files
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import publish
@@ -64,7 +66,7 @@ def _figures(run: PlanRun, folder: Path) -> dict[str, Path]:
     return out
 
 
-def _tables(run: PlanRun, folder: Path) -> list[Path]:
+def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     frames = {
         "decision": run.decision_table(),
@@ -77,6 +79,7 @@ def _tables(run: PlanRun, folder: Path) -> list[Path]:
         "forecast": run.forecast_summary(),
         "phase_forecast": tables.phase_forecast(run.paths),
         "backtest": tables.backtest_scores(run),
+        **(network_tables.network_frames(net) if net is not None else {}),
     }
     paths = []
     for name, frame in frames.items():
@@ -95,7 +98,8 @@ def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
                        float(row["labour_cost_mean"]), float(row["p_over_budget"]))
 
 
-def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing:
+def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
+              net: NetworkRun | None = None) -> Briefing:
     decision = run.decision_table()
     demand = run.recommended.per_path["demand"]
     demand_lo, demand_hi = central_interval(demand, 80)
@@ -120,9 +124,12 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date) -> Briefing
         volume_mean=float(demand.mean()),
         volume_lo=demand_lo,
         volume_hi=demand_hi,
-        recommendation_text=tables.recommendation(run),
+        recommendation_text=(tables.recommendation(run) if net is None else
+                             network_tables.network_recommendation(net, run.config, s)),
         facts=tuple(tables.briefing_facts(run)),
-        warnings=tuple(run.warnings[:4]),
+        warnings=tuple([*(net.plan.warnings if net is not None else ()), *run.warnings][:4]),
+        network_text=network_tables.network_sentence(net) if net is not None else "",
+        network_table=network_tables.network_rows(net) if net is not None else (),
         rule_text=tables.decision_rule_text(run),
         roster_text=tables.roster_sentence(run.roster),
         roster_table=_roster_rows(run),
@@ -141,7 +148,9 @@ def _roster_rows(run: PlanRun) -> tuple[tuple[str, ...], ...]:
 
 
 def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
-            html: bool = True, date: dt.date | None = None, own_tmp: bool = False) -> Path:
+            html: bool = True, date: dt.date | None = None, own_tmp: bool = False,
+            network: bool = False, workers: int | None = None,
+            scheduler: str | None = None) -> Path:
     """Compute the plan for ``config`` and publish everything into ``out_dir``, atomically.
 
     ``out_dir`` must be new, empty or an earlier report; it is checked before any
@@ -167,6 +176,14 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         killed run leaves nothing in the system's temporary directory. For a process that
         ends with the run (``forecast run`` sets it); libraries that remember their
         temporary folder would otherwise keep pointing at a deleted one.
+    network : bool
+        Also plan every hub of the history (every series but the scenario's
+        ``unique_id``, the network total) with :func:`forecast.distributed.run_network`:
+        adds ``tables/hubs.csv``, ``tables/network.csv``, the briefing's network page and
+        the network recommendation on page 1.
+    workers, scheduler : int or str, optional
+        Run the per-hub work on a local Dask cluster of ``workers`` processes, or on the
+        cluster at ``scheduler``; neither: in this process.
 
     Returns
     -------
@@ -192,6 +209,20 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         timings["plan"] = round(time.perf_counter() - t0, 2)
         for note in run.notes:
             _say(progress, f"  note: {note}")
+        net = None
+        if network:
+            t1 = time.perf_counter()
+            _say(progress, "  network: per-hub fit, paths and allocation"
+                 + (f" on {workers} Dask workers" if workers else "")
+                 + (f" on the cluster at {scheduler}" if scheduler else ""))
+            history, _ = load_inputs(config)
+            with dask_client(workers=workers, scheduler=scheduler) as client:
+                net = run_network(history, NetworkScenario.from_toml(config.scenario_path),
+                                  config, client=client)
+            timings["network"] = round(time.perf_counter() - t1, 2)
+            for uid, reason in net.skipped.items():
+                print(f"warning: hub {uid!r} left out of the network plan: {reason}",
+                      file=sys.stderr, flush=True)
         for warning in run.warnings:  # always shown: the manager's numbers need them
             print(f"warning: {warning}", file=sys.stderr, flush=True)
 
@@ -204,12 +235,12 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         _say(progress, "[3/4] figures and tables")
         t1 = time.perf_counter()
         figures = _figures(run, out / "figures")
-        csvs = _tables(run, out / "tables")
+        csvs = _tables(run, out / "tables", net)
         timings["figures and tables"] = round(time.perf_counter() - t1, 2)
 
         _say(progress, "[4/4] briefing.pdf")
         t1 = time.perf_counter()
-        pdf = render_briefing(_briefing(run, figures, date or dt.date.today()),
+        pdf = render_briefing(_briefing(run, figures, date or dt.date.today(), net),
                               out / "briefing.pdf", tmp_dir=work)
         timings["briefing"] = round(time.perf_counter() - t1, 2)
         write_manifest(  # top-level steps only: the manifest adds them up

@@ -1,0 +1,282 @@
+"""Per-hub work of a network plan, in one process or on ``dask.distributed``.
+
+Each hub's work is a pure function of (hub history, options, seed stream): fit the demand
+model, draw the hub's demand paths and build its capacity
+:class:`~forecast.simulation.Simulator`. Hub ``k`` of the sorted hub list draws from
+``numpy.random.default_rng([seed, k])`` (split into fitting, paths and supply streams), so
+the same seed gives the same numbers whether the hubs run in this process, on one Dask
+worker or on many.
+
+With a Dask client the simulators stay on the workers: the allocation of
+:mod:`forecast.network` asks them for per-path metric vectors (``n_paths`` floats per
+metric), and the network-total paths are summed on the workers in a fixed pairwise order
+(one ``n_paths x n_days`` array reaches the client). No hub's paths are gathered.
+
+**A broken hub** (a history too short for the model, a window the history cannot reach,
+a model that fails) is reported by name with the reason and left out of the network plan
+(:attr:`NetworkRun.skipped`); the other hubs are planned. If every hub fails the run
+stops with a ``ValueError`` listing them.
+
+**Hub paths** are drawn in one place, :func:`draw_hub_paths`, per series with the model's
+``sample_paths`` (independent across hubs today); a coherent joint draw across hubs
+replaces that one function.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import PlanConfig
+from forecast.models import make_model
+from forecast.network import Hub, NetworkPlan, describe_hub, hub_metrics, plan_network
+from forecast.network_scenario import NetworkScenario
+from forecast.scenario import Scenario
+from forecast.simulation import Simulator
+from forecast.statistics import central_interval
+
+__all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
+           "network_hubs", "run_network", "volume_shares"]
+
+#: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
+SHARE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class HubFailure:
+    """A hub left out of the network plan, and why."""
+
+    unique_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _HubState:
+    """What stays on the worker: the hub's simulator and its summary."""
+
+    sim: Simulator
+    hub: Hub
+    forecast: dict
+
+
+def hub_streams(seed: int, k: int) -> list[np.random.Generator]:
+    """Hub ``k``'s independent streams (fit, paths, supply) of a run seeded ``seed``.
+
+    Examples
+    --------
+    >>> a, b = hub_streams(0, 3), hub_streams(0, 3)
+    >>> bool(a[1].random() == b[1].random())
+    True
+    """
+    return np.random.default_rng([seed, k]).spawn(3)
+
+
+def draw_hub_paths(model, h: int, *, n_paths: int, rng: np.random.Generator) -> pd.DataFrame:
+    """One hub's demand paths ``unique_id, ds, sample_id, y`` over ``h`` days.
+
+    The single place hub paths are drawn: per series today (``model.sample_paths``); the
+    coherent joint draw across hubs replaces this function.
+    """
+    return model.sample_paths(h, n_paths=n_paths, rng=rng)
+
+
+def _build_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int, k: int):
+    """Fit, draw and simulate one hub (a pure function of its arguments); a
+    :class:`HubFailure` instead of an exception when the hub cannot be planned."""
+    uid = scenario.unique_id
+    try:
+        last = history["ds"].max()
+        start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
+        if history.empty or start <= last:
+            raise ValueError(f"its history runs to {last.date() if len(history) else 'nowhere'}, "
+                             f"not before the window's start {start.date()}")
+        fit_rng, path_rng, supply_rng = hub_streams(seed, k)
+        model = make_model(options["model"], country=options["country"]).fit(history,
+                                                                             rng=fit_rng)
+        paths = draw_hub_paths(model, (end - last).days, n_paths=options["n_paths"],
+                               rng=path_rng)
+        sim = Simulator(paths, scenario, rng=supply_rng)
+        totals = sim.arrivals.sum(axis=1)
+        lo, hi = central_interval(totals, 80)
+        return _HubState(sim, describe_hub(sim), {
+            "window_demand_mean": float(totals.mean()), "window_demand_lo_80": lo,
+            "window_demand_hi_80": hi, "history_days": int(len(history))})
+    except Exception as exc:  # noqa: BLE001 - one broken hub must not sink the network
+        return HubFailure(uid, f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
+
+
+def _describe(state):
+    if isinstance(state, HubFailure):
+        return state
+    return state.hub, state.forecast
+
+
+def _metrics(state: _HubState, workers) -> dict:
+    return hub_metrics(state.sim, workers)
+
+
+def _arrivals(state: _HubState) -> np.ndarray:
+    return state.sim.arrivals
+
+
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a + b
+
+
+class _Local:
+    """The executor without Dask: calls run at once, in this process."""
+
+    def submit(self, fn, *args):
+        return fn(*args)
+
+    def gather(self, items):
+        return list(items)
+
+
+class _Dask:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def gather(self, items):
+        return self.client.gather(list(items))
+
+
+@dataclass(frozen=True)
+class NetworkRun:
+    """A network plan and the per-hub forecasts behind it.
+
+    Attributes
+    ----------
+    plan : NetworkPlan
+    forecasts : pandas.DataFrame
+        Per hub (index ``unique_id``): ``window_demand_mean, window_demand_lo_80,
+        window_demand_hi_80`` (parcels over the window) and ``history_days``.
+    total_paths : numpy.ndarray, shape (n_paths, n_days)
+        The network total of each path over the window (the sum of the hub paths).
+    dates : pandas.DatetimeIndex
+    skipped : dict of str to str
+        Hubs left out of the plan and why.
+    """
+
+    plan: NetworkPlan
+    forecasts: pd.DataFrame
+    total_paths: np.ndarray
+    dates: pd.DatetimeIndex
+    skipped: dict
+
+    def hub_table(self) -> pd.DataFrame:
+        """Every hub: the plan's numbers and forecast, or the reason it was left out."""
+        table = self.plan.hub_table().join(self.forecasts)
+        table["status"] = "planned"
+        gone = pd.DataFrame({"status": [f"left out: {r}" for r in self.skipped.values()]},
+                            index=pd.Index(list(self.skipped), name="unique_id"))
+        return pd.concat([table, gone]).sort_index() if len(gone) else table
+
+
+def network_hubs(history: pd.DataFrame, network: NetworkScenario) -> list[str]:
+    """The hubs of a network plan: every series except the network total
+    (``network.base.unique_id``), sorted."""
+    return sorted(set(map(str, history["unique_id"])) - {network.base.unique_id})
+
+
+def volume_shares(history: pd.DataFrame, hubs) -> dict[str, float]:
+    """Each hub's share of the hubs' volume over the last :data:`SHARE_DAYS` days."""
+    recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=SHARE_DAYS)]
+    volume = recent[recent["unique_id"].isin(hubs)].groupby("unique_id")["y"].sum()
+    volume = volume.reindex(hubs, fill_value=0.0)
+    total = float(volume.sum())
+    return {u: (float(v) / total if total > 0 else 1 / len(hubs)) for u, v in volume.items()}
+
+
+def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanConfig, *,
+                client=None, hubs=None, block: int | None = None) -> NetworkRun:
+    """Plan the network's programme workers per hub (see :mod:`forecast.network`).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Tidy ``unique_id, ds, y`` of every hub (a network-total series is ignored).
+    network : NetworkScenario
+        Hubs that leave their roster baseline, programme workers or budget unset get the
+        base value times their volume share (:func:`volume_shares`).
+    config : PlanConfig
+        ``model``, ``country``, ``n_paths``, ``seed``, ``target``, ``alpha`` and
+        ``budget_risk`` are used.
+    client : distributed.Client, optional
+        Run the per-hub work on this cluster; None: in this process.
+    hubs : sequence of str, optional
+        Default: :func:`network_hubs`.
+    block : int, optional
+        Workers per greedy step (see :func:`forecast.network.allocate`).
+
+    Returns
+    -------
+    NetworkRun
+    """
+    hubs = sorted(network_hubs(history, network) if hubs is None else map(str, hubs))
+    if not hubs:
+        raise ValueError("the history has no hub besides the network total "
+                         f"{network.base.unique_id!r}: nothing to plan as a network")
+    network = network.for_hubs(volume_shares(history, hubs))
+    options = {"model": config.model, "country": config.country, "n_paths": config.n_paths}
+    ex = _Local() if client is None else _Dask(client)
+    by_hub = dict(tuple(history.groupby("unique_id", sort=False)))
+    states = {u: ex.submit(_build_hub, by_hub[u].reset_index(drop=True),
+                           network.scenario(u), options, config.seed, k)
+              for k, u in enumerate(hubs)}
+    described = dict(zip(hubs, ex.gather(ex.submit(_describe, states[u]) for u in hubs)))
+    skipped = {u: d.reason for u, d in described.items() if isinstance(d, HubFailure)}
+    good = [u for u in hubs if u not in skipped]
+    if not good:
+        raise ValueError("no hub could be planned: " + "; ".join(
+            f"{u}: {r}" for u, r in skipped.items()))
+
+    def evaluate(requests):
+        keys = list(requests)
+        return dict(zip(keys, ex.gather(ex.submit(_metrics, states[u], requests[u])
+                                        for u in keys)))
+
+    plan = plan_network([described[u][0] for u in good], evaluate, network,
+                        target=config.target, alpha=config.alpha,
+                        budget_risk=config.budget_risk, block=block, skipped=skipped)
+    layer = [ex.submit(_arrivals, states[u]) for u in good]
+    while len(layer) > 1:  # fixed pairwise order: the same sum for any number of workers
+        layer = [ex.submit(_add, *layer[i:i + 2]) if i + 1 < len(layer) else layer[i]
+                 for i in range(0, len(layer), 2)]
+    total = ex.gather(layer)[0]
+    forecasts = pd.DataFrame({u: described[u][1] for u in good}).T.rename_axis("unique_id")
+    base = network.base
+    return NetworkRun(plan, forecasts, total,
+                      pd.date_range(base.window.start, base.window.end), skipped)
+
+
+@contextlib.contextmanager
+def dask_client(*, workers: int | None = None, scheduler: str | None = None):
+    """A Dask client for the run, or None (``workers`` and ``scheduler`` both unset).
+
+    ``workers``: a ``LocalCluster`` of that many single-threaded worker processes, closed on
+    exit; ``scheduler``: connect to an existing cluster at that address (left running).
+    """
+    if workers is not None and scheduler is not None:
+        raise ValueError("give --workers (a local cluster) or --scheduler (an existing "
+                         "cluster), not both")
+    if workers is None and scheduler is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler, timeout="20s") as client:
+            yield client
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"--workers must be an integer >= 1, got {workers!r}")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

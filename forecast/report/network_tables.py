@@ -1,0 +1,69 @@
+"""The network plan in words and tables: ``tables/hubs.csv``, ``tables/network.csv`` and the
+briefing's network page (see :class:`forecast.distributed.NetworkRun`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from forecast.report.typography import format_money, format_percent, format_workers
+
+__all__ = ["MAX_PAGE_HUBS", "network_frames", "network_recommendation", "network_rows",
+           "network_sentence"]
+
+#: Hubs listed on the briefing's network page (the busiest; all are in tables/hubs.csv).
+MAX_PAGE_HUBS = 30
+
+
+def network_frames(net) -> dict[str, pd.DataFrame]:
+    """``hubs`` (one row per hub, left-out hubs with their reason) and ``network`` (the
+    network as planned and as recommended) for the CSV tables."""
+    return {"hubs": net.hub_table(), "network": net.plan.decision_table()}
+
+
+def network_recommendation(net, config, scenario) -> str:
+    """The network decision for page 1, at most 400 characters."""
+    plan, rec = net.plan, net.plan.decision_table().loc["recommended"]
+    alloc = plan.allocation
+    days = f"{scenario.programme.start:%d %b} to {scenario.programme.end:%d %b %Y}"
+    n = len(plan.hubs)
+    head = (f"Network of {n} hubs: keep {format_workers(rec['programme_workers'])} "
+            f"holiday-programme workers on duty {days}, split by hub as on the network page "
+            f"(planned: {format_workers(sum(plan.as_planned.workers.values()))}).")
+    if not alloc.feasible:
+        head = (f"Network of {n} hubs: no split meets the service target; closest: "
+                f"{format_workers(rec['programme_workers'])} workers {days}.")
+    skipped = f" {len(net.skipped)} hub(s) left out." if net.skipped else ""
+    text = (f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= "
+            f"{config.target:.0%} of the network's programme-day parcels on time; "
+            f"compensation {format_money(rec['compensation_mean'])} expected; budget risk "
+            f"{format_percent(rec['p_over_budget'])}.{skipped}")
+    return text[:400]
+
+
+def network_sentence(net) -> str:
+    """One sentence for the network page: the rule, and what the table shows."""
+    shown = min(len(net.plan.hubs), MAX_PAGE_HUBS)
+    more = (f" The {shown} busiest hubs are listed; every hub is in tables/hubs.csv."
+            if len(net.plan.hubs) > MAX_PAGE_HUBS else "")
+    return ("Programme workers per hub: each hub starts at its own least expected cost, then "
+            "workers are added where they cut the network's late parcels most per HK$ until "
+            "the network service target holds. 'One more worker saves' is the expected "
+            "compensation one extra programme worker at that hub avoids." + more)[:400]
+
+
+def network_rows(net) -> tuple[tuple[str, ...], ...]:
+    """The network page's table: header, one row per hub (busiest first), the network."""
+    t = net.plan.hub_table().join(net.forecasts)
+    t = t.sort_values("window_demand_mean", ascending=False).head(MAX_PAGE_HUBS)
+    rows = [("hub", "planned", "recommended", "P(on time)", "compensation, expected",
+             "one more worker saves")]
+    for uid, r in t.iterrows():
+        rows.append((str(uid)[:40], format_workers(r["planned_workers"]),
+                     format_workers(r["programme_workers"]), format_percent(r["p_on_time"]),
+                     format_money(r["compensation_mean"]), format_money(r["value_of_one_more"])))
+    d = net.plan.decision_table()
+    rows.append(("network", format_workers(d.loc["as planned", "programme_workers"]),
+                 format_workers(d.loc["recommended", "programme_workers"]),
+                 format_percent(d.loc["recommended", "p_on_time"]),
+                 format_money(d.loc["recommended", "compensation_mean"]), ""))
+    return tuple(rows)

@@ -1,0 +1,84 @@
+"""Per-hub work in one process and on a Dask LocalCluster: same seed, same numbers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.config import PlanConfig
+from forecast.data import DEMO_PATH, load_history
+from forecast.distributed import dask_client, network_hubs, run_network, volume_shares
+from forecast.network_scenario import NetworkScenario
+
+CONFIG = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=3)
+
+
+@pytest.fixture(scope="module")
+def history():
+    return load_history(DEMO_PATH)
+
+
+@pytest.fixture(scope="module")
+def network():
+    return NetworkScenario.from_toml(DEMO_PATH.parent / "scenario.toml")
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+@pytest.fixture(scope="module")
+def local(history, network):
+    return run_network(history, network, CONFIG)
+
+
+def test_the_hubs_are_every_series_but_the_total(history, network):
+    hubs = network_hubs(history, network)
+    assert hubs == ["chek-lap-kok", "kowloon-bay", "kwai-chung", "tsing-yi"]
+    assert sum(volume_shares(history, hubs).values()) == pytest.approx(1.0)
+
+
+def test_one_and_two_workers_give_identical_summaries(history, network, local, client):
+    on_dask = run_network(history, network, CONFIG, client=client)
+    pd.testing.assert_frame_equal(local.hub_table(), on_dask.hub_table())
+    pd.testing.assert_frame_equal(local.plan.decision_table(), on_dask.plan.decision_table())
+    np.testing.assert_array_equal(local.total_paths, on_dask.total_paths)
+    assert local.plan.allocation == on_dask.plan.allocation
+
+
+def test_the_network_total_is_the_sum_of_the_hub_paths(local):
+    totals = local.total_paths.sum(axis=1)
+    assert np.mean(totals) == pytest.approx(local.forecasts["window_demand_mean"].sum())
+    assert local.plan.recommended.per_path["demand"].to_numpy() == pytest.approx(totals)
+
+
+def test_a_broken_hub_is_reported_and_skipped(history, network, client):
+    short = history[history["unique_id"] == "tsing-yi"].tail(20).assign(unique_id="tiny")
+    late = history[history["unique_id"] == "kwai-chung"].assign(
+        unique_id="future", ds=lambda d: d["ds"] + pd.Timedelta(days=400))
+    broken = pd.concat([history, short, late], ignore_index=True)
+    run = run_network(broken, network, CONFIG, client=client)
+    assert set(run.skipped) == {"future", "tiny"}
+    assert "not before the window's start" in run.skipped["future"]
+    table = run.hub_table()
+    assert table.loc["tiny", "status"].startswith("left out: ")
+    assert (table.drop(["tiny", "future"])["status"] == "planned").all()
+    assert any("tiny" in w for w in run.plan.warnings)
+
+
+def test_no_plannable_hub_is_one_clear_error(history, network):
+    tiny = history[history["unique_id"] == "tsing-yi"].tail(5).assign(unique_id="tiny")
+    with pytest.raises(ValueError, match="no hub could be planned: tiny: "):
+        run_network(tiny, network, CONFIG)
+
+
+def test_workers_and_scheduler_exclude_each_other():
+    with pytest.raises(ValueError, match="not both"):
+        with dask_client(workers=2, scheduler="tcp://x:1"):
+            pass
+    with dask_client() as c:
+        assert c is None

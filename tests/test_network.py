@@ -1,0 +1,121 @@
+"""Network scenario, per-hub queues, network statistics and the greedy allocation."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.network import (
+    LocalHubs,
+    allocate,
+    describe_hub,
+    hub_metrics,
+    network_outcome,
+    plan_network,
+)
+from forecast.network_scenario import NetworkScenario
+from forecast.scenario import Scenario
+from forecast.simulation import Simulator
+from forecast.statistics import prob_at_least
+
+DAYS = pd.date_range("2026-03-02", "2026-03-15")
+BASE = Scenario().updated({
+    "window.start": "2026-03-02", "window.end": "2026-03-15", "staffing.baseline": 0,
+    "programme.start": "2026-03-02", "programme.end": "2026-03-15", "productivity.mean": 10,
+    "promise.working_days": 1, "budget": 1e6})
+
+
+def _hubs(levels, *, n_paths=40, seed=0, scenario=BASE):
+    rng = np.random.default_rng(seed)
+    sims = {}
+    for k, (uid, level) in enumerate(levels.items()):
+        paths = level * rng.lognormal(0, 0.15, (n_paths, 1)) * rng.lognormal(0, 0.1, (n_paths, 14))
+        sims[uid] = Simulator(paths, scenario.updated({"unique_id": uid}),
+                              rng=np.random.default_rng([seed, k]), dates=DAYS)
+    return sims
+
+
+def test_a_hub_override_names_the_hub_and_the_key():
+    with pytest.raises(ValueError, match=r"\[hubs.kwai\] key 'labour.daily_wage'"):
+        NetworkScenario.from_dict({"hubs": {"kwai": {"labour": {"daily_wage": 1}}}})
+    with pytest.raises(ValueError, match=r"\[hubs.kwai\] productivity.mean must be > 0"):
+        NetworkScenario.from_dict({"hubs": {"kwai": {"productivity.mean": -1}}})
+
+
+def test_network_scenario_loads_hub_tables_from_toml(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('budget = 2e6\n[hubs.a]\n"staffing.baseline" = 40\n'
+                    '[hubs.a.programme]\nworkers = 30\n')
+    net = NetworkScenario.from_toml(path)
+    assert net.scenario("a").staffing.baseline == 40 and net.scenario("a").programme.workers == 30
+    assert net.scenario("a").unique_id == "a" and net.budget == 2e6
+    assert Scenario.from_toml(path).budget == 2e6  # the single-series scenario skips [hubs]
+    shared = net.for_hubs({"a": 0.5, "b": 0.5})
+    assert shared.scenario("a").staffing.baseline == 40  # explicit beats the share
+    assert shared.scenario("b").staffing.baseline == 0.5 * Scenario().staffing.baseline
+    assert shared.scenario("a").budget == 1e6
+
+
+def test_hub_metrics_agree_with_the_programme_rate():
+    sim = _hubs({"a": 1000.0})["a"]
+    for w in (0, 60, 100, 200):
+        m, direct = hub_metrics(sim, w), sim.metrics(w)
+        rate = 1 - m["late_programme"] / m["due_programme"]
+        np.testing.assert_allclose(rate, direct["on_time_rate_programme"], atol=1e-12)
+        assert (m["late_programme"] <= m["late"] + 1e-6).all()
+
+
+def test_network_figures_are_sums_over_hubs_on_the_same_path():
+    sims = _hubs({"a": 1000.0, "b": 400.0})
+    hubs = [describe_hub(s) for s in sims.values()]
+    res = network_outcome(hubs, LocalHubs(sims), {"a": 90, "b": 35}, budget=1e5)
+    a, b = hub_metrics(sims["a"], 90), hub_metrics(sims["b"], 35)
+    for k in ("late", "compensation", "labour_cost", "spend"):
+        np.testing.assert_allclose(res.per_path[k], a[k] + b[k])
+    assert res.hubs.loc["a", "late_mean"] == pytest.approx(a["late"].mean())
+    saved = a["compensation"].mean() - hub_metrics(sims["a"], 91)["compensation"].mean()
+    assert res.hubs.loc["a", "value_of_one_more"] == pytest.approx(saved)
+    assert (res.hubs["value_of_one_more"] >= 0).all()
+
+
+def test_allocation_meets_the_target_at_about_the_brute_force_least_cost():
+    sims = _hubs({"a": 1000.0, "b": 400.0}, n_paths=30)
+    ev, hubs = LocalHubs(sims), [describe_hub(s) for s in sims.values()]
+    target, alpha = 0.97, 0.8
+    alloc = allocate(hubs, ev, target=target, alpha=alpha, block=5)
+    w = alloc.workers
+
+    def net(wa, wb):
+        a, b = hub_metrics(sims["a"], wa), hub_metrics(sims["b"], wb)
+        rate = 1 - (a["late_programme"] + b["late_programme"]) / (
+            a["due_programme"] + b["due_programme"])
+        return prob_at_least(rate, target) >= alpha, a["total_cost"].mean() + b["total_cost"].mean()
+
+    ok, cost = net(w["a"], w["b"])
+    assert alloc.feasible and ok
+    best = min(c for wa, wb in itertools.product(range(60, 160, 2), range(20, 80, 2))
+               for good, c in [net(wa, wb)] if good)
+    assert cost <= best * 1.01
+
+
+def test_deterministic_hubs_get_exactly_their_demand_over_productivity():
+    s = BASE.updated({"productivity.cv": 0, "attendance.programme": 1,
+                      "attendance.concentration": float("inf"), "promise.working_days": 0,
+                      "labour.daily_wage": 1e4})
+    sims = {u: Simulator(np.full((3, 14), d), s.updated({"unique_id": u}),
+                         rng=np.random.default_rng(0), dates=DAYS)
+            for u, d in (("a", 1230.0), ("b", 470.0), ("c", 10.0))}
+    plan = plan_network([describe_hub(x) for x in sims.values()], LocalHubs(sims),
+                        NetworkScenario(s), target=1.0, alpha=1.0, block=9)
+    assert plan.allocation.workers == {"a": 123, "b": 47, "c": 1}
+    assert plan.recommended.prob_on_time() == 1.0
+    assert plan.decision_table().loc["recommended", "programme_workers"] == 171
+
+
+def test_an_unreachable_target_says_so():
+    s = BASE.updated({"programme.start": "2026-03-10"})  # days before have no programme
+    sims = _hubs({"a": 1000.0}, scenario=s)
+    hub = describe_hub(sims["a"])
+    alloc = allocate([hub], LocalHubs(sims), target=1.0, alpha=1.0, block=hub.upper)
+    assert not alloc.feasible and alloc.binding == "none" and "reached" in alloc.reason

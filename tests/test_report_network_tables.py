@@ -1,0 +1,29 @@
+"""The network plan's CSV frames, page-1 sentence and network-page table."""
+
+from forecast.config import PlanConfig
+from forecast.data import DEMO_PATH, load_history
+from forecast.distributed import run_network
+from forecast.network_scenario import NetworkScenario
+from forecast.report.network_tables import (
+    network_frames,
+    network_recommendation,
+    network_rows,
+    network_sentence,
+)
+
+
+def test_network_tables_speak_of_every_hub_and_the_network():
+    network = NetworkScenario.from_toml(DEMO_PATH.parent / "scenario.toml")
+    config = PlanConfig(model="lunar-naive", n_paths=30, backtest_lny=0)
+    net = run_network(load_history(DEMO_PATH), network, config)
+    frames = network_frames(net)
+    assert list(frames["hubs"].index) == ["chek-lap-kok", "kowloon-bay", "kwai-chung",
+                                         "tsing-yi"]
+    assert list(frames["network"].index) == ["as planned", "recommended"]
+    total = frames["hubs"]["programme_workers"].sum()
+    assert frames["network"].loc["recommended", "programme_workers"] == total
+    text = network_recommendation(net, config, network.base)
+    assert text.startswith("Network of 4 hubs: keep ") and len(text) <= 400
+    rows = network_rows(net)
+    assert rows[0][0] == "hub" and rows[-1][0] == "network" and len(rows) == 6
+    assert "least expected cost" in network_sentence(net)
