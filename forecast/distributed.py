@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import PlanConfig
-from forecast.models import make_model
+from forecast.models import make_model, shared_draws
 from forecast.network import Hub, NetworkPlan, describe_hub, hub_metrics, plan_network
 from forecast.network_scenario import NetworkScenario
 from forecast.scenario import Scenario
@@ -74,13 +74,32 @@ def hub_streams(seed: int, k: int) -> list[np.random.Generator]:
     return np.random.default_rng([seed, k]).spawn(3)
 
 
-def draw_hub_paths(model, h: int, *, n_paths: int, rng: np.random.Generator) -> pd.DataFrame:
-    """One hub's demand paths ``unique_id, ds, sample_id, y`` over ``h`` days.
+def draw_hub_paths(model, h: int, *, n_paths: int, rng: np.random.Generator,
+                   seed: int) -> pd.DataFrame:
+    """One hub's demand paths ``unique_id, ds, sample_id, y`` over ``h`` days, coherent with
+    every other hub of the run.
 
-    The single place hub paths are drawn: per series today (``model.sample_paths``); the
-    coherent joint draw across hubs replaces this function.
+    The joint draw of :mod:`forecast.models.joint`: the draws every hub shares (the dates
+    at which daily innovations are resampled, the level and LNY-effect surprises) come from
+    the run's ``seed`` alone, so each worker rebuilds the same shared draws and path
+    ``sample_id = i`` of every hub is one world; a network total is a sum along
+    ``sample_id``. Models without joint draws (``prophet-builtin``) draw independently
+    from ``rng``.
     """
-    return model.sample_paths(h, n_paths=n_paths, rng=rng)
+    (uid,) = model.states_
+    try:
+        shared = shared_draws(np.random.default_rng([seed, _SHARED_STREAM]), n_paths, h)
+        values = model.series_paths(uid, h, n_paths, shared=shared)
+    except ValueError:  # no joint draw for this model: independent paths
+        return model.sample_paths(h, n_paths=n_paths, rng=rng, dependence="independent")
+    ds = pd.date_range(model.last_ds_[uid] + pd.Timedelta(days=1), periods=h)
+    return pd.DataFrame({"unique_id": uid, "ds": np.tile(ds.values, n_paths),
+                         "sample_id": np.repeat(np.arange(n_paths), h),
+                         "y": values.ravel()})
+
+
+#: Stream of the draws shared by every hub (hub k's own streams are [seed, k], k < this).
+_SHARED_STREAM = 2**31
 
 
 def _build_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int, k: int):
@@ -97,7 +116,7 @@ def _build_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: i
         model = make_model(options["model"], country=options["country"]).fit(history,
                                                                              rng=fit_rng)
         paths = draw_hub_paths(model, (end - last).days, n_paths=options["n_paths"],
-                               rng=path_rng)
+                               rng=path_rng, seed=seed)
         sim = Simulator(paths, scenario, rng=supply_rng)
         totals = sim.arrivals.sum(axis=1)
         lo, hi = central_interval(totals, 80)
