@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# The demo network: the total and its four hubs (per-hub staffing, the network split).
 report: $(STAMP)
-	$(BIN)/forecast run --out $(OUT)
+	$(BIN)/forecast run --network --out $(OUT)
 
 # Everything: unit, property and doctests, the notebooks under strict nbval, `forecast run`.
 test: $(STAMP)

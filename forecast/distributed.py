@@ -34,12 +34,13 @@ from forecast.config import PlanConfig
 from forecast.models import make_model, shared_draws
 from forecast.network import Hub, NetworkPlan, describe_hub, hub_metrics, plan_network
 from forecast.network_scenario import NetworkScenario
+from forecast.plan import load_inputs
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
-           "network_hubs", "run_network", "volume_shares"]
+           "network_from_files", "network_hubs", "run_network", "volume_shares"]
 
 #: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
 SHARE_DAYS = 365
@@ -276,6 +277,14 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
 
 
 @contextlib.contextmanager
+def network_from_files(config: PlanConfig, *, client=None) -> NetworkRun:
+    """:func:`run_network` on the history and the scenario (with its ``[hubs]``) that
+    ``config`` names: the network section of the notebooks in one call."""
+    history, _ = load_inputs(config)
+    return run_network(history, NetworkScenario.from_toml(config.scenario_path), config,
+                       client=client)
+
+
 def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     """A Dask client for the run, or None (``workers`` and ``scheduler`` both unset).
 

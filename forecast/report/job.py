@@ -35,11 +35,13 @@ from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import publish
 from forecast.report.staging import Staging
 
-__all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "run_job"]
+__all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "NETWORK_NOTEBOOK", "run_job"]
 
 #: The planner notebooks, executed in this order.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = ("01-history", "02-demand-forecast", "03-capacity", "04-briefing")
+#: Executed too when the network is planned (``network=True``).
+NETWORK_NOTEBOOK = "05-network"
 
 
 def _say(progress: bool, text: str) -> None:
@@ -190,7 +192,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     pathlib.Path
         The ``manifest.json`` written.
     """
-    notebooks = [NOTEBOOKS_DIR / f"{n}.ipynb" for n in NOTEBOOKS]
+    names = (*NOTEBOOKS, NETWORK_NOTEBOOK) if network else NOTEBOOKS
+    notebooks = [NOTEBOOKS_DIR / f"{n}.ipynb" for n in names]
     missing = [str(p) for p in notebooks if not p.is_file()]
     if missing:  # checked before minutes of computing, not after
         raise ValueError(f"notebook(s) not found: {', '.join(missing)}; forecast run needs "

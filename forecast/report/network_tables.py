@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecast.report.tables import decision_rows
 from forecast.report.typography import format_money, format_percent, format_workers
 
-__all__ = ["MAX_PAGE_HUBS", "network_frames", "network_recommendation", "network_rows",
-           "network_sentence"]
+__all__ = ["MAX_PAGE_HUBS", "hub_summary", "network_decision", "network_frames",
+           "network_recommendation", "network_rows", "network_sentence"]
 
 #: Hubs listed on the briefing's network page (the busiest; all are in tables/hubs.csv).
 MAX_PAGE_HUBS = 30
@@ -67,3 +68,14 @@ def network_rows(net) -> tuple[tuple[str, ...], ...]:
                  format_percent(d.loc["recommended", "p_on_time"]),
                  format_money(d.loc["recommended", "compensation_mean"]), ""))
     return tuple(rows)
+
+
+def hub_summary(net) -> pd.DataFrame:
+    """The network page's hub table as a frame (one row per hub, busiest first)."""
+    rows = network_rows(net)
+    return pd.DataFrame(list(rows[1:]), columns=list(rows[0])).set_index(rows[0][0])
+
+
+def network_decision(net, target: float) -> pd.DataFrame:
+    """The network as planned vs recommended, formatted like the single-series decision."""
+    return decision_rows(net.plan.decision_table(), target)

@@ -26,6 +26,7 @@ __all__ = [
     "decision_rule_text",
     "roster_sentence",
     "checks_and_facts",
+    "decision_rows",
 ]
 
 
@@ -146,7 +147,7 @@ def simulation_summary(results) -> pd.DataFrame:
                         index=frame.index)
 
 
-def _decision_rows(t: pd.DataFrame, target: float) -> pd.DataFrame:
+def decision_rows(t: pd.DataFrame, target: float) -> pd.DataFrame:
     """Rows of :meth:`SimulationResults.decision_summary` formatted, one column per plan."""
     return pd.DataFrame({
         "programme workers": t["programme_workers"].map(format_workers),
@@ -165,12 +166,12 @@ def _decision_rows(t: pd.DataFrame, target: float) -> pd.DataFrame:
 
 def scenario_table(frame: pd.DataFrame, *, target: float = 0.95) -> pd.DataFrame:
     """:func:`forecast.planning.compare_scenarios` formatted, one column per variant."""
-    return _decision_rows(frame, target)
+    return decision_rows(frame, target)
 
 
 def decision_summary(run) -> pd.DataFrame:
     """The decision table of a :class:`~forecast.plan.PlanRun`, formatted."""
-    return _decision_rows(run.decision_table(), run.config.target)
+    return decision_rows(run.decision_table(), run.config.target)
 
 
 def recommendation(run) -> str:

@@ -1,0 +1,67 @@
+"""Figures of a network plan (see :class:`forecast.distributed.NetworkRun`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import lny_dates
+from forecast.report.names import plot_text
+from forecast.report.plots import figure_axes, shade_lny_phases, thousands_axis
+from forecast.statistics import central_interval
+
+__all__ = ["plot_network_total", "plot_worker_value"]
+
+_BLUE, _RED, _GREY = "#1d3557", "#c1121f", "#8d99ae"
+
+
+def plot_network_total(net, *, level: int = 80, ax=None):
+    """The network total of the hub paths (a sum along ``sample_id``): median and interval.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> dates = pd.date_range("2026-02-01", periods=5)
+    >>> net = SimpleNamespace(total_paths=np.arange(20.0).reshape(4, 5), dates=dates)
+    >>> [line.get_label() for line in plot_network_total(net).axes[0].get_lines()]
+    ['median']
+    """
+    fig, ax = figure_axes(ax, (9, 3.8))
+    lo, hi = central_interval(net.total_paths, level)
+    ax.fill_between(net.dates, lo, hi, color=_BLUE, alpha=0.2, lw=0, label=f"{level}% interval")
+    ax.plot(net.dates, np.median(net.total_paths, axis=0), color=_BLUE, lw=1.5, label="median")
+    for d in lny_dates(net.dates.min(), net.dates.max()):
+        if net.dates.min() <= d <= net.dates.max():
+            shade_lny_phases(ax, lny=d)
+    ax.set(title="Network total: the sum of the hubs' joint paths", ylabel="parcels/day")
+    thousands_axis(ax)
+    ax.legend(frameon=False, fontsize=7.5, ncols=4, loc="upper left")
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
+    """Per hub: the compensation one more programme worker saves against what he costs.
+
+    ``hubs`` is :meth:`forecast.distributed.NetworkRun.hub_table` (``value_of_one_more``,
+    ``cost_of_one_more``, hubs that were left out are skipped).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"value_of_one_more": [900.0, 10.0],
+    ...                   "cost_of_one_more": [750.0, 750.0]}, index=["a", "b"])
+    >>> len(plot_worker_value(t).axes[0].patches)
+    4
+    """
+    t = hubs.dropna(subset=["value_of_one_more", "cost_of_one_more"])
+    fig, ax = figure_axes(ax, (8, 0.45 * len(t) + 1.6))
+    y = np.arange(len(t))
+    ax.barh(y + 0.2, t["value_of_one_more"], height=0.4, color=_RED,
+            label="compensation one more worker saves (expected)")
+    ax.barh(y - 0.2, t["cost_of_one_more"], height=0.4, color=_GREY,
+            label="what he costs (expected)")
+    ax.set_yticks(y, [plot_text(str(u)) for u in t.index])
+    ax.set(xlabel="HK$ per programme worker", title="Value of one more worker, by hub")
+    thousands_axis(ax, "x")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
