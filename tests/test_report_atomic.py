@@ -62,10 +62,20 @@ def private_tmp(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(scope="module")
+def _published(tmp_path_factory):
+    """One small report, published once for the module (the tests copy it)."""
+    out = tmp_path_factory.mktemp("published") / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(job, "NOTEBOOKS", ("01-history", "04-briefing"))
+        job.run_job(PlanConfig(**OPTIONS), out, progress=False, html=False)
+    return out
+
+
 @pytest.fixture
-def earlier(tmp_path, one_notebook, private_tmp):
+def earlier(tmp_path, one_notebook, private_tmp, _published):
     out = tmp_path / "reports" / "out"
-    job.run_job(PlanConfig(**OPTIONS), out, progress=False, html=False)
+    shutil.copytree(_published, out)
     assert_true_manifest(out)
     return out, snapshot(out)
 
@@ -226,8 +236,7 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
 
     # the progress lines mark moments: during the plan, during notebooks 02, 03 and 04 (the
     # line of the one before has just been printed), during the PDF
-    moments = [("[1/4] plan", 1.0), ("notebook 1 of 4", 1.0), ("notebook 3 of 4", 0.5),
-               ("[4/4] briefing.pdf", 0.0)]
+    moments = [("[1/4] plan", 1.0), ("notebook 2 of 4", 0.5), ("[4/4] briefing.pdf", 0.0)]
     for marker, delay in moments:
         status, err = _kill_at(out, env, marker, delay, signal.SIGKILL)
         assert status == -signal.SIGKILL, err
@@ -247,14 +256,7 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
     assert leftovers(out.parent, out.name) == []  # its own and the stale ones: all gone
     assert list((tmp_path / "systemp").iterdir()) == []
 
-    again = subprocess.run([*RUN, "--out", str(out), "--quiet"], env=env, capture_output=True,
-                           text=True)
-    assert again.returncode == 0, again.stderr
-    assert_true_manifest(out)
-    # same data, config and seed: the same bytes, apart from the manifest's timings
-    after = snapshot(out)
-    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
-        k: v for k, v in before.items() if k != "manifest.json"}
+    # (a next run publishing the same bytes: tests/test_report_repro.py)
 
 
 def test_sigterm_is_one_line_exit_143_and_cleans_up(tmp_path, monkeypatch, capsys):
@@ -285,15 +287,11 @@ def test_a_pickle_planted_in_the_published_folder_is_never_loaded(earlier, priva
                                                                   tmp_path):
     import pickle
 
-    from forecast.plan import _cache_key
-    from forecast.scenario import Scenario
-
     out, _ = earlier
     config = PlanConfig(**OPTIONS)
-    key = _cache_key(config, Scenario.from_toml(config.scenario_path))
-    (out / ".cache").mkdir()
+    (out / ".cache").mkdir()  # where earlier versions kept a pickled plan
     flag = tmp_path / "PWNED"
-    (out / ".cache" / f"plan-{key[:16]}.pkl").write_bytes(pickle.dumps(_Boom(str(flag))))
+    (out / ".cache" / "plan-0123456789abcdef.pkl").write_bytes(pickle.dumps(_Boom(str(flag))))
     job.run_job(config, out, progress=False, html=False)
     assert not flag.exists()
     assert not (out / ".cache").exists()  # the new report replaced the whole folder
