@@ -276,7 +276,6 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
                       pd.date_range(base.window.start, base.window.end), skipped)
 
 
-@contextlib.contextmanager
 def network_from_files(config: PlanConfig, *, client=None) -> NetworkRun:
     """:func:`run_network` on the history and the scenario (with its ``[hubs]``) that
     ``config`` names: the network section of the notebooks in one call."""
@@ -285,6 +284,7 @@ def network_from_files(config: PlanConfig, *, client=None) -> NetworkRun:
                        client=client)
 
 
+@contextlib.contextmanager
 def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     """A Dask client for the run, or None (``workers`` and ``scheduler`` both unset).
 

@@ -54,7 +54,7 @@ def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
     4
     """
     t = hubs.dropna(subset=["value_of_one_more", "cost_of_one_more"])
-    fig, ax = figure_axes(ax, (8, 0.45 * len(t) + 1.6))
+    fig, ax = figure_axes(ax, (8, 0.45 * len(t) + 2.0))
     y = np.arange(len(t))
     ax.barh(y + 0.2, t["value_of_one_more"], height=0.4, color=_RED,
             label="compensation one more worker saves (expected)")
@@ -63,5 +63,6 @@ def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
     ax.set_yticks(y, [plot_text(str(u)) for u in t.index])
     ax.set(xlabel="HK$ per programme worker", title="Value of one more worker, by hub")
     thousands_axis(ax, "x")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, ncols=2, loc="upper center",
+              bbox_to_anchor=(0.5, -0.3))  # below the axis: never over a bar
     return fig
