@@ -23,13 +23,14 @@ $(STAMP): pyproject.toml $(LOCK)
 report: $(STAMP)
 	$(BIN)/forecast run --network --out $(OUT)
 
-# Everything: unit, property and doctests, the notebooks under strict nbval, `forecast run`.
+# Everything: unit, property and doctests, the notebooks under strict nbval, `forecast run`;
+# on two worker processes (a notebook's cells stay together, in order, on one of them).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The quick lane for a change: no slow tests, no notebooks, no end-to-end run.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -p no:nbval tests forecast
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" tests forecast
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

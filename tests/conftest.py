@@ -21,7 +21,12 @@ settings.load_profile("default-no-deadline")
 #: Generated cases per fuzz target.
 FUZZ_EXAMPLES = 1000 if os.environ.get("CI", "").lower() == "true" else 100
 
-_CACHE = tempfile.mkdtemp(prefix="forecast-test-cache-")
+# one cache folder per test run, shared by the pytest-xdist workers of that run (the store is
+# safe for concurrent writers), so a plan computed by one worker is reused by the others
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+_CACHE = (os.path.join(tempfile.gettempdir(), f"forecast-test-cache-{_RUN}") if _RUN
+          else tempfile.mkdtemp(prefix="forecast-test-cache-"))
+os.makedirs(_CACHE, exist_ok=True)
 os.environ["FORECAST_CACHE_DIR"] = _CACHE
 
 DATA = Path(__file__).parent / "data"

@@ -47,7 +47,7 @@ def leftovers(parent: Path, name: str) -> list[str]:
 
 @pytest.fixture
 def one_notebook(monkeypatch):
-    monkeypatch.setattr(job, "NOTEBOOKS", ("01-history", "04-briefing"))
+    monkeypatch.setattr(job, "NOTEBOOKS", ("04-briefing",))
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def _published(tmp_path_factory):
     """One small report, published once for the module (the tests copy it)."""
     out = tmp_path_factory.mktemp("published") / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(job, "NOTEBOOKS", ("01-history", "04-briefing"))
+        mp.setattr(job, "NOTEBOOKS", ("04-briefing",))
         job.run_job(PlanConfig(**OPTIONS), out, progress=False, html=False)
     return out
 
@@ -236,7 +236,7 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
 
     # the progress lines mark moments: during the plan, during notebooks 02, 03 and 04 (the
     # line of the one before has just been printed), during the PDF
-    moments = [("[1/4] plan", 1.0), ("notebook 2 of 4", 0.5), ("[4/4] briefing.pdf", 0.0)]
+    moments = [("notebook 2 of 4", 0.5), ("[4/4] briefing.pdf", 0.0)]
     for marker, delay in moments:
         status, err = _kill_at(out, env, marker, delay, signal.SIGKILL)
         assert status == -signal.SIGKILL, err
