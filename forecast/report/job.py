@@ -32,7 +32,7 @@ from forecast.network_scenario import NetworkScenario
 from forecast.plan import PlanConfig, PlanRun, load_inputs, plan_from_files
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
-from forecast.report.publish import publish
+from forecast.report.publish import notebook_parameters, publish
 from forecast.report.staging import Staging
 
 __all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "NETWORK_NOTEBOOK", "run_job"]
@@ -231,6 +231,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
 
         _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}")
         parameters = {**asdict(config), "unique_id": run.unique_id}
+        declared = set().union(*(notebook_parameters(nb) for nb in notebooks))
+        parameters = {k: v for k, v in parameters.items() if k in declared}
         result = publish(notebooks, out / "notebooks", parameters, cwd=work, html=html,
                          progress=progress, runtime_folder=work)
         timings.update({f"notebook {k}": v for k, v in result.timings.items()})
