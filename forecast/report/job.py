@@ -102,7 +102,8 @@ def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
 
 def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
               net: NetworkRun | None = None) -> Briefing:
-    decision = run.decision_table()
+    # page 1's table compares what page 1 recommends: the network's split when it is planned
+    decision = run.decision_table() if net is None else net.plan.decision_table()
     demand = run.recommended.per_path["demand"]
     demand_lo, demand_hi = central_interval(demand, 80)
     s = run.scenario
@@ -110,7 +111,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
     return Briefing(
         title=f"Lunar New Year {run.lny.year}: holiday staffing",
         date=date,
-        series=run.unique_id,
+        series=run.unique_id if net is None else f"{len(net.plan.hubs)} hubs",
         series_id=run.unique_id,
         window_start=s.window.start,
         window_end=s.window.end,
@@ -128,7 +129,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         volume_hi=demand_hi,
         recommendation_text=(tables.recommendation(run) if net is None else
                              network_tables.network_recommendation(net, run.config, s)),
-        facts=tuple(tables.briefing_facts(run)),
+        facts=tuple(tables.briefing_facts(run) if net is None else
+                    [*tables.briefing_facts(run)[::2], network_tables.network_fact(net, run)]),
         warnings=tuple([*(net.plan.warnings if net is not None else ()), *run.warnings][:4]),
         network_text=network_tables.network_sentence(net) if net is not None else "",
         network_table=network_tables.network_rows(net) if net is not None else (),

@@ -8,7 +8,7 @@ import pandas as pd
 from forecast.report.tables import decision_rows
 from forecast.report.typography import format_money, format_percent, format_workers
 
-__all__ = ["MAX_PAGE_HUBS", "hub_summary", "network_decision", "network_frames",
+__all__ = ["MAX_PAGE_HUBS", "hub_summary", "network_decision", "network_fact", "network_frames",
            "network_recommendation", "network_rows", "network_sentence"]
 
 #: Hubs listed on the briefing's network page (the busiest; all are in tables/hubs.csv).
@@ -79,3 +79,12 @@ def hub_summary(net) -> pd.DataFrame:
 def network_decision(net, target: float) -> pd.DataFrame:
     """The network as planned vs recommended, formatted like the single-series decision."""
     return decision_rows(net.plan.decision_table(), target)
+
+
+def network_fact(net, run) -> str:
+    """Page 1's note on scopes when the network is planned."""
+    return (f"Network plan: the {len(net.plan.hubs)} hubs are fitted and simulated one by one "
+            "on jointly drawn paths (one future per path across hubs), and the programme "
+            "workers are split between them (network page). The trade-off, the roster and "
+            f"the decision rule's page treat the network total ({run.unique_id}) as one site: "
+            f"it alone would need {run.recommendation.workers:,} workers.")
