@@ -148,7 +148,8 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
         f"no headcount that meets the service target keeps P(over budget) <= "
-        f"{budget_risk:.0%}: the lowest risk, {min(risk):.0%}, is at {closest:,} workers")
+        f"{budget_risk:.0%}: among those that do, the lowest budget risk, {min(risk):.0%}, "
+        f"is at {closest:,} workers")
 
 
 def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:
