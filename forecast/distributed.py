@@ -25,22 +25,35 @@ replaces that one function.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from forecast import cache
 from forecast.config import PlanConfig
+from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model, shared_draws
-from forecast.network import Hub, NetworkPlan, describe_hub, hub_metrics, plan_network
+from forecast.network import (
+    Allocation,
+    Hub,
+    NetworkPlan,
+    NetworkResults,
+    describe_hub,
+    hub_metrics,
+    plan_network,
+)
 from forecast.network_scenario import NetworkScenario
-from forecast.plan import load_inputs
+from forecast.plan import code_hash, load_inputs
+from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
-           "network_from_files", "network_hubs", "run_network", "volume_shares"]
+           "load_network", "network_from_files", "network_hubs", "network_key", "run_network",
+           "save_network", "volume_shares"]
 
 #: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
 SHARE_DAYS = 365
@@ -276,12 +289,54 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
                       pd.date_range(base.window.start, base.window.end), skipped)
 
 
-def network_from_files(config: PlanConfig, *, client=None) -> NetworkRun:
+def network_key(history: pd.DataFrame, config: PlanConfig) -> str:
+    """What a network plan depends on: the history's content, the scenario file (with its
+    ``[hubs]``), the options and the package's source."""
+    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
+    return config_hash({"network": True, "data": frame_hash(history),
+                        "scenario": file_hash(config.scenario_path), "options": options,
+                        "code": code_hash()})
+
+
+def save_network(key: str, net: NetworkRun) -> None:
+    """Keep ``net`` in the data-only cache (:mod:`forecast.cache`) under ``key``."""
+    # the hubs (a tuple of Hub) go as one frame; the rest packs as it is
+    bare = dataclasses.replace(net, plan=dataclasses.replace(net.plan, hubs=()))
+    frames, meta = pack(bare, skip=("network",))
+    frames["plan.hubs"] = pd.DataFrame([dataclasses.asdict(h) for h in net.plan.hubs])
+    cache.save(key, frames, meta)
+
+
+def load_network(key: str, network: NetworkScenario) -> NetworkRun | None:
+    """The network plan cached under ``key`` (None if absent or discarded)."""
+    hit = cache.load(key)
+    if hit is None:
+        return None
+    frames, meta = hit
+    hubs = tuple(Hub(**{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+                 for row in frames["plan.hubs"].to_dict("records"))
+    results = {name: unpack(NetworkResults, frames, meta, prefix=f"plan.{name}.")
+               for name in ("as_planned", "recommended")}
+    plan = unpack(NetworkPlan, frames, meta, prefix="plan.", network=network, hubs=hubs,
+                  allocation=unpack(Allocation, frames, meta, prefix="plan.allocation."),
+                  **results)
+    return unpack(NetworkRun, frames, meta, plan=plan)
+
+
+def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = True
+                       ) -> NetworkRun:
     """:func:`run_network` on the history and the scenario (with its ``[hubs]``) that
-    ``config`` names: the network section of the notebooks in one call."""
+    ``config`` names, reusing the plan ``forecast run --network`` cached for the same
+    inputs: the network section of the notebooks in one call."""
     history, _ = load_inputs(config)
-    return run_network(history, NetworkScenario.from_toml(config.scenario_path), config,
-                       client=client)
+    network = NetworkScenario.from_toml(config.scenario_path)
+    key = network_key(history, config)
+    net = load_network(key, network) if cache_plan else None
+    if net is None:
+        net = run_network(history, network, config, client=client)
+        if cache_plan:
+            save_network(key, net)
+    return net
 
 
 @contextlib.contextmanager

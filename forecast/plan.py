@@ -28,7 +28,7 @@ from forecast.backtest import backtest, compare
 from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds
 from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH, load_history
-from forecast.hashing import config_hash, frame_hash
+from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model, summarize_paths
 from forecast.decision import (
     Recommendation,
@@ -44,7 +44,7 @@ from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
-__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun", "run_plan",
+__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "code_hash", "PlanConfig", "PlanRun", "run_plan",
            "plan_from_files", "backtest_years"]
 
 #: Lead (days from the history's end to the window's end) up to which the models' spread
@@ -239,7 +239,7 @@ def _cached_forecast(history, config, h, rng, step, notes, cache):
     from forecast import cache as store
 
     key = config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
-                       "version": __version__, "code": _code_hash()})
+                       "version": __version__, "code": code_hash()})
     if cache:
         hit = store.load(key)
         if hit is not None:
@@ -254,10 +254,8 @@ def _cached_forecast(history, config, h, rng, step, notes, cache):
     return table, years, paths, selection
 
 
-def _code_hash() -> str:
-    """Hash of the package's source, so that a code change never reuses a cached forecast."""
-    from forecast.hashing import file_hash
-
+def code_hash() -> str:
+    """Hash of the package's source, so that a code change never reuses a cached result."""
     root = Path(__file__).resolve().parent
     return config_hash({str(p.relative_to(root)): file_hash(p)
                         for p in sorted(root.rglob("*.py"))})
@@ -305,7 +303,7 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     from forecast import cache as store
 
     key = config_hash({"data": frame_hash(history), "plan": _config_hash(config, scenario),
-                       "code": _code_hash()})
+                       "code": code_hash()})
     hit = store.load(key)
     if hit is not None:
         return _rebuild(*hit, history, scenario, config)

@@ -83,3 +83,21 @@ def test_workers_and_scheduler_exclude_each_other():
             pass
     with dask_client() as c:
         assert c is None
+
+
+def test_a_network_plan_is_cached_as_data_and_reloaded_equal(tmp_path, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from forecast import distributed
+    from forecast.config import PlanConfig
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))
+    cfg = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=5)
+    first = distributed.network_from_files(cfg)
+    monkeypatch.setattr(distributed, "run_network", lambda *a, **k: pytest.fail("recomputed"))
+    again = distributed.network_from_files(cfg)
+    pd.testing.assert_frame_equal(again.plan.decision_table(), first.plan.decision_table())
+    pd.testing.assert_frame_equal(again.hub_table(), first.hub_table(), check_dtype=False)
+    assert again.plan.allocation == first.plan.allocation and again.plan.hubs == first.plan.hubs
+    assert np.array_equal(again.total_paths, first.total_paths)

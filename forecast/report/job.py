@@ -27,9 +27,8 @@ from forecast import __version__
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.distributed import NetworkRun, dask_client, run_network
-from forecast.network_scenario import NetworkScenario
-from forecast.plan import PlanConfig, PlanRun, load_inputs, plan_from_files
+from forecast.distributed import NetworkRun, dask_client, network_from_files
+from forecast.plan import PlanConfig, PlanRun, plan_from_files
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import notebook_parameters, publish
@@ -220,10 +219,9 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             _say(progress, "  network: per-hub fit, paths and allocation"
                  + (f" on {workers} Dask workers" if workers else "")
                  + (f" on the cluster at {scheduler}" if scheduler else ""))
-            history, _ = load_inputs(config)
             with dask_client(workers=workers, scheduler=scheduler) as client:
-                net = run_network(history, NetworkScenario.from_toml(config.scenario_path),
-                                  config, client=client)
+                # computed once and cached as data: notebook 05 reloads it
+                net = network_from_files(config, client=client)
             timings["network"] = round(time.perf_counter() - t1, 2)
             for uid, reason in net.skipped.items():
                 print(f"warning: hub {uid!r} left out of the network plan: {reason}",
