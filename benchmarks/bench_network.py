@@ -95,8 +95,10 @@ def bench_cli(n_hubs: int, model: str, n_paths: int) -> list[dict]:
                    "--model", model, "--paths", str(n_paths), "--backtest-lny", "0",
                    "--no-html", "--quiet", "--network", "--workers", str(workers),
                    "--out", str(out)]
+            # a cold cache per run: nothing computed by the other run is reused
+            env = {**os.environ, "FORECAST_CACHE_DIR": str(Path(tmp) / f"cache{workers}")}
             t0, c0 = time.perf_counter(), os.times()
-            subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
+            subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env=env)
             wall, c1 = time.perf_counter() - t0, os.times()
             hubs[workers] = pd.read_csv(out / "tables" / "hubs.csv")
             manifest = (out / "manifest.json").read_text()
