@@ -34,7 +34,6 @@ runs the same on local simulators (:class:`LocalHubs`) or on Dask workers
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,7 +43,7 @@ import pandas as pd
 from forecast.network_scenario import NetworkScenario
 from forecast.planning import check_prob, cost_optimal_headcount, upper_bound
 from forecast.simulation import Simulator
-from forecast.statistics import TAIL, prob_above, prob_at_least, tail_mean
+from forecast.statistics import TAIL, on_time_rate, prob_above, prob_at_least, tail_mean
 
 __all__ = ["HUB_METRICS", "Hub", "LocalHubs", "Allocation", "NetworkResults", "NetworkPlan",
            "hub_metrics", "describe_hub", "allocate", "network_outcome", "plan_network"]
@@ -154,11 +153,7 @@ class _Search:
         return float(np.maximum(late - (1 - self.target) * due, 0.0).mean())
 
     def p_on_time(self, late, due) -> float:
-        return prob_at_least(_rate(late, due), self.target)
-
-
-def _rate(late, due):
-    return np.where(due > 0, 1 - late / np.where(due > 0, due, 1.0), np.nan)
+        return prob_at_least(on_time_rate(late, due), self.target)
 
 
 def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0.9,
@@ -194,7 +189,7 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
     upper = {h.unique_id: max(h.upper, start[h.unique_id]) for h in hubs}
     w = dict(start)
     late, due, ms = search.sums(w)
-    if np.isnan(_rate(late, due)).any():
+    if np.isnan(on_time_rate(late, due)).any():
         raise ValueError("on some paths no parcel arriving on programme days falls due inside "
                          "the window at any hub: the network target cannot be judged; end the "
                          "window later or move the programme earlier")
@@ -305,12 +300,12 @@ def network_outcome(hubs, evaluate: Evaluate, workers: Mapping[str, float], *,
     rows = {}
     for h in hubs:
         m, m1 = now[h.unique_id], more[h.unique_id]
-        rate = _rate(m["late_programme"], m["due_programme"])
+        rate = on_time_rate(m["late_programme"], m["due_programme"])
         rows[h.unique_id] = {
             "programme_workers": float(workers[h.unique_id]),
             "p_on_time": prob_at_least(rate, target),
-            "on_time_rate_programme_mean": float(np.nanmean(rate)) if np.isfinite(rate).any()
-            else math.nan,
+            "on_time_rate_programme_mean": (float(np.nanmean(rate)) if np.isfinite(rate).any()
+                                            else np.nan),
             "late_mean": float(m["late"].mean()),
             "late_worst": tail_mean(m["late"], tail=tail),
             "compensation_mean": float(m["compensation"].mean()),
@@ -326,8 +321,8 @@ def network_outcome(hubs, evaluate: Evaluate, workers: Mapping[str, float], *,
     per_path = pd.DataFrame({
         **{k: sums[k] for k in ("demand", "arrivals", "late", "late_programme",
                                 "due_programme")},
-        "on_time_rate": _rate(sums["late"], sums["arrivals"]),
-        "on_time_rate_programme": _rate(sums["late_programme"], sums["due_programme"]),
+        "on_time_rate": on_time_rate(sums["late"], sums["arrivals"]),
+        "on_time_rate_programme": on_time_rate(sums["late_programme"], sums["due_programme"]),
         **{k: sums[k] for k in ("compensation", "labour_cost", "programme_cost", "spend",
                                 "total_cost")},
     }).rename_axis("sample_id")

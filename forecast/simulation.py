@@ -64,6 +64,7 @@ from forecast.calendar import WorkCalendar, days_to_lny, holiday_calendar, promi
 from forecast.capacity import queue_outcomes
 from forecast.scenario import Scenario
 from forecast.results import METRICS, SimulationResults
+from forecast.statistics import on_time_rate
 
 __all__ = ["METRICS", "Simulator", "SimulationResults", "simulate"]
 
@@ -228,8 +229,8 @@ def _evaluate(arrivals, plan: _Plan, draws: _Draws, s: Scenario, workers):
         out["demand"][rows] = queued.sum(axis=1)
         out["arrivals"][rows] = scored
         out["late"][rows] = late_total
-        out["on_time_rate"][rows] = _rate(late_total, scored)
-        out["on_time_rate_programme"][rows] = _rate(late[0] @ in_prog, queued @ in_prog)
+        out["on_time_rate"][rows] = on_time_rate(late_total, scored)
+        out["on_time_rate_programme"][rows] = on_time_rate(late[0] @ in_prog, queued @ in_prog)
         out["peak_backlog"][rows] = back[rows].max(axis=1, initial=0.0)
         out["backlog_days"][rows] = back[rows].sum(axis=1)
         out["end_backlog"][rows] = back[rows][:, -1]
@@ -246,11 +247,6 @@ def _after(head, days):
     if not len(head):
         return days
     return np.concatenate([np.broadcast_to(head, (len(days), len(head))), days], axis=1)
-
-
-def _rate(late, scored):
-    """On-time share; NaN where nothing was due (nothing to judge)."""
-    return np.where(scored > 0, 1 - late / np.where(scored > 0, scored, 1.0), np.nan)
 
 
 class Simulator:

@@ -23,7 +23,8 @@ import math
 
 import numpy as np
 
-__all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above"]
+__all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above",
+           "on_time_rate"]
 
 #: The tail share every "worst 10%" figure averages over.
 TAIL = 0.1
@@ -116,3 +117,16 @@ def prob_above(x, limit: float, *, axis: int = 0):
     """
     out = np.mean(np.asarray(x, dtype=float) > limit, axis=axis)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def on_time_rate(late, due):
+    """Per path, the share of parcels due that were on time: ``1 - late / due``; NaN where
+    nothing was due (nothing to judge).
+
+    Examples
+    --------
+    >>> on_time_rate(np.array([5.0, 0.0]), np.array([100.0, 0.0])).tolist()
+    [0.95, nan]
+    """
+    late, due = np.asarray(late, dtype=float), np.asarray(due, dtype=float)
+    return np.where(due > 0, 1 - late / np.where(due > 0, due, 1.0), np.nan)
