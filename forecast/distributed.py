@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -45,7 +46,14 @@ from forecast.network import (
     plan_network,
 )
 from forecast.network_scenario import NetworkScenario
-from forecast.plan import code_hash, load_inputs
+from forecast.plan import (
+    PlanRun,
+    cached_plan,
+    code_hash,
+    load_inputs,
+    remember_plan,
+    run_plan,
+)
 from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
@@ -53,7 +61,7 @@ from forecast.statistics import central_interval
 
 __all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
            "load_network", "network_from_files", "network_hubs", "network_key", "run_network",
-           "save_network", "volume_shares"]
+           "save_network", "start_plan", "volume_shares"]
 
 #: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
 SHARE_DAYS = 365
@@ -147,8 +155,8 @@ def _describe(state):
     return state.hub, state.forecast
 
 
-def _metrics(state: _HubState, workers) -> dict:
-    return hub_metrics(state.sim, workers)
+def _metrics(state: _HubState, workers: tuple) -> tuple:
+    return tuple(hub_metrics(state.sim, w) for w in workers)
 
 
 def _arrivals(state: _HubState) -> np.ndarray:
@@ -337,6 +345,32 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
         if cache_plan:
             save_network(key, net)
     return net
+
+
+def start_plan(config: PlanConfig, *, client=None,
+               progress: bool = False) -> Callable[[], PlanRun]:
+    """Start the single-series plan of ``config`` (:func:`forecast.plan.plan_from_files`)
+    and return a function that waits for it.
+
+    With a Dask ``client`` the plan is one task on the cluster, queued before the hubs of a
+    network plan, so that it runs beside them; the plan that comes back is kept in this
+    machine's cache (:func:`forecast.plan.remember_plan`), where the notebooks reload it. A
+    plan already in the cache, or no client: it is computed (or reloaded) here, now.
+    """
+    history, scenario = load_inputs(config)
+    run = cached_plan(history, scenario, config)
+    if client is None or run is not None:
+        run = run or run_plan(history, scenario, config, cache=True, progress=progress)
+        return lambda: run
+    series = history[history["unique_id"] == scenario.unique_id].reset_index(drop=True)
+    future = client.submit(run_plan, series, scenario, config, pure=False)
+
+    def wait() -> PlanRun:
+        run = future.result()
+        remember_plan(run)
+        return run
+
+    return wait
 
 
 @contextlib.contextmanager

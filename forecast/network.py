@@ -22,13 +22,17 @@ Greedy marginal allocation with common random numbers:
    shortfall of a path is ``max(0, late_programme - (1 - target) * due_programme)``
    summed over hubs (it is zero on a path exactly when the path meets the target);
 3. refine: for each hub in turn, the fewest workers (down to its start) that keep the
-   target, others held fixed; each hub's last block is evaluated first in parallel
-   batches (one per headcount offset), so that most probes read a cache.
+   target, others held fixed; each hub's last block is evaluated first in one parallel
+   batch, so that most probes read a cache.
+
+On a cluster each ``evaluate`` call is a round trip; a hub's greedy evaluation fetches
+its next :data:`LOOKAHEAD` blocks at once, so a hub costs one round trip per LOOKAHEAD
+greedy steps.
 
 All hubs are evaluated on fixed random numbers, so the search carries no simulation noise.
 The budget risk is reported, not constrained. A hub is reached only through an
-``evaluate`` function (``{unique_id: workers} -> {unique_id: metrics}``), so the search
-runs the same on local simulators (:class:`LocalHubs`) or on Dask workers
+``evaluate`` function (``{unique_id: (workers, ...)} -> {unique_id: (metrics, ...)}``), so
+the search runs the same on local simulators (:class:`LocalHubs`) or on Dask workers
 (:mod:`forecast.distributed`).
 """
 
@@ -52,7 +56,11 @@ __all__ = ["HUB_METRICS", "Hub", "LocalHubs", "Allocation", "NetworkResults", "N
 HUB_METRICS = ("demand", "arrivals", "late", "late_programme", "due_programme",
                "compensation", "labour_cost", "programme_cost", "spend", "total_cost")
 _TOL = 1e-12
-Evaluate = Callable[[Mapping[str, float]], dict]
+#: Greedy blocks a hub's evaluation looks ahead (fetched in the same ``evaluate`` call: one
+#: round trip per LOOKAHEAD steps of a hub on a cluster).
+LOOKAHEAD = 4
+#: ``evaluate({uid: (workers, ...)}) -> {uid: (metrics, ...)}``, headcounts in order.
+Evaluate = Callable[[Mapping[str, tuple]], dict]
 
 
 def hub_metrics(sim: Simulator, workers) -> dict[str, np.ndarray]:
@@ -104,13 +112,15 @@ def describe_hub(sim: Simulator) -> Hub:
 
 
 class LocalHubs:
-    """``evaluate`` on simulators in this process: ``{uid: workers} -> {uid: metrics}``."""
+    """``evaluate`` on simulators in this process:
+    ``{uid: (workers, ...)} -> {uid: (metrics, ...)}``."""
 
     def __init__(self, sims: Mapping[str, Simulator]) -> None:
         self.sims = dict(sims)
 
-    def __call__(self, requests: Mapping[str, float]) -> dict:
-        return {uid: hub_metrics(self.sims[uid], w) for uid, w in requests.items()}
+    def __call__(self, requests: Mapping[str, tuple]) -> dict:
+        return {uid: tuple(hub_metrics(self.sims[uid], w) for w in ws)
+                for uid, ws in requests.items()}
 
 
 @dataclass(frozen=True)
@@ -136,11 +146,18 @@ class _Search:
     def __init__(self, evaluate: Evaluate, target: float) -> None:
         self.evaluate, self.target, self.cache = evaluate, target, {}
 
-    def get(self, requests: Mapping[str, int]) -> dict:
-        todo = {u: w for u, w in requests.items() if (u, w) not in self.cache}
+    def get(self, requests: Mapping[str, int], ahead: Mapping[str, list] | None = None
+            ) -> dict:
+        """Metrics of ``requests`` (``{uid: workers}``); with any of them missing, one
+        ``evaluate`` call also fetches the headcounts ``ahead[uid]`` of the missing hubs."""
+        todo: dict[str, list] = {}
+        for u, w in requests.items():
+            if (u, w) not in self.cache:
+                todo[u] = [w, *(x for x in (ahead or {}).get(u, ())
+                                if x != w and (u, x) not in self.cache)]
         if todo:
-            for u, m in self.evaluate(todo).items():
-                self.cache[u, todo[u]] = m
+            for u, ms in self.evaluate({u: tuple(ws) for u, ws in todo.items()}).items():
+                self.cache.update({(u, w): m for w, m in zip(todo[u], ms)})
         return {u: self.cache[u, w] for u, w in requests.items()}
 
     def sums(self, workers: Mapping[str, int]):
@@ -165,7 +182,8 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
     ----------
     hubs : sequence of Hub
     evaluate : callable
-        ``evaluate({uid: workers}) -> {uid: metrics}`` with :data:`HUB_METRICS`.
+        ``evaluate({uid: (workers, ...)}) -> {uid: (metrics, ...)}`` with
+        :data:`HUB_METRICS`.
     target, alpha : float
         P(network on-time rate of programme-day parcels >= ``target``) >= ``alpha``.
     block : int, optional
@@ -205,7 +223,9 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
             return Allocation(w, False, "none", p, steps,
                               f"no allocation up to each hub's upper bound reaches P(network "
                               f"on-time >= {target:.0%}) >= {alpha:.0%} (reached {p:.0%})")
-        cand = search.get({u: min(w[u] + block, upper[u]) for u in open_hubs})
+        cand = search.get({u: min(w[u] + block, upper[u]) for u in open_hubs},
+                          ahead={u: [min(w[u] + j * block, upper[u])
+                                     for j in range(2, LOOKAHEAD + 1)] for u in open_hubs})
         now = search.shortfall(late, due)
         best, best_key = None, None
         for u in open_hubs:
@@ -221,10 +241,9 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
         late, due, ms = search.sums(w)
         steps += 1
     floor = {u: max(start[u], w[u] - block) for u in w}
-    for d in range(block):  # prefetch each hub's last block in parallel batches
-        batch = {u: w[u] - 1 - d for u in w if w[u] - 1 - d >= floor[u]}
-        if batch:
-            search.get(batch)
+    # prefetch each hub's last block in one parallel batch: most probes then read the cache
+    search.get({u: w[u] - 1 for u in w if w[u] - 1 >= floor[u]},
+               ahead={u: list(range(floor[u], w[u] - 1)) for u in w})
     for u in sorted(w):  # refine: the fewest workers per hub that keep the target
         lo, hi = start[u], w[u]  # ok at hi
         while hi - lo > 0:
@@ -295,8 +314,9 @@ def network_outcome(hubs, evaluate: Evaluate, workers: Mapping[str, float], *,
     ``cost_of_one_more`` (his expected labour cost, HK$).
     """
     hubs = sorted(hubs, key=lambda h: h.unique_id)
-    now = evaluate({h.unique_id: workers[h.unique_id] for h in hubs})
-    more = evaluate({h.unique_id: workers[h.unique_id] + 1 for h in hubs})
+    both = evaluate({h.unique_id: (workers[h.unique_id], workers[h.unique_id] + 1)
+                     for h in hubs})
+    now, more = ({u: ms[k] for u, ms in both.items()} for k in (0, 1))
     rows = {}
     for h in hubs:
         m, m1 = now[h.unique_id], more[h.unique_id]

@@ -44,8 +44,9 @@ from forecast.sensitivity import compare_scenarios, tornado
 from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
-__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "code_hash", "PlanConfig", "PlanRun", "run_plan",
-           "plan_from_files", "backtest_years"]
+__all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
+           "backtest_years", "cached_plan", "code_hash", "plan_from_files", "remember_plan",
+           "run_plan"]
 
 #: Lead (days from the history's end to the window's end) up to which the models' spread
 #: has been checked (next year's LNY from this year's data, backtested at lead ~330 days).
@@ -238,16 +239,13 @@ def _cached_forecast(history, config, h, rng, step, notes, cache):
         return _forecast(history, config, h, rng, step, notes)
     from forecast import cache as store
 
-    key = config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
-                       "version": __version__, "code": code_hash()})
-    if cache:
-        hit = store.load(key)
-        if hit is not None:
-            frames, meta = hit
-            notes.extend(meta["notes"])
-            notes.append("demand forecast reused from the cache (same history and options)")
-            return (frames["backtest"], tuple(meta["years"]), frames["paths"],
-                    frames["selection"])
+    key = _forecast_key(history, config, h)
+    hit = store.load(key)
+    if hit is not None:
+        frames, meta = hit
+        notes.extend(meta["notes"])
+        notes.append("demand forecast reused from the cache (same history and options)")
+        return frames["backtest"], tuple(meta["years"]), frames["paths"], frames["selection"]
     table, years, paths, selection = _forecast(history, config, h, rng, step, notes)
     store.save(key, {"backtest": table, "paths": paths, "selection": selection},
                {"years": list(years), "notes": list(notes)})
@@ -292,24 +290,62 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     (datetime.date(2026, 2, 17), True)
     """
     config = PlanConfig() if config is None else config
+    history = _series(history, scenario)
+    h = _check_window(history, scenario)
+    if not cache:
+        return _compute(history, scenario, config, h, cache=False, progress=progress)
+    run = cached_plan(history, scenario, config)
+    if run is None:
+        run = _compute(history, scenario, config, h, cache=True, progress=progress)
+        remember_plan(run, forecast=False)
+    return run
+
+
+def _series(history: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The rows of the scenario's series (a ValueError naming the others if absent)."""
     uid = scenario.unique_id
     if uid not in set(history["unique_id"]):
         raise ValueError(f"scenario unique_id {uid!r} is not in the history; series there: "
                          f"{sorted(map(str, history['unique_id'].unique()))}")
-    history = history[history["unique_id"] == uid].reset_index(drop=True)
-    h = _check_window(history, scenario)
-    if not cache:
-        return _compute(history, scenario, config, h, cache=False, progress=progress)
+    return history[history["unique_id"] == uid].reset_index(drop=True)
+
+
+def _plan_key(history: pd.DataFrame, scenario: Scenario, config: PlanConfig) -> str:
+    return config_hash({"data": frame_hash(history), "plan": _config_hash(config, scenario),
+                        "code": code_hash()})
+
+
+def _forecast_key(history: pd.DataFrame, config: PlanConfig, h: int) -> str:
+    return config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
+                        "version": __version__, "code": code_hash()})
+
+
+def cached_plan(history: pd.DataFrame, scenario: Scenario,
+                config: PlanConfig | None = None) -> PlanRun | None:
+    """The plan :func:`run_plan` ``(history, scenario, config, cache=True)`` would reload
+    from the cache, or None if it is not there (nothing is computed)."""
+    config = PlanConfig() if config is None else config
+    history = _series(history, scenario)
     from forecast import cache as store
 
-    key = config_hash({"data": frame_hash(history), "plan": _config_hash(config, scenario),
-                       "code": code_hash()})
-    hit = store.load(key)
-    if hit is not None:
-        return _rebuild(*hit, history, scenario, config)
-    run = _compute(history, scenario, config, h, cache=True, progress=progress)
-    store.save(key, *pack(run, skip=("config", "scenario", "history")))
-    return run
+    hit = store.load(_plan_key(history, scenario, config))
+    return None if hit is None else _rebuild(*hit, history, scenario, config)
+
+
+def remember_plan(run: PlanRun, *, forecast: bool = True) -> None:
+    """Keep ``run`` in the data-only cache, as :func:`run_plan` with ``cache=True`` does:
+    for a plan computed elsewhere (e.g. on a Dask worker, with ``cache=False``), so that the
+    notebooks reload it and a staffing what-if reuses its demand forecast (``forecast``)."""
+    from forecast import cache as store
+
+    history, scenario, config = run.history, run.scenario, run.config
+    if forecast:
+        h = _check_window(history, scenario)
+        store.save(_forecast_key(history, config, h),
+                   {"backtest": run.backtest, "paths": run.paths, "selection": run.selection},
+                   {"years": list(run.backtest_years), "notes": list(run.notes)})
+    store.save(_plan_key(history, scenario, config),
+               *pack(run, skip=("config", "scenario", "history")))
 
 
 def _rebuild(frames, meta, history, scenario, config) -> PlanRun:

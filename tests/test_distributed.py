@@ -101,3 +101,26 @@ def test_a_network_plan_is_cached_as_data_and_reloaded_equal(tmp_path, monkeypat
     pd.testing.assert_frame_equal(again.hub_table(), first.hub_table(), check_dtype=False)
     assert again.plan.allocation == first.plan.allocation and again.plan.hubs == first.plan.hubs
     assert np.array_equal(again.total_paths, first.total_paths)
+
+
+def test_the_single_series_plan_runs_on_the_cluster_and_is_cached_here(
+        tmp_path, monkeypatch, client):
+    from dataclasses import replace
+
+    from forecast import distributed
+    from forecast.plan import cached_plan, load_inputs, run_plan
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))
+    config = replace(CONFIG, n_paths=60)
+    history, scenario = load_inputs(config)
+    assert cached_plan(history, scenario, config) is None
+    wait = distributed.start_plan(config, client=client)
+    on_cluster = wait()
+    here = run_plan(history, scenario, config)
+    pd.testing.assert_frame_equal(on_cluster.decision_table(), here.decision_table())
+    assert on_cluster.recommendation == here.recommendation
+    again = cached_plan(history, scenario, config)  # what the notebooks reload
+    pd.testing.assert_frame_equal(again.decision_table(), here.decision_table())
+    # cached: a second start neither computes here nor submits to the cluster
+    monkeypatch.setattr(distributed, "run_plan", lambda *a, **k: pytest.fail("recomputed"))
+    assert distributed.start_plan(config, client=None)().recommendation == here.recommendation

@@ -125,7 +125,7 @@ def test_an_unknown_planned_hub_is_refused_before_computing(tmp_path, monkeypatc
     data, scenario = _inputs(tmp_path, "沙田")
     scenario.write_text(scenario.read_text(encoding="utf-8").replace(
         'unique_id = "沙田"', 'unique_id = "Sha Tin"'), encoding="utf-8")
-    monkeypatch.setattr(job, "plan_from_files", lambda *a, **k: pytest.fail("computed first"))
+    monkeypatch.setattr(job, "start_plan", lambda *a, **k: pytest.fail("computed first"))
     assert main(["run", "--data", str(data), "--config", str(scenario),
                  "--out", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err

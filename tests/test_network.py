@@ -119,3 +119,28 @@ def test_an_unreachable_target_says_so():
     hub = describe_hub(sims["a"])
     alloc = allocate([hub], LocalHubs(sims), target=1.0, alpha=1.0, block=hub.upper)
     assert not alloc.feasible and alloc.binding == "none" and "reached" in alloc.reason
+
+
+def test_looking_ahead_saves_round_trips_and_changes_nothing(monkeypatch):
+    from forecast import network
+
+    sims = _hubs({"a": 1000.0, "b": 400.0, "c": 700.0}, n_paths=30)
+    hubs = [describe_hub(s) for s in sims.values()]
+
+    def run(lookahead):
+        monkeypatch.setattr(network, "LOOKAHEAD", lookahead)
+        calls = []
+
+        def evaluate(requests):
+            calls.append(requests)
+            return LocalHubs(sims)(requests)
+
+        return allocate(hubs, evaluate, target=0.97, alpha=0.8, block=2), calls
+
+    (one, calls_one), (four, calls_four) = run(1), run(4)
+    assert one == four and one.steps > 8  # the greedy loop ran, to the same allocation
+    assert len(calls_four) < 0.5 * len(calls_one)
+    for requests in calls_four:  # never asks for a headcount twice, nor beyond the bound
+        for u, ws in requests.items():
+            assert len(set(ws)) == len(ws)
+            assert max(ws) <= next(h.upper for h in hubs if h.unique_id == u)

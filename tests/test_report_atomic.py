@@ -142,7 +142,7 @@ def test_out_that_is_not_a_report_is_refused_before_computing(tmp_path, monkeypa
         out.mkdir()
         (out / "thesis.tex").write_text("years of work")
     before = snapshot(tmp_path)
-    monkeypatch.setattr(job, "plan_from_files", lambda *a, **k: pytest.fail("computed first"))
+    monkeypatch.setattr(job, "start_plan", lambda *a, **k: pytest.fail("computed first"))
     assert main(["run", "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(out) in err
@@ -150,7 +150,7 @@ def test_out_that_is_not_a_report_is_refused_before_computing(tmp_path, monkeypa
 
 
 def test_an_unwritable_out_is_refused_before_computing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(job, "plan_from_files", lambda *a, **k: pytest.fail("computed first"))
+    monkeypatch.setattr(job, "start_plan", lambda *a, **k: pytest.fail("computed first"))
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a folder should be")
     assert main(["run", "--out", str(blocker / "sub" / "out"), "--quiet"]) == 2
@@ -264,7 +264,7 @@ def test_sigterm_is_one_line_exit_143_and_cleans_up(tmp_path, monkeypatch, capsy
         assert leftovers(tmp_path, "out")  # inside the staging: something to clean
         signal.raise_signal(signal.SIGTERM)
 
-    monkeypatch.setattr(job, "plan_from_files", terminated)
+    monkeypatch.setattr(job, "start_plan", terminated)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["run", "--out", str(tmp_path / "out"), "--quiet"]) == 143
     assert capsys.readouterr().err == "forecast: terminated\n"

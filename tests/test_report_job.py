@@ -71,3 +71,41 @@ def test_forecast_run_bad_input_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "baseline" in err
     assert main(["run", "--model", "nope"]) == 2
+
+
+@pytest.mark.slow
+def test_forecast_run_plans_the_network_on_two_dask_workers(tmp_path, capsys, monkeypatch):
+    """The whole job on a LocalCluster of two processes: every hub and the network are
+    published, with the numbers the same config gives in one process."""
+    import pandas as pd
+
+    from forecast.config import PlanConfig
+    from forecast.distributed import run_network
+    from forecast.network_scenario import NetworkScenario
+    from forecast.plan import load_inputs, run_plan
+    from forecast.report.names import csv_frame
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path / "cache"))  # nothing reused
+    out = tmp_path / "out"
+    options = ["--model", "lunar-naive", "--paths", "40", "--backtest-lny", "0", "--seed", "4"]
+    status = main(["run", "--out", str(out), *options, "--no-html", "--network",
+                   "--workers", "2"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "on the cluster, beside the hubs" in err and "2 at once" in err
+    nb5 = json.loads((out / "notebooks" / "05-network.ipynb").read_text())
+    assert not any(o["output_type"] == "error" for c in nb5["cells"]
+                   if c["cell_type"] == "code" for o in c["outputs"])
+    config = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=4)
+    history, scenario = load_inputs(config)
+    here = run_network(history, NetworkScenario.from_toml(config.scenario_path), config)
+    hubs = pd.read_csv(out / "tables" / "hubs.csv").set_index("unique_id")
+    assert list(hubs.index) == ["chek-lap-kok", "kowloon-bay", "kwai-chung", "tsing-yi"]
+    expected = csv_frame(here.hub_table())
+    assert (hubs["programme_workers"] == expected["programme_workers"]).all()
+    decision = pd.read_csv(out / "tables" / "decision.csv").set_index("plan")
+    plan = run_plan(history, scenario, config).decision_table()
+    assert decision.loc["recommended", "p_on_time"] == pytest.approx(
+        plan.loc["recommended", "p_on_time"], abs=1e-4)
+    page1 = PdfReader(out / "briefing.pdf").pages[0].extract_text()
+    assert "Network of 4 hubs" in " ".join(page1.split())

@@ -119,3 +119,24 @@ def test_parameter_names_are_checked_before_running(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         publish([tmp_path / "missing.ipynb"], tmp_path / "out", {}, progress=False)
     assert not (tmp_path / "out").exists()  # nothing is created before the checks pass
+
+
+def test_notebooks_run_at_once_give_the_same_notebooks_in_the_given_order(tmp_path):
+    sources = [write_notebook(tmp_path / f"0{i}-nb.ipynb", f"print(seed * {i})")
+               for i in (1, 2, 3)]
+    one = publish(sources, tmp_path / "one", {"seed": 7}, html=False, progress=False)
+    two = publish(sources, tmp_path / "two", {"seed": 7}, html=False, progress=False, jobs=2)
+    assert [p.name for p in two.notebooks] == ["01-nb.ipynb", "02-nb.ipynb", "03-nb.ipynb"]
+    assert list(two.timings) == ["01-nb", "02-nb", "03-nb"]
+    for a, b in zip(one.notebooks, two.notebooks):
+        assert file_hash(a) == file_hash(b)
+    assert stream_text(nbformat.read(two.notebooks[2], as_version=4)) == "21\n"
+
+
+def test_a_failing_notebook_among_several_at_once_is_named(tmp_path):
+    good = write_notebook(tmp_path / "01-good.ipynb", "print('ok')")
+    bad = write_notebook(tmp_path / "02-bad.ipynb", "1 / (seed - seed)")
+    with pytest.raises(NotebookError, match="02-bad.ipynb"):
+        publish([good, bad], tmp_path / "out", {"seed": 1}, progress=False, jobs=2)
+    with pytest.raises(ValueError, match="jobs must be an integer >= 1"):
+        publish([good], tmp_path / "out", {}, progress=False, jobs=0)

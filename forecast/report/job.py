@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -27,8 +28,8 @@ from forecast import __version__
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.distributed import NetworkRun, dask_client, network_from_files
-from forecast.plan import PlanConfig, PlanRun, plan_from_files
+from forecast.distributed import NetworkRun, dask_client, network_from_files, start_plan
+from forecast.plan import PlanConfig, PlanRun
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import notebook_parameters, publish
@@ -90,6 +91,10 @@ def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[P
                                 lineterminator="\n")
         paths.append(path)
     return paths
+
+
+def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):
+    return _figures(run, out / "figures"), _tables(run, out / "tables", net)
 
 
 def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
@@ -185,8 +190,10 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         adds ``tables/hubs.csv``, ``tables/network.csv``, the briefing's network page and
         the network recommendation on page 1.
     workers, scheduler : int or str, optional
-        Run the per-hub work on a local Dask cluster of ``workers`` processes, or on the
-        cluster at ``scheduler``; neither: in this process.
+        With ``network``: run the per-hub work, and the plan of the network total beside
+        it, on a local Dask cluster of ``workers`` processes or on the cluster at
+        ``scheduler``; neither: in this process. ``workers`` also runs that many notebooks
+        at once, with the figures drawn beside them.
 
     Returns
     -------
@@ -208,40 +215,52 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         # notebooks 02-04 find it (same history, same options): every artefact shows one plan.
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths")
-        run = plan_from_files(config, progress=progress)
-        timings["plan"] = round(time.perf_counter() - t0, 2)
-        for note in run.notes:
-            _say(progress, f"  note: {note}")
+        on_cluster = network and (workers is not None or scheduler is not None)
+        _say(progress, f"[1/4] plan: {config.model} model, {config.n_paths:,} paths"
+             + (" (on the cluster, beside the hubs)" if on_cluster else ""))
         net = None
-        if network:
-            t1 = time.perf_counter()
-            _say(progress, "  network: per-hub fit, paths and allocation"
-                 + (f" on {workers} Dask workers" if workers else "")
-                 + (f" on the cluster at {scheduler}" if scheduler else ""))
-            with dask_client(workers=workers, scheduler=scheduler) as client:
+        with dask_client(workers=workers, scheduler=scheduler) if network else \
+                contextlib.nullcontext() as client:
+            plan = start_plan(config, client=client, progress=progress)
+            if network:
+                t1 = time.perf_counter()
+                _say(progress, "  network: per-hub fit, paths and allocation"
+                     + (f" on {workers} Dask workers" if workers else "")
+                     + (f" on the cluster at {scheduler}" if scheduler else ""))
                 # computed once and cached as data: notebook 05 reloads it
                 net = network_from_files(config, client=client)
-            timings["network"] = round(time.perf_counter() - t1, 2)
+                timings["network"] = round(time.perf_counter() - t1, 2)
+            run = plan()
+        # on a cluster the plan runs beside the network: "plan" is the time it added
+        timings["plan"] = round(time.perf_counter() - t0 - timings.get("network", 0.0), 2)
+        for note in run.notes:
+            _say(progress, f"  note: {note}")
+        if net is not None:
             for uid, reason in net.skipped.items():
                 print(f"warning: hub {uid!r} left out of the network plan: {reason}",
                       file=sys.stderr, flush=True)
         for warning in run.warnings:  # always shown: the manager's numbers need them
             print(f"warning: {warning}", file=sys.stderr, flush=True)
 
-        _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}")
+        # with N workers, N notebooks run at once and the figures beside them
+        lanes = workers if network and workers else 1
+        _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}"
+             + (f", {lanes} at once; figures and tables beside them" if lanes > 1 else ""))
         parameters = {**asdict(config), "unique_id": run.unique_id}
         declared = set().union(*(notebook_parameters(nb) for nb in notebooks))
         parameters = {k: v for k, v in parameters.items() if k in declared}
-        result = publish(notebooks, out / "notebooks", parameters, cwd=work, html=html,
-                         progress=progress, runtime_folder=work)
-        timings.update({f"notebook {k}": v for k, v in result.timings.items()})
-
-        _say(progress, "[3/4] figures and tables")
         t1 = time.perf_counter()
-        figures = _figures(run, out / "figures")
-        csvs = _tables(run, out / "tables", net)
-        timings["figures and tables"] = round(time.perf_counter() - t1, 2)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="figures") as side:
+            drawn = side.submit(_figures_and_tables, run, out, net) if lanes > 1 else None
+            result = publish(notebooks, out / "notebooks", parameters, cwd=work, html=html,
+                             progress=progress, runtime_folder=work, jobs=lanes)
+            timings["notebooks"] = round(time.perf_counter() - t1, 2)
+            if drawn is None:
+                _say(progress, "[3/4] figures and tables")
+            t1 = time.perf_counter()
+            figures, csvs = _figures_and_tables(run, out, net) if drawn is None else \
+                drawn.result()
+            timings["figures and tables"] = round(time.perf_counter() - t1, 2)
 
         _say(progress, "[4/4] briefing.pdf")
         t1 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Execute planner notebooks with papermill and publish them as notebooks and HTML.
 
-:func:`publish` runs several notebooks in order with the same parameters, shows one line
-per notebook with its timing on stderr, exports each executed notebook to self-contained
+:func:`publish` runs several notebooks with the same parameters (in order, or several at
+once with ``jobs``), shows one line per notebook with its timing on stderr, exports each executed notebook to self-contained
 HTML and returns the timings for the manifest. A failing cell becomes one
 :class:`NotebookError` naming the notebook, the cell and the error, not a long traceback.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,9 +162,6 @@ def execute_notebook(
     >>> nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"]
     '42\\n'
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     src = _existing(src, "notebook")
     dst = Path(dst)
     cwd = Path(cwd)
@@ -180,7 +178,19 @@ def execute_notebook(
             f"notebook {src.name} does not declare parameter(s) {unknown}; "
             f"declared: {sorted(declared)}"
         )
-    def run() -> None:
+    run_interruptible(lambda: _execute(src, dst, parameters, cwd=cwd,
+                                       kernel_name=kernel_name, progress=progress,
+                                       runtime_folder=runtime_folder))
+    return dst
+
+
+def _execute(src: Path, dst: Path, parameters: Mapping[str, object], *, cwd: Path,
+             kernel_name: str, runtime_folder, progress: bool = False) -> None:
+    """Run papermill on ``src`` (in the calling thread); see :func:`execute_notebook`."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
         papermill.execute_notebook(
             str(src),
             str(dst),
@@ -192,16 +202,12 @@ def execute_notebook(
             log_output=False,
             kernel_manager_class=kernel_manager_class(runtime_folder),
         )
-
-    try:
-        run_interruptible(run)
     except PapermillExecutionError as exc:
         raise NotebookError(src.name, exc.exec_count, exc.ename, exc.evalue) from None
     except (RuntimeError, OSError, TimeoutError) as exc:  # the kernel died or never started
         evalue = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise NotebookError(src.name, None, type(exc).__name__, evalue[:200]) from None
     _normalise(dst)
-    return dst
 
 
 def _normalise(path: Path) -> None:
@@ -269,6 +275,7 @@ def publish(
     html: bool = True,
     progress: bool = True,
     runtime_folder: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
 ) -> PublishResult:
     """Execute notebooks in order and publish them (``.ipynb`` and ``.html``) to ``out_dir``.
 
@@ -291,6 +298,10 @@ def publish(
         Print one line per notebook with its timing to stderr.
     runtime_folder : path, optional
         Existing folder for the kernels' connection files.
+    jobs : int
+        Notebooks executed at once, each in its own kernel (``forecast run --workers N``
+        uses N). They must not depend on one another's outputs; the planner notebooks
+        only reload the plan computed before them.
 
     Returns
     -------
@@ -300,7 +311,8 @@ def publish(
     Raises
     ------
     NotebookError
-        The first failing notebook; later notebooks are not run.
+        The first failing notebook (in the given order); notebooks not yet started are
+        not run.
 
     Examples
     --------
@@ -330,25 +342,45 @@ def publish(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = out_dir if cwd is None else Path(cwd)
-    executed, exported, timings = [], [], {}
-    for i, src in enumerate(sources, start=1):
+    if not cwd.is_dir():
+        raise ValueError(f"publish: cwd {cwd} is not an existing directory")
+    own = {src: {k: v for k, v in parameters.items() if k in declared[src]} for src in sources}
+    done: list[Path] = []
+
+    def one(src: Path) -> tuple[Path, Path | None, float]:
         start = time.perf_counter()
-        own = {k: v for k, v in parameters.items() if k in declared[src]}
         dst = out_dir / src.name
         try:
-            execute_notebook(src, dst, own, cwd=cwd, kernel_name=kernel_name, progress=False,
-                             runtime_folder=runtime_folder)
+            _execute(src, dst, own[src], cwd=cwd, kernel_name=kernel_name,
+                     runtime_folder=runtime_folder)
         except NotebookError:
-            _say(progress, f"  notebook {i} of {len(sources)}, {src.stem}: FAILED after "
+            _say(progress, f"  notebook {src.stem}: FAILED after "
                  f"{time.perf_counter() - start:.1f} s (partial notebook: {dst})")
             raise
-        executed.append(dst)
-        if html:
-            exported.append(export_html(dst, dst.with_suffix(".html")))
-        timings[src.stem] = time.perf_counter() - start
-        _say(progress, f"  notebook {i} of {len(sources)}, {src.stem}: "
-             f"{timings[src.stem]:.1f}s")
-    return PublishResult(tuple(executed), tuple(exported), timings)
+        page = export_html(dst, dst.with_suffix(".html")) if html else None
+        seconds = time.perf_counter() - start
+        done.append(dst)
+        _say(progress, f"  notebook {len(done)} of {len(sources)}, {src.stem}: {seconds:.1f}s")
+        return dst, page, seconds
+
+    def run_all() -> list[tuple[Path, Path | None, float]]:
+        if jobs == 1:
+            return [one(src) for src in sources]
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
+            futures = [pool.submit(one, src) for src in sources]
+            try:
+                return [f.result() for f in futures]
+            except NotebookError:
+                for f in futures:
+                    f.cancel()
+                raise
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"publish: jobs must be an integer >= 1, got {jobs!r}")
+    results = run_interruptible(run_all)
+    return PublishResult(tuple(r[0] for r in results),
+                         tuple(r[1] for r in results if r[1] is not None),
+                         {src.stem: r[2] for src, r in zip(sources, results)})
 
 
 def _say(enabled: bool, line: str) -> None:
