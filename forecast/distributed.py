@@ -203,6 +203,9 @@ class NetworkRun:
     dates : pandas.DatetimeIndex
     skipped : dict of str to str
         Hubs left out of the plan and why.
+    provenance : dict
+        ``config_hash`` (options and the scenario file with its ``[hubs]``) and
+        ``data_hash`` (every series of the history), set by :func:`network_from_files`.
     """
 
     plan: NetworkPlan
@@ -210,6 +213,7 @@ class NetworkRun:
     total_paths: np.ndarray
     dates: pd.DatetimeIndex
     skipped: dict
+    provenance: dict = dataclasses.field(default_factory=dict)
 
     def hub_table(self) -> pd.DataFrame:
         """Every hub: the plan's numbers and forecast, or the reason it was left out."""
@@ -342,6 +346,11 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     net = load_network(key, network) if cache_plan else None
     if net is None:
         net = run_network(history, network, config, client=client)
+        options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
+        net = dataclasses.replace(net, provenance={
+            "config_hash": config_hash({"network": True, "options": options,
+                                        "scenario": file_hash(config.scenario_path)}),
+            "data_hash": frame_hash(history)})
         if cache_plan:
             save_network(key, net)
     return net

@@ -140,8 +140,10 @@ def test_lunar_naive_contract_and_short_history(toy):
     m = make_model("lunar-naive").fit(toy)
     p = m.sample_paths(20, n_paths=15, rng=np.random.default_rng(0))
     assert len(p) == 300 and (p.y >= 0).all()
-    with pytest.raises(ValueError, match="one lunar year"):
+    with pytest.raises(ValueError, match=r"one lunar year .*about 15 months.*--model auto"):
         make_model("lunar-naive").fit(toy.iloc[:200])
+    with pytest.raises(ValueError, match=r"more than one lunar year after .*--model auto"):
+        m.sample_paths(420, n_paths=5, rng=np.random.default_rng(0))
 
 
 def test_calibration_folds_need_history_and_horizon():

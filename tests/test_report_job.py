@@ -104,8 +104,12 @@ def test_forecast_run_plans_the_network_on_two_dask_workers(tmp_path, capsys, mo
     expected = csv_frame(here.hub_table())
     assert (hubs["programme_workers"] == expected["programme_workers"]).all()
     decision = pd.read_csv(out / "tables" / "decision.csv").set_index("plan")
-    plan = run_plan(history, scenario, config).decision_table()
+    single = run_plan(history, scenario, config)
     assert decision.loc["recommended", "p_on_time"] == pytest.approx(
-        plan.loc["recommended", "p_on_time"], abs=1e-4)
+        single.decision_table().loc["recommended", "p_on_time"], abs=1e-4)
+    # the manifest names what was published: the hubs and the network options count too
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config_hash"] != single.provenance["config_hash"]
+    assert manifest["data_hash"] != single.provenance["data_hash"]
     page1 = PdfReader(out / "briefing.pdf").pages[0].extract_text()
     assert "Network of 4 hubs" in " ".join(page1.split())

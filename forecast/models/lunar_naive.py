@@ -83,9 +83,13 @@ class LunarNaive(ForecastModel):
         k, lag = self.level_days, self.lag
         prev = self._lookup(ds, y, lny_aligned_dates(ds))
         if np.isfinite(prev).sum() < k + lag + 28:
+            need = k + lag + 28
             raise ValueError(
-                f"{self.alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}) needs more than "
-                "one lunar year of history (last year's LNY-aligned values)"
+                f"{self.alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}, {len(y)} days) "
+                f"needs one lunar year of history plus {need} days (about "
+                f"{(384 + need) // 30} months), as it copies last year's LNY-aligned values: use "
+                "a model that needs less (--model auto or statespace: 330 days) or a longer "
+                "history"
             )
         cur_m = pd.Series(y).rolling(k).mean().to_numpy()
         prev_m = pd.Series(prev).rolling(k).mean().to_numpy()
@@ -102,7 +106,11 @@ class LunarNaive(ForecastModel):
         recent = state.ds[-k:]
         prev_recent = self._lookup(state.ds, state.y, lny_aligned_dates(recent))
         if np.isnan(base).any() or np.isnan(prev_recent).any():
-            raise ValueError(f"{self.alias}: history too short for last year's aligned values")
+            raise ValueError(
+                f"{self.alias}: the forecast reaches {ds[-1].date()}, more than one lunar year "
+                f"after the history's last day {state.ds[-1].date()}, and this model copies last "
+                "year's LNY-aligned values: plan a window closer to the history, or use "
+                "--model auto or statespace")
         ratio = state.y[-k:].mean() / max(prev_recent.mean(), 1e-9)
         e = state.errors
         # joint paths: every series' block starts the same share of its errors back from

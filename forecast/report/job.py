@@ -25,6 +25,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from forecast import __version__
+from forecast.hashing import config_hash
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
@@ -125,8 +126,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
         figures=BriefingFigures(*(figures[k] for k in (
             "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster"))),
-        provenance=Provenance(__version__, run.provenance["config_hash"],
-                              run.provenance["data_hash"], run.config.seed),
+        provenance=Provenance(__version__, *_hashes(run, net), run.config.seed),
         assumptions=tuple(notes[:12]),
         volume_mean=float(demand.mean()),
         volume_lo=demand_lo,
@@ -142,6 +142,16 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         roster_text=tables.roster_sentence(run.roster),
         roster_table=_roster_rows(run),
     )
+
+
+def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
+    """Config and data hashes of what was published: with a network plan, its options,
+    scenario file (with the ``[hubs]``) and every series count too."""
+    if net is None:
+        return run.provenance["config_hash"], run.provenance["data_hash"]
+    return (config_hash({"plan": run.provenance["config_hash"],
+                         "network": net.provenance["config_hash"]}),
+            net.provenance["data_hash"])
 
 
 def _roster_rows(run: PlanRun) -> tuple[tuple[str, ...], ...]:
@@ -268,8 +278,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
                               out / "briefing.pdf", tmp_dir=work)
         timings["briefing"] = round(time.perf_counter() - t1, 2)
         write_manifest(  # top-level steps only: the manifest adds them up
-            out, version=__version__, config_hash=run.provenance["config_hash"],
-            data_hash=run.provenance["data_hash"], seed=config.seed, timings=timings,
+            out, version=__version__, config_hash=_hashes(run, net)[0],
+            data_hash=_hashes(run, net)[1], seed=config.seed, timings=timings,
             artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
         )
         target = stage.commit()
