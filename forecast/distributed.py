@@ -37,6 +37,7 @@ from forecast.config import PlanConfig
 from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model, shared_draws
 from forecast.network import (
+    LOOKAHEAD,
     Allocation,
     Hub,
     NetworkPlan,
@@ -289,7 +290,8 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
 
     plan = plan_network([described[u][0] for u in good], evaluate, network,
                         target=config.target, alpha=config.alpha,
-                        budget_risk=config.budget_risk, block=block, skipped=skipped)
+                        budget_risk=config.budget_risk, block=block, skipped=skipped,
+                        lookahead=1 if client is None else LOOKAHEAD)
     layer = [ex.submit(_arrivals, states[u]) for u in good]
     while len(layer) > 1:  # fixed pairwise order: the same sum for any number of workers
         layer = [ex.submit(_add, *layer[i:i + 2]) if i + 1 < len(layer) else layer[i]

@@ -25,9 +25,9 @@ Greedy marginal allocation with common random numbers:
    target, others held fixed; each hub's last block is evaluated first in one parallel
    batch, so that most probes read a cache.
 
-On a cluster each ``evaluate`` call is a round trip; a hub's greedy evaluation fetches
-its next :data:`LOOKAHEAD` blocks at once, so a hub costs one round trip per LOOKAHEAD
-greedy steps.
+On a cluster each ``evaluate`` call is a round trip; there a hub's greedy evaluation
+fetches its next :data:`LOOKAHEAD` blocks at once (``lookahead``), so a hub costs one
+round trip per LOOKAHEAD greedy steps.
 
 All hubs are evaluated on fixed random numbers, so the search carries no simulation noise.
 The budget risk is reported, not constrained. A hub is reached only through an
@@ -56,8 +56,8 @@ __all__ = ["HUB_METRICS", "Hub", "LocalHubs", "Allocation", "NetworkResults", "N
 HUB_METRICS = ("demand", "arrivals", "late", "late_programme", "due_programme",
                "compensation", "labour_cost", "programme_cost", "spend", "total_cost")
 _TOL = 1e-12
-#: Greedy blocks a hub's evaluation looks ahead (fetched in the same ``evaluate`` call: one
-#: round trip per LOOKAHEAD steps of a hub on a cluster).
+#: Greedy blocks a hub's evaluation looks ahead on a cluster (fetched in the same
+#: ``evaluate`` call: one round trip per LOOKAHEAD steps of a hub); see :func:`allocate`.
 LOOKAHEAD = 4
 #: ``evaluate({uid: (workers, ...)}) -> {uid: (metrics, ...)}``, headcounts in order.
 Evaluate = Callable[[Mapping[str, tuple]], dict]
@@ -174,7 +174,7 @@ class _Search:
 
 
 def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0.9,
-             block: int | None = None) -> Allocation:
+             block: int | None = None, lookahead: int = 1) -> Allocation:
     """Per-hub programme headcounts meeting the network service target at least expected
     cost (greedy marginal allocation; see the module docstring).
 
@@ -188,6 +188,10 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
         P(network on-time rate of programme-day parcels >= ``target``) >= ``alpha``.
     block : int, optional
         Workers added per greedy step (default: 2% of the mean hub's upper bound).
+    lookahead : int
+        Blocks fetched per evaluation of a hub that took a block before (the same
+        allocation for any value): 1 where evaluating is cheap (in this process),
+        :data:`LOOKAHEAD` where each ``evaluate`` call is a round trip to a cluster.
 
     Returns
     -------
@@ -223,9 +227,11 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
             return Allocation(w, False, "none", p, steps,
                               f"no allocation up to each hub's upper bound reaches P(network "
                               f"on-time >= {target:.0%}) >= {alpha:.0%} (reached {p:.0%})")
+        # a hub that took a block is likely to take the next ones: fetch them with it
         cand = search.get({u: min(w[u] + block, upper[u]) for u in open_hubs},
                           ahead={u: [min(w[u] + j * block, upper[u])
-                                     for j in range(2, LOOKAHEAD + 1)] for u in open_hubs})
+                                     for j in range(2, lookahead + 1)]
+                                 for u in open_hubs if w[u] > start[u]})
         now = search.shortfall(late, due)
         best, best_key = None, None
         for u in open_hubs:
@@ -378,7 +384,7 @@ class NetworkPlan:
 
 def plan_network(hubs, evaluate: Evaluate, network: NetworkScenario, *, target: float = 0.95,
                  alpha: float = 0.9, budget_risk: float = 0.1, block: int | None = None,
-                 skipped: Mapping[str, str] | None = None) -> NetworkPlan:
+                 lookahead: int = 1, skipped: Mapping[str, str] | None = None) -> NetworkPlan:
     """Allocate the network's programme workers and simulate the plan as given and as
     recommended (the planning step behind ``forecast run --network``).
 
@@ -403,7 +409,8 @@ def plan_network(hubs, evaluate: Evaluate, network: NetworkScenario, *, target: 
     """
     check_prob("budget_risk", budget_risk)
     hubs = tuple(sorted(hubs, key=lambda h: h.unique_id))
-    alloc = allocate(hubs, evaluate, target=target, alpha=alpha, block=block)
+    alloc = allocate(hubs, evaluate, target=target, alpha=alpha, block=block,
+                     lookahead=lookahead)
     kw = dict(budget=network.budget, target=target)
     planned = network_outcome(hubs, evaluate, {h.unique_id: h.planned for h in hubs}, **kw)
     recommended = network_outcome(hubs, evaluate, alloc.workers, **kw)

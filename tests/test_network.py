@@ -121,21 +121,19 @@ def test_an_unreachable_target_says_so():
     assert not alloc.feasible and alloc.binding == "none" and "reached" in alloc.reason
 
 
-def test_looking_ahead_saves_round_trips_and_changes_nothing(monkeypatch):
-    from forecast import network
-
+def test_looking_ahead_saves_round_trips_and_changes_nothing():
     sims = _hubs({"a": 1000.0, "b": 400.0, "c": 700.0}, n_paths=30)
     hubs = [describe_hub(s) for s in sims.values()]
 
     def run(lookahead):
-        monkeypatch.setattr(network, "LOOKAHEAD", lookahead)
         calls = []
 
         def evaluate(requests):
             calls.append(requests)
             return LocalHubs(sims)(requests)
 
-        return allocate(hubs, evaluate, target=0.97, alpha=0.8, block=2), calls
+        return allocate(hubs, evaluate, target=0.97, alpha=0.8, block=2,
+                        lookahead=lookahead), calls
 
     (one, calls_one), (four, calls_four) = run(1), run(4)
     assert one == four and one.steps > 8  # the greedy loop ran, to the same allocation
