@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/backtest_real.py [--paths 200] [--models a,b,...]
-        [--cases all] [--modes full,cut13] [--leads 28,330] [--all-series]
+        [--cases all] [--modes full,cut13] [--leads 28,330] [--all-series] [--per-fold]
 
 For each file (HK immigration ``total``, LNY 2024-2026, ``HK`` holidays; Kaohsiung metro
 ``total``, LNY 2023-2025, ``TW`` holidays), each history mode and each lead:
@@ -131,6 +131,21 @@ def summary(res: BacktestResult, refused, models) -> pd.DataFrame:
     return pd.concat([t, extra], ignore_index=True) if missing else t
 
 
+def per_fold(res: BacktestResult) -> pd.DataFrame:
+    """Per model and LNY year: daily 80% coverage and mean log bias of the median
+    (``log(median / actual)``, > 0: too high) before the LNY window (LNY-28..LNY-8), in it
+    (LNY-7..LNY+14) and after, and whether the window total was covered."""
+    d = res.daily.copy()
+    d["part"] = pd.cut(d["offset"], [-10**6, -8, 14, 10**6], labels=["pre", "window", "post"])
+    d["bias"] = np.log(d["median"] / d["y"].clip(lower=1))
+    g = d.groupby(["model", "lny_year", "part"], observed=True)
+    t = pd.concat({"cov80": g["in_80"].mean(), "bias": g["bias"].mean()}, axis=1).unstack("part")
+    t.columns = [f"{a}_{b}" for a, b in t.columns]
+    t["cov80"] = d.groupby(["model", "lny_year"])["in_80"].mean()
+    t["window_in_80"] = res.windows.set_index(["model", "lny_year"])["in_80"]
+    return t.reset_index()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--paths", type=int, default=200)
@@ -141,6 +156,9 @@ def main() -> None:
     ap.add_argument("--leads", default="28,330")
     ap.add_argument("--all-series", action="store_true",
                     help="every series of each file, not only the headline one")
+    ap.add_argument("--per-fold", action="store_true",
+                    help="also print each LNY year's coverage and bias before, in and after "
+                         "the LNY window")
     ap.add_argument("--options", default="{}",
                     help="JSON options merged into every model's (one-off experiments)")
     args = ap.parse_args()
@@ -162,6 +180,8 @@ def main() -> None:
                       f"{LEADS[lead][1]}), history {mode}, {args.paths} paths: {wall:.1f} s\n")
                 if res is not None:
                     print(markdown(summary(res, refused, models)))
+                    if args.per_fold:
+                        print("\n" + markdown(per_fold(res)))
                 for alias, year, msg in refused:
                     print(f"- refused: {alias} LNY {year}: {msg}")
 
