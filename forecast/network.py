@@ -18,9 +18,11 @@ Greedy marginal allocation with common random numbers:
 1. start every hub at its own least-expected-cost headcount
    (:func:`forecast.planning.cost_optimal_headcount`): no cheaper network plan exists;
 2. while the network target fails, add a block of workers to the hub with the largest
-   reduction of the network shortfall per HK$ of expected cost added, where the
-   shortfall of a path is ``max(0, late_programme - (1 - target) * due_programme)``
-   summed over hubs (it is zero on a path exactly when the path meets the target);
+   reduction of the network shortfall per HK$ of expected cost added (in a network of
+   ``n`` hubs, to each of the ``max(1, n_open // ROUND_SHARE)`` best hubs of the round
+   whose block reduces it), where the shortfall of a path is
+   ``max(0, late_programme - (1 - target) * due_programme)`` summed over hubs (it is zero
+   on a path exactly when the path meets the target);
 3. refine: for each hub in turn, the fewest workers (down to its start) that keep the
    target, others held fixed; each hub's last block is evaluated first in one parallel
    batch, so that most probes read a cache.
@@ -59,6 +61,9 @@ _TOL = 1e-12
 #: Greedy blocks a hub's evaluation looks ahead on a cluster (fetched in the same
 #: ``evaluate`` call: one round trip per LOOKAHEAD steps of a hub); see :func:`allocate`.
 LOOKAHEAD = 4
+#: A greedy round adds a block to the best 1 in ROUND_SHARE of the open hubs (at least
+#: one): rounds, and so round trips to a cluster, do not grow with the network's size.
+ROUND_SHARE = 10
 #: ``evaluate({uid: (workers, ...)}) -> {uid: (metrics, ...)}``, headcounts in order.
 Evaluate = Callable[[Mapping[str, tuple]], dict]
 
@@ -233,32 +238,29 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
                                      for j in range(2, lookahead + 1)]
                                  for u in open_hubs if w[u] > start[u]})
         now = search.shortfall(late, due)
-        best, best_key = None, None
+        keys = {}
         for u in open_hubs:
             c, m = cand[u], ms[u]
             gain = now - search.shortfall(late - m["late_programme"] + c["late_programme"], due)
             cost = float(c["total_cost"].mean() - m["total_cost"].mean())
-            key = (gain / max(cost, 1.0), gain)
-            if best_key is None or key > best_key:
-                best, best_key = u, key
-        if best_key[1] <= 0:  # no block at any hub reduces the shortfall: take the largest
-            best = max(open_hubs, key=lambda u: (upper[u] - w[u], u))
-        w[best] = min(w[best] + block, upper[best])
+            keys[u] = (gain / max(cost, 1.0), gain)
+        ranked = sorted(open_hubs, key=keys.__getitem__, reverse=True)  # ties: hub order
+        take = [u for u in ranked[:max(1, len(open_hubs) // ROUND_SHARE)] if keys[u][1] > 0]
+        if not take:  # no block at any hub reduces the shortfall: take the largest
+            take = [max(open_hubs, key=lambda u: (upper[u] - w[u], u))]
+        for u in take:
+            w[u] = min(w[u] + block, upper[u])
         late, due, ms = search.sums(w)
-        steps += 1
+        steps += len(take)
     floor = {u: max(start[u], w[u] - block) for u in w}
     # prefetch each hub's last block in one parallel batch: most probes then read the cache
     search.get({u: w[u] - 1 for u in w if w[u] - 1 >= floor[u]},
                ahead={u: list(range(floor[u], w[u] - 1)) for u in w})
     for u in sorted(w):  # refine: the fewest workers per hub that keep the target
         lo, hi = start[u], w[u]  # ok at hi
-        while hi - lo > 0:
+        while lo < hi:
             mid = (lo + hi) // 2
-            trial = {**w, u: mid}
-            if ok(*search.sums(trial)[:2]):
-                hi = mid
-            else:
-                lo = mid + 1
+            lo, hi = (lo, mid) if ok(*search.sums({**w, u: mid})[:2]) else (mid + 1, hi)
         w[u] = hi
     late, due, _ = search.sums(w)
     binding = "service" if w != start else "cost"
