@@ -169,3 +169,20 @@ def test_a_large_network_takes_several_hubs_per_round_at_about_the_same_cost(mon
     # both are heuristics: over three seeds batched rounds cost -1.8% to +1.6% vs one hub
     assert cost_batched <= cost_one * 1.02  # per round (the refine trims the overshoot)
     assert calls_batched < 0.6 * calls_one
+
+
+def test_after_the_refine_no_hub_can_give_up_a_worker():
+    sims = _hubs({"a": 1000.0, "b": 400.0, "c": 700.0}, n_paths=60, seed=2)
+    hubs = {h.unique_id: h for h in (describe_hub(s) for s in sims.values())}
+    alloc = allocate(list(hubs.values()), LocalHubs(sims), target=0.97, alpha=0.8, block=7)
+    w = alloc.workers
+
+    def meets(workers):
+        ms = [hub_metrics(sims[u], n) for u, n in workers.items()]
+        rate = 1 - sum(m["late_programme"] for m in ms) / sum(m["due_programme"] for m in ms)
+        return prob_at_least(rate, 0.97) >= 0.8
+
+    assert alloc.binding == "service" and meets(w)
+    for u in w:  # the fewest: one worker less at any hub (above its start) misses the target
+        if w[u] > hubs[u].cost_optimal:
+            assert not meets({**w, u: w[u] - 1}), u
