@@ -17,15 +17,17 @@ a model that fails) is reported by name with the reason and left out of the netw
 (:attr:`NetworkRun.skipped`); the other hubs are planned. If every hub fails the run
 stops with a ``ValueError`` listing them.
 
-**Hub paths** are drawn in one place, :func:`draw_hub_paths`, per series with the model's
-``sample_paths`` (independent across hubs today); a coherent joint draw across hubs
-replaces that one function.
+**Hub paths** are drawn jointly across hubs in one place, :func:`draw_hub_paths`.
+Warnings raised on a worker (a short hub history, ...) are shown by the client, prefixed
+with the hub's name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -46,7 +48,12 @@ from forecast.network import (
     hub_metrics,
     plan_network,
 )
-from forecast.network_scenario import NetworkScenario
+from forecast.network_scenario import (
+    NetworkScenario,
+    hub_total_mismatch,
+    network_hubs,
+    volume_shares,
+)
 from forecast.plan import (
     PlanRun,
     cached_plan,
@@ -61,11 +68,9 @@ from forecast.simulation import Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
-           "load_network", "network_from_files", "network_hubs", "network_key", "run_network",
-           "save_network", "start_plan", "volume_shares"]
+           "load_network", "network_from_files", "network_key", "run_network", "save_network",
+           "start_plan"]
 
-#: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
-SHARE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class _HubState:
     sim: Simulator
     hub: Hub
     forecast: dict
+    warnings: tuple = ()  # (category, message) raised while fitting, shown by the client
 
 
 def hub_streams(seed: int, k: int) -> list[np.random.Generator]:
@@ -125,9 +131,30 @@ def draw_hub_paths(model, h: int, *, n_paths: int, rng: np.random.Generator,
 _SHARED_STREAM = 2**31
 
 
+def _caught(fn, *args):
+    """``fn(*args)`` and the warnings it raised as ``(category, message)`` pairs (once each):
+    a Dask worker would print them raw on its own stderr; the client re-emits them. (Python
+    3.11's warning capture is process-wide: on workers running several threads a warning
+    may still be printed by the worker instead.)"""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = fn(*args)
+    return value, tuple(dict.fromkeys((w.category, str(w.message)) for w in caught))
+
+
+def _reemit(caught, prefix: str = "") -> None:
+    for category, message in caught:
+        warnings.warn(prefix + message, category, stacklevel=3)
+
+
 def _build_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int, k: int):
     """Fit, draw and simulate one hub (a pure function of its arguments); a
     :class:`HubFailure` instead of an exception when the hub cannot be planned."""
+    state, caught = _caught(_fit_hub, history, scenario, options, seed, k)
+    return dataclasses.replace(state, warnings=caught) if isinstance(state, _HubState) else state
+
+
+def _fit_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int, k: int):
     uid = scenario.unique_id
     try:
         last = history["ds"].max()
@@ -151,9 +178,7 @@ def _build_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: i
 
 
 def _describe(state):
-    if isinstance(state, HubFailure):
-        return state
-    return state.hub, state.forecast
+    return state if isinstance(state, HubFailure) else (state.hub, state.forecast, state.warnings)
 
 
 def _metrics(state: _HubState, workers: tuple) -> tuple:
@@ -162,10 +187,6 @@ def _metrics(state: _HubState, workers: tuple) -> tuple:
 
 def _arrivals(state: _HubState) -> np.ndarray:
     return state.sim.arrivals
-
-
-def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a + b
 
 
 class _Local:
@@ -225,21 +246,6 @@ class NetworkRun:
         return pd.concat([table, gone]).sort_index() if len(gone) else table
 
 
-def network_hubs(history: pd.DataFrame, network: NetworkScenario) -> list[str]:
-    """The hubs of a network plan: every series except the network total
-    (``network.base.unique_id``), sorted."""
-    return sorted(set(map(str, history["unique_id"])) - {network.base.unique_id})
-
-
-def volume_shares(history: pd.DataFrame, hubs) -> dict[str, float]:
-    """Each hub's share of the hubs' volume over the last :data:`SHARE_DAYS` days."""
-    recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=SHARE_DAYS)]
-    volume = recent[recent["unique_id"].isin(hubs)].groupby("unique_id")["y"].sum()
-    volume = volume.reindex(hubs, fill_value=0.0)
-    total = float(volume.sum())
-    return {u: (float(v) / total if total > 0 else 1 / len(hubs)) for u, v in volume.items()}
-
-
 def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanConfig, *,
                 client=None, hubs=None, block: int | None = None) -> NetworkRun:
     """Plan the network's programme workers per hub (see :mod:`forecast.network`).
@@ -279,6 +285,8 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
     described = dict(zip(hubs, ex.gather(ex.submit(_describe, states[u]) for u in hubs)))
     skipped = {u: d.reason for u, d in described.items() if isinstance(d, HubFailure)}
     good = [u for u in hubs if u not in skipped]
+    for u in good:
+        _reemit(described[u][2], prefix=f"hub {u!r}: ")
     if not good:
         raise ValueError("no hub could be planned: " + "; ".join(
             f"{u}: {r}" for u, r in skipped.items()))
@@ -292,9 +300,13 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
                         target=config.target, alpha=config.alpha,
                         budget_risk=config.budget_risk, block=block, skipped=skipped,
                         lookahead=1 if client is None else LOOKAHEAD)
+    mismatch = hub_total_mismatch(history, good, network.base.unique_id)
+    if mismatch:
+        plan = dataclasses.replace(plan, warnings=(mismatch[0].upper() + mismatch[1:] + ".",
+                                                   *plan.warnings))
     layer = [ex.submit(_arrivals, states[u]) for u in good]
     while len(layer) > 1:  # fixed pairwise order: the same sum for any number of workers
-        layer = [ex.submit(_add, *layer[i:i + 2]) if i + 1 < len(layer) else layer[i]
+        layer = [ex.submit(operator.add, *layer[i:i + 2]) if i + 1 < len(layer) else layer[i]
                  for i in range(0, len(layer), 2)]
     total = ex.gather(layer)[0]
     forecasts = pd.DataFrame({u: described[u][1] for u in good}).T.rename_axis("unique_id")
@@ -374,10 +386,11 @@ def start_plan(config: PlanConfig, *, client=None,
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)
         return lambda: run
     series = history[history["unique_id"] == scenario.unique_id].reset_index(drop=True)
-    future = client.submit(run_plan, series, scenario, config, pure=False)
+    future = client.submit(_caught, run_plan, series, scenario, config, pure=False)
 
     def wait() -> PlanRun:
-        run = future.result()
+        run, caught = future.result()
+        _reemit(caught)
         remember_plan(run)
         return run
 

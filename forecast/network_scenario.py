@@ -31,9 +31,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from forecast.scenario import Scenario
 
-__all__ = ["HUB_SECTIONS", "SHARED_BY_VOLUME", "NetworkScenario"]
+__all__ = ["HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
+           "hub_total_mismatch", "network_hubs", "volume_shares"]
 
 #: Sections (and top-level keys) a hub may override.
 HUB_SECTIONS = ("staffing", "programme", "productivity", "attendance", "budget")
@@ -177,3 +180,54 @@ class NetworkScenario:
                 return cls.from_dict(tomllib.load(fh))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
+
+
+#: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).
+SHARE_DAYS = 365
+
+
+def network_hubs(history: pd.DataFrame, network: NetworkScenario) -> list[str]:
+    """The hubs of a network plan: every series except the network total
+    (``network.base.unique_id``), sorted."""
+    return sorted(set(map(str, history["unique_id"])) - {network.base.unique_id})
+
+
+def volume_shares(history: pd.DataFrame, hubs) -> dict[str, float]:
+    """Each hub's share of the hubs' volume over the last :data:`SHARE_DAYS` days."""
+    recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=SHARE_DAYS)]
+    volume = recent[recent["unique_id"].isin(hubs)].groupby("unique_id")["y"].sum()
+    volume = volume.reindex(hubs, fill_value=0.0)
+    total = float(volume.sum())
+    return {u: (float(v) / total if total > 0 else 1 / len(hubs)) for u, v in volume.items()}
+
+
+def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
+                       tolerance: float = 0.05) -> str | None:
+    """A warning if the hubs' volume over the last :data:`SHARE_DAYS` days differs from the
+    network total series ``total`` by more than ``tolerance`` (relative), else None (also
+    when ``total`` is not in the history).
+
+    The network plan sums the hubs; pages 1-3 of the briefing plan ``total``. Series that
+    overlap (arrivals, departures and their total as three "hubs") or a missing hub make
+    the two disagree.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2025-01-01", periods=3)
+    >>> h = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3 + ["total"] * 3,
+    ...                   "ds": list(ds) * 3, "y": [1.0] * 3 + [2.0] * 3 + [3.0] * 3})
+    >>> hub_total_mismatch(h, ["a", "b"], "total") is None
+    True
+    >>> hub_total_mismatch(h, ["a", "b", "total"], "total")[:44]
+    "the hubs' volume over the last 365 days is 2"
+    """
+    recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=SHARE_DAYS)]
+    base = float(recent.loc[recent["unique_id"] == total, "y"].sum())
+    if base <= 0:
+        return None
+    ratio = float(recent.loc[recent["unique_id"].isin(list(hubs)), "y"].sum()) / base
+    if abs(ratio - 1.0) <= tolerance:
+        return None
+    return (f"the hubs' volume over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
+            f"{total!r}: the hubs do not add up to the network total (overlapping or missing "
+            f"series?); pages 1-3 plan {total!r}, the network page the sum of the hubs")

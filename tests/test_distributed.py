@@ -6,7 +6,8 @@ import pytest
 
 from forecast.config import PlanConfig
 from forecast.data import DEMO_PATH, load_history
-from forecast.distributed import dask_client, network_hubs, run_network, volume_shares
+from forecast.distributed import dask_client, run_network
+from forecast.network_scenario import network_hubs, volume_shares
 from forecast.network_scenario import NetworkScenario
 
 CONFIG = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=3)
@@ -124,3 +125,27 @@ def test_the_single_series_plan_runs_on_the_cluster_and_is_cached_here(
     # cached: a second start neither computes here nor submits to the cluster
     monkeypatch.setattr(distributed, "run_plan", lambda *a, **k: pytest.fail("recomputed"))
     assert distributed.start_plan(config, client=None)().recommendation == here.recommendation
+
+
+def test_hubs_that_do_not_add_up_to_the_total_are_named_in_a_warning(history, network):
+    doubled = pd.concat([history, history[history["unique_id"] == "total"].assign(
+        unique_id="total-copy")], ignore_index=True)  # a "hub" that repeats the total
+    net = run_network(doubled, network, CONFIG)
+    assert "total-copy" in net.plan.hubs[-1].unique_id or any(
+        h.unique_id == "total-copy" for h in net.plan.hubs)
+    assert net.plan.warnings[0].startswith("The hubs' volume over the last 365 days is 2.00x")
+    assert not any("do not add up" in w for w in run_network(history, network,
+                                                              CONFIG).plan.warnings)
+
+
+@pytest.mark.slow
+def test_a_hub_fit_warning_reaches_the_client_once_with_the_hub_name(history, network):
+    short = history[(history["unique_id"] != "tsing-yi")
+                    | (history["ds"] > history["ds"].max() - pd.Timedelta(days=380))]
+    config = PlanConfig(model="statespace", n_paths=40, backtest_lny=0, seed=3)
+    # worker processes of one thread each, as `forecast run --workers 2` starts them
+    with dask_client(workers=2) as client, pytest.warns(UserWarning) as caught:
+        run_network(short, network, config, client=client)
+    mine = [str(w.message) for w in caught if "yearly seasonality" in str(w.message)]
+    assert mine and all(m.startswith("hub 'tsing-yi': ") for m in mine)
+    assert len(mine) == len(set(mine))

@@ -249,6 +249,9 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             for uid, reason in net.skipped.items():
                 print(f"warning: hub {uid!r} left out of the network plan: {reason}",
                       file=sys.stderr, flush=True)
+            for warning in net.plan.warnings:
+                if not warning.endswith("(see the hubs table)."):  # said per hub above
+                    print(f"warning: network: {warning}", file=sys.stderr, flush=True)
         for warning in run.warnings:  # always shown: the manager's numbers need them
             print(f"warning: {warning}", file=sys.stderr, flush=True)
 
