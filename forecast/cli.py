@@ -86,6 +86,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if (args.workers is not None or args.scheduler) and not args.network:
         raise ValueError("--workers and --scheduler run the per-hub work of a network plan: "
                          "add --network")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be an integer >= 1, got {args.workers}")
+    if args.network:
+        from forecast.network_scenario import NetworkScenario, check_hub_overrides
+
+        check_hub_overrides(NetworkScenario.from_toml(config.scenario_path), series,
+                            where=args.config)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
                        own_tmp=True, network=args.network, workers=args.workers,
                        scheduler=args.scheduler)

@@ -50,6 +50,7 @@ from forecast.network import (
 )
 from forecast.network_scenario import (
     NetworkScenario,
+    check_hub_overrides,
     hub_total_mismatch,
     network_hubs,
     volume_shares,
@@ -271,6 +272,7 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
     -------
     NetworkRun
     """
+    check_hub_overrides(network, history["unique_id"].unique())
     hubs = sorted(network_hubs(history, network) if hubs is None else map(str, hubs))
     if not hubs:
         raise ValueError("the history has no hub besides the network total "

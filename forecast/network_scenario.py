@@ -36,7 +36,7 @@ import pandas as pd
 from forecast.scenario import Scenario
 
 __all__ = ["HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
-           "hub_total_mismatch", "network_hubs", "volume_shares"]
+           "check_hub_overrides", "hub_total_mismatch", "network_hubs", "volume_shares"]
 
 #: Sections (and top-level keys) a hub may override.
 HUB_SECTIONS = ("staffing", "programme", "productivity", "attendance", "budget")
@@ -231,3 +231,23 @@ def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
     return (f"the hubs' volume over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
             f"{total!r}: the hubs do not add up to the network total (overlapping or missing "
             f"series?); pages 1-3 plan {total!r}, the network page the sum of the hubs")
+
+
+def check_hub_overrides(network: NetworkScenario, series, *, where: str = "scenario") -> None:
+    """A ``ValueError`` naming every ``[hubs.<id>]`` table whose ``<id>`` is not a hub of
+    the history (``series``: its series names; the network total is not a hub).
+
+    Examples
+    --------
+    >>> net = NetworkScenario.from_dict({"hubs": {"blue_line": {"programme.workers": 9}}})
+    >>> check_hub_overrides(net, ["red_line", "total"])
+    Traceback (most recent call last):
+    ...
+    ValueError: scenario: [hubs.blue_line] names no hub of the history; hubs there: ['red_line']
+    """
+    hubs = sorted(set(map(str, series)) - {network.base.unique_id})
+    unknown = [uid for uid, _ in network.hubs if uid not in hubs]
+    if unknown:
+        tables = ", ".join(f"[hubs.{u}]" for u in unknown)
+        raise ValueError(f"{where}: {tables} names no hub of the history; hubs there: "
+                         f"{hubs[:20]}")

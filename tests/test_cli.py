@@ -60,6 +60,20 @@ def test_workers_without_network_is_one_line_exit_2(capsys):
     assert err.count("\n") == 1 and "add --network" in err
 
 
+def test_network_mistakes_are_refused_before_computing(tmp_path, monkeypatch, capsys):
+    from forecast.report import job
+
+    monkeypatch.setattr(job, "start_plan", lambda *a, **k: pytest.fail("computed first"))
+    assert main(["run", "--network", "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--workers must be an integer >= 1, got 0" in capsys.readouterr().err
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[hubs.blue-line]\n"programme.workers" = 9\n')
+    assert main(["run", "--network", "--config", str(scenario), "--out",
+                 str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[hubs.blue-line] names no hub" in err
+
+
 def test_run_help_documents_the_network_flags(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])

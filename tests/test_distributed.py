@@ -70,6 +70,17 @@ def test_a_broken_hub_is_reported_and_skipped(history, network, client):
     assert table.loc["tiny", "status"].startswith("left out: ")
     assert (table.drop(["tiny", "future"])["status"] == "planned").all()
     assert any("tiny" in w for w in run.plan.warnings)
+    from forecast.report.network_tables import network_recommendation
+
+    text = network_recommendation(run, CONFIG, network.base)
+    assert text.startswith("Network of 4 of 6 hubs (partial): keep ")
+    assert "Left out: future, tiny" in text
+
+
+def test_a_hub_table_naming_no_hub_is_refused(history):
+    network = NetworkScenario.from_dict({"hubs": {"blue-line": {"programme.workers": 9}}})
+    with pytest.raises(ValueError, match=r"\[hubs.blue-line\] names no hub.*'tsing-yi'"):
+        run_network(history, network, CONFIG)
 
 
 def test_no_plannable_hub_is_one_clear_error(history, network):

@@ -105,7 +105,8 @@ def plot_backlog_fan(results, *, level=(50, 90), ax=None):
     return fig
 
 
-def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=None):
+def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=None,
+                  title: str = "Staffing trade-off"):
     """Holiday programme headcount against expected and worst-10% total cost.
 
     ``curve`` is :func:`forecast.planning.tradeoff_curve`'s frame (``workers``,
@@ -121,7 +122,7 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
         ax.axvline(recommended, color="k", ls="--", lw=1,
                    label=f"recommended: {recommended:,.0f}")
     ax.set(xlabel="holiday programme workers", ylabel="HK$ (labour + compensation)",
-           title="Staffing trade-off")
+           title=title)
     _money(ax, "y")
     ax2 = ax.twinx()
     ax2.plot(curve["workers"], curve["prob_on_target"], color=_GREY, ls=":",

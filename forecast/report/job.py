@@ -50,14 +50,19 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def _figures(run: PlanRun, folder: Path) -> dict[str, Path]:
+#: In a network briefing, what pages 1-3 show of the single-series plan of the total.
+AS_ONE_SITE = "network total planned as one site"
+
+
+def _figures(run: PlanRun, folder: Path, network: bool = False) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     figs = {
         "fan_chart": plots.plot_fan(run.history, run.paths, history_days=45),
         "late_parcels": capacity_plots.plot_late_distribution(run.recommended),
         "cost_exceedance": capacity_plots.plot_cost_exceedance(run.recommended),
         "staffing_tradeoff": capacity_plots.plot_tradeoff(
-            run.tradeoff, recommended=run.recommended_workers),
+            run.tradeoff, recommended=run.recommended_workers,
+            title="Staffing trade-off" + (f", {AS_ONE_SITE}" if network else "")),
         "backlog_fan": capacity_plots.plot_backlog_fan(run.recommended),
         "tornado": capacity_plots.plot_tornado(run.tornado),
         "roster": roster_plots.plot_roster(run.roster),
@@ -95,7 +100,7 @@ def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[P
 
 
 def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):
-    return _figures(run, out / "figures"), _tables(run, out / "tables", net)
+    return _figures(run, out / "figures", net is not None), _tables(run, out / "tables", net)
 
 
 def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
@@ -135,13 +140,20 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
                              network_tables.network_recommendation(net, run.config, s)),
         facts=tuple(tables.briefing_facts(run) if net is None else
                     [*tables.briefing_facts(run)[::2], network_tables.network_fact(net, run)]),
-        warnings=tuple([*(net.plan.warnings if net is not None else ()), *run.warnings][:4]),
+        warnings=tuple([*(net.plan.warnings if net is not None else ()),
+                        *_single_site(run.warnings, net)][:4]),
         network_text=network_tables.network_sentence(net) if net is not None else "",
         network_table=network_tables.network_rows(net) if net is not None else (),
         rule_text=tables.decision_rule_text(run),
         roster_text=tables.roster_sentence(run.roster),
         roster_table=_roster_rows(run),
     )
+
+
+def _single_site(warnings, net: NetworkRun | None) -> list[str]:
+    """The plan's warnings; in a network run, said to be about the total as one site."""
+    return [w if net is None else f"{AS_ONE_SITE[0].upper()}{AS_ONE_SITE[1:]}: {w}"
+            for w in warnings]
 
 
 def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
@@ -235,7 +247,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             if network:
                 t1 = time.perf_counter()
                 _say(progress, "  network: per-hub fit, paths and allocation"
-                     + (f" on {workers} Dask workers" if workers else "")
+                     + (f" on {workers} Dask worker{'s' if workers != 1 else ''}"
+                        if workers else "")
                      + (f" on the cluster at {scheduler}" if scheduler else ""))
                 # computed once and cached as data: notebook 05 reloads it
                 net = network_from_files(config, client=client)
@@ -252,7 +265,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             for warning in net.plan.warnings:
                 if not warning.endswith("(see the hubs table)."):  # said per hub above
                     print(f"warning: network: {warning}", file=sys.stderr, flush=True)
-        for warning in run.warnings:  # always shown: the manager's numbers need them
+        for warning in _single_site(run.warnings, net):  # always shown: the numbers need them
             print(f"warning: {warning}", file=sys.stderr, flush=True)
 
         # with N workers, N notebooks run at once and the figures beside them
@@ -268,8 +281,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             result = publish(notebooks, out / "notebooks", parameters, cwd=work, html=html,
                              progress=progress, runtime_folder=work, jobs=lanes)
             timings["notebooks"] = round(time.perf_counter() - t1, 2)
-            if drawn is None:
-                _say(progress, "[3/4] figures and tables")
+            _say(progress, "[3/4] figures and tables" + (" (drawn beside the notebooks)"
+                                                         if drawn is not None else ""))
             t1 = time.perf_counter()
             figures, csvs = _figures_and_tables(run, out, net) if drawn is None else \
                 drawn.result()

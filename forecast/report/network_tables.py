@@ -27,13 +27,16 @@ def network_recommendation(net, config, scenario) -> str:
     alloc = plan.allocation
     days = f"{scenario.programme.start:%d %b} to {scenario.programme.end:%d %b %Y}"
     n = len(plan.hubs)
-    head = (f"Network of {n} hubs: keep {format_workers(rec['programme_workers'])} "
+    hubs = (f"{n} hub{'s' if n != 1 else ''}" if not net.skipped else
+            f"{n} of {n + len(net.skipped)} hubs (partial)")
+    head = (f"Network of {hubs}: keep {format_workers(rec['programme_workers'])} "
             f"holiday-programme workers on duty {days}, split by hub as on the network page "
             f"(planned: {format_workers(sum(plan.as_planned.workers.values()))}).")
     if not alloc.feasible:
-        head = (f"Network of {n} hubs: no split meets the service target; closest: "
+        head = (f"Network of {hubs}: no split meets the service target; closest: "
                 f"{format_workers(rec['programme_workers'])} workers {days}.")
-    skipped = f" {len(net.skipped)} hub(s) left out." if net.skipped else ""
+    skipped = (f" Left out: {', '.join(sorted(net.skipped))} (see the network page)."
+               if net.skipped else "")
     text = (f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= "
             f"{config.target:.0%} of the network's programme-day parcels on time; "
             f"compensation {format_money(rec['compensation_mean'])} expected; budget risk "
