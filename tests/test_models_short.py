@@ -82,3 +82,12 @@ def test_spread_grows_with_the_lead_up_to_next_years_lny():
     assert ratio.iloc[-5:].mean() > 1.2 * ratio.iloc[:5].mean()  # flat without drift
     lny26 = p[p.offset.between(-7, 14)]
     assert lny26.ds.min() > pd.Timestamp("2026-02-01")  # next year's LNY is covered
+
+
+def test_no_fold_after_a_regime_change_names_the_regime_start():
+    df = toy_history(years=4, end="2026-01-20", seed=3)
+    reopened = pd.Timestamp("2025-01-05")  # closed (zeros) before: a new regime after
+    df.loc[df.ds < reopened, "y"] = 0.0
+    with pytest.warns(ShortHistoryWarning, match=r"no past LNY backtest fold \(needs 365 days "
+                      r"of history of the current regime \(since 2025-01-0"):
+        StateSpaceModel().fit(df, rng=np.random.default_rng(0))

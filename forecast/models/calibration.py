@@ -184,9 +184,11 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     rec = fit_scales(folds)
     notes = list(model.fallbacks(state)) if state is not None else []
     if not folds:
-        notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history before "
-                     f"an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it): spread not "
-                     f"calibrated (scales {NO_FOLD_SCALES}; the model's own uncertainty of a "
-                     "short history is in its paths)")
+        regime = (f" of the current regime (since {pd.Timestamp(ds[start]).date()}: earlier "
+                  "days sit at another level, e.g. a closure or a recovery)" if start else "")
+        notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
+                     f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after "
+                     f"it): spread not calibrated (scales {NO_FOLD_SCALES}; the model's own "
+                     "uncertainty of a short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
     return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}
