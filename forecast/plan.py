@@ -199,12 +199,22 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     return h
 
 
+#: Start of the note of the demand model's fallback (``calibration_.fallback``): warned.
+FALLBACK_NOTE = "demand model fallback: "
+
+
+def _fallback_warning(notes) -> list[str]:
+    found = [n[len(FALLBACK_NOTE):] for n in notes if n.startswith(FALLBACK_NOTE)]
+    text = ("The demand forecast rests on a short or partial history, so its spread is partly "
+            f"the model's prior: {found[0]}" if found else "")
+    return [text if len(text) <= 390 else text[:387].rstrip() + "..."] if found else []
+
+
 def _lead_note(h: int) -> list[str]:
-    if h <= CHECKED_LEAD_DAYS:
-        return []
-    return [f"the planning window ends {h} days after the history: the forecast's spread has "
-            f"been checked up to about {CHECKED_LEAD_DAYS} days (next year's LNY); treat the "
-            "volumes as a rough guide and re-plan when more recent data arrive"]
+    return [] if h <= CHECKED_LEAD_DAYS else [
+        f"the planning window ends {h} days after the history: the forecast's spread has been "
+        f"checked up to about {CHECKED_LEAD_DAYS} days (next year's LNY); treat the volumes as "
+        "a rough guide and re-plan when more recent data arrive"]
 
 
 def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
@@ -225,6 +235,9 @@ def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
                  history, rng=fit_rng)
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
+    cal = getattr(model, "calibration_", None)  # a short history's fallback: page 1 says so
+    notes += [FALLBACK_NOTE + f for f in ([] if cal is None else cal.get("fallback", []))
+              if f][:1]
     selection = getattr(model, "selection_", None)
     return table, tuple(years), paths, pd.DataFrame() if selection is None else selection
 
@@ -387,11 +400,11 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   selection=selection,
                   spread=spread,
                   warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
-                            *_lead_note(h)],
+                            *_lead_note(h), *_fallback_warning(notes)],
                   timings=step.timings, notes=notes)
-    run.provenance = {"version": __version__, "config_hash": _config_hash(config, scenario),
-                      "scenario_hash": scenario.config_hash(), "data_hash": frame_hash(history),
-                      "seed": config.seed}
+    run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
+                      "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),
+                      "seed": config.seed, "version": __version__}
     return run
 
 

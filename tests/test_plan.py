@@ -187,3 +187,35 @@ def test_cached_plan_reloads_the_same_numbers_without_computing(demo_history, mo
     assert again.as_planned.dates.equals(first.as_planned.dates)
     assert np.array_equal(again.recommended.backlog, first.recommended.backlog)
     assert "plan reused from the cache" in again.notes[-1]
+
+
+def test_a_short_history_plan_warns_the_manager_that_its_spread_is_partly_prior(small_run):
+    import warnings
+
+    from forecast.config import DEFAULT_SCENARIO_PATH
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=3, end="2025-12-31", seed=8).assign(unique_id="total")
+    df = df[df.ds >= pd.Timestamp("2024-12-15")].reset_index(drop=True)  # 12.5 months
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_plan(df, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
+                       PlanConfig(model="statespace", n_paths=60, backtest_lny=0))
+    short = [w for w in run.warnings if w.startswith("The demand forecast rests on a short")]
+    assert len(short) == 1 and "no past LNY backtest fold" in short[0] and len(short[0]) <= 390
+    assert not any("short or partial" in w for w in small_run.warnings)  # 10 years: none
+
+
+def test_a_reloaded_plan_prints_its_provenance_as_the_fresh_one(tmp_path, monkeypatch,
+                                                                 demo_history):
+    """Notebook 04 shows ``run.provenance``: computed or reloaded, the same text (strict nbval
+    must not depend on which notebook computed the plan first)."""
+    from forecast.config import DEFAULT_SCENARIO_PATH
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))
+    scenario = Scenario.from_toml(DEFAULT_SCENARIO_PATH)
+    config = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=2)
+    fresh = run_plan(demo_history, scenario, config, cache=True)
+    again = run_plan(demo_history, scenario, config, cache=True)
+    assert any("plan reused" in n for n in again.notes)
+    assert repr(again.provenance) == repr(fresh.provenance)
