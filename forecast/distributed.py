@@ -24,7 +24,6 @@ with the hub's name.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import operator
 import warnings
@@ -35,12 +34,12 @@ import numpy as np
 import pandas as pd
 
 from forecast import cache
+from forecast.cluster import executor
 from forecast.config import PlanConfig
 from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model, shared_draws
+from forecast.allocation import LOOKAHEAD, Allocation
 from forecast.network import (
-    LOOKAHEAD,
-    Allocation,
     Hub,
     NetworkPlan,
     NetworkResults,
@@ -55,20 +54,14 @@ from forecast.network_scenario import (
     network_hubs,
     volume_shares,
 )
-from forecast.plan import (
-    PlanRun,
-    cached_plan,
-    code_hash,
-    load_inputs,
-    remember_plan,
-    run_plan,
-)
+from forecast.plan import PlanRun, cached_plan, load_inputs, remember_plan, run_plan
+from forecast.plan_forecast import code_hash
 from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
 from forecast.statistics import central_interval
 
-__all__ = ["HubFailure", "NetworkRun", "dask_client", "draw_hub_paths", "hub_streams",
+__all__ = ["HubFailure", "NetworkRun", "draw_hub_paths", "hub_streams",
            "load_network", "network_from_files", "network_key", "run_network", "save_network",
            "start_plan"]
 
@@ -190,27 +183,6 @@ def _arrivals(state: _HubState) -> np.ndarray:
     return state.sim.arrivals
 
 
-class _Local:
-    """The executor without Dask: calls run at once, in this process."""
-
-    def submit(self, fn, *args):
-        return fn(*args)
-
-    def gather(self, items):
-        return list(items)
-
-
-class _Dask:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def submit(self, fn, *args):
-        return self.client.submit(fn, *args, pure=False)
-
-    def gather(self, items):
-        return self.client.gather(list(items))
-
-
 @dataclass(frozen=True)
 class NetworkRun:
     """A network plan and the per-hub forecasts behind it.
@@ -266,7 +238,7 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
     hubs : sequence of str, optional
         Default: :func:`network_hubs`.
     block : int, optional
-        Workers per greedy step (see :func:`forecast.network.allocate`).
+        Workers per greedy step (see :func:`forecast.allocation.allocate`).
 
     Returns
     -------
@@ -279,7 +251,7 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
                          f"{network.base.unique_id!r}: nothing to plan as a network")
     network = network.for_hubs(volume_shares(history, hubs))
     options = {"model": config.model, "country": config.country, "n_paths": config.n_paths}
-    ex = _Local() if client is None else _Dask(client)
+    ex = executor(client)
     by_hub = dict(tuple(history.groupby("unique_id", sort=False)))
     states = {u: ex.submit(_build_hub, by_hub[u].reset_index(drop=True),
                            network.scenario(u), options, config.seed, k)
@@ -397,29 +369,3 @@ def start_plan(config: PlanConfig, *, client=None,
         return run
 
     return wait
-
-
-@contextlib.contextmanager
-def dask_client(*, workers: int | None = None, scheduler: str | None = None):
-    """A Dask client for the run, or None (``workers`` and ``scheduler`` both unset).
-
-    ``workers``: a ``LocalCluster`` of that many single-threaded worker processes, closed on
-    exit; ``scheduler``: connect to an existing cluster at that address (left running).
-    """
-    if workers is not None and scheduler is not None:
-        raise ValueError("give --workers (a local cluster) or --scheduler (an existing "
-                         "cluster), not both")
-    if workers is None and scheduler is None:
-        yield None
-        return
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        with Client(scheduler, timeout="20s") as client:
-            yield client
-        return
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"--workers must be an integer >= 1, got {workers!r}")
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        yield client

@@ -7,9 +7,9 @@ scenario's planning window, and runs the capacity Monte Carlo and the decision r
 :mod:`forecast.planning`. The notebooks, ``forecast run``, the CSV tables and the PDF
 briefing all read the same :class:`PlanRun`.
 
-The demand forecast (backtest table and paths) depends on the history and the forecast
-options only, not on the staffing scenario: with ``cache=True`` it is kept in the data-only
-store of :mod:`forecast.cache`, so a what-if on staffing or compensation recomputes only
+The demand forecast (backtest table and paths, :mod:`forecast.plan_forecast`) depends on
+the history and the forecast options only, not on the staffing scenario: with
+``cache=True`` it is kept in the data-only store of :mod:`forecast.cache`, so a what-if on staffing or compensation recomputes only
 the capacity side (seconds). :func:`plan_from_files` is the thin wrapper that loads files.
 """
 
@@ -18,23 +18,29 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast import __version__
-from forecast.backtest import backtest, compare
-from forecast.calendar import WINDOW, days_to_lny, lny_dates, lny_folds
+from forecast.calendar import WINDOW, days_to_lny, lny_dates
 from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH, load_history
-from forecast.hashing import config_hash, file_hash, frame_hash
-from forecast.models import make_model, summarize_paths
+from forecast.hashing import config_hash, frame_hash
+from forecast.models import summarize_paths
 from forecast.decision import (
     Recommendation,
     recommend,
     recommendation_spread,
     sanity_warnings,
+)
+from forecast.plan_forecast import (
+    backtest_years,
+    cached_forecast,
+    code_hash,
+    fallback_warning,
+    forecast_key,
+    save_forecast,
 )
 from forecast.plan_store import pack, unpack
 from forecast.planning import tradeoff_curve
@@ -45,21 +51,15 @@ from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
-           "backtest_years", "cached_plan", "code_hash", "plan_from_files", "remember_plan",
-           "run_plan"]
+           "cached_plan", "plan_from_files", "remember_plan", "run_plan"]
 
 #: Lead (days from the history's end to the window's end) up to which the models' spread
 #: has been checked (next year's LNY from this year's data, backtested at lead ~330 days).
 CHECKED_LEAD_DAYS = 400
 #: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
 MAX_LEAD_DAYS = 800
-#: Reference models backtested beside the plan's model: the planner's own heuristic and
-#: Prophet as a user would run it.
-REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
 #: Bootstrap resamples of the paths behind the recommendation's Monte Carlo error.
 N_RESAMPLES = 8
-#: Training history every backtest fold needs (two years: every model then has a past LNY).
-BACKTEST_TRAIN_DAYS = 730
 
 
 @dataclass
@@ -171,17 +171,6 @@ def window_lny(scenario: Scenario) -> pd.Timestamp:
     return inside[0]
 
 
-def backtest_years(history: pd.DataFrame, n: int) -> list[int]:
-    """The ``n`` most recent LNYs whose backtest fold the history supports.
-
-    A fold needs :data:`BACKTEST_TRAIN_DAYS` of history before its origin (LNY-28) and the
-    LNY window observed (:func:`forecast.calendar.lny_folds`).
-    """
-    folds = lny_folds(history["ds"].drop_duplicates().sort_values(),
-                      min_train_days=BACKTEST_TRAIN_DAYS)
-    return [f.lny.year for f in folds][-n:] if n else []
-
-
 def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     """Horizon in days from the history's end to the window's end."""
     window_lny(scenario)
@@ -199,17 +188,6 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     return h
 
 
-#: Start of the note of the demand model's fallback (``calibration_.fallback``): warned.
-FALLBACK_NOTE = "demand model fallback: "
-
-
-def _fallback_warning(notes) -> list[str]:
-    found = [n[len(FALLBACK_NOTE):] for n in notes if n.startswith(FALLBACK_NOTE)]
-    text = ("The demand forecast rests on a short or partial history, so its spread is partly "
-            f"the model's prior: {found[0]}" if found else "")
-    return [text if len(text) <= 390 else text[:387].rstrip() + "..."] if found else []
-
-
 def _lead_note(h: int) -> list[str]:
     return [] if h <= CHECKED_LEAD_DAYS else [
         f"the planning window ends {h} days after the history: the forecast's spread has been "
@@ -217,59 +195,9 @@ def _lead_note(h: int) -> list[str]:
         "a rough guide and re-plan when more recent data arrive"]
 
 
-def _forecast(history, config: PlanConfig, h: int, rng, step, notes):
-    """Backtest table, backtest years and demand paths of the planned series."""
-    years = backtest_years(history, config.backtest_lny)
-    if config.backtest_lny and len(years) < config.backtest_lny:
-        notes.append(f"backtest: the history supports {len(years)} of the {config.backtest_lny} "
-                     f"LNYs asked for ({', '.join(map(str, years)) or 'none'}); each fold needs "
-                     f"{BACKTEST_TRAIN_DAYS} days of history before LNY-28 (--backtest-lny)")
-    table = pd.DataFrame()
-    bt_rng, fit_rng, path_rng = rng.spawn(3)
-    if years:
-        models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
-        result = step("backtest", backtest, history, models, lny_years=years,
-                      n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
-                      options={"*": {"country": config.country}})
-        table = compare(result)
-    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
-                 history, rng=fit_rng)
-    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
-    cal = getattr(model, "calibration_", None)  # a short history's fallback: page 1 says so
-    notes += [FALLBACK_NOTE + f for f in ([] if cal is None else cal.get("fallback", []))
-              if f][:1]
-    selection = getattr(model, "selection_", None)
-    return table, tuple(years), paths, pd.DataFrame() if selection is None else selection
-
-
 def _streams(seed: int) -> list[np.random.Generator]:
     """Independent streams of a run: demand forecast, supply draws, what-if analyses."""
     return np.random.default_rng(seed).spawn(3)
-
-
-def _cached_forecast(history, config, h, rng, step, notes, cache):
-    if not cache:
-        return _forecast(history, config, h, rng, step, notes)
-    from forecast import cache as store
-
-    key = _forecast_key(history, config, h)
-    hit = store.load(key)
-    if hit is not None:
-        frames, meta = hit
-        notes.extend(meta["notes"])
-        notes.append("demand forecast reused from the cache (same history and options)")
-        return frames["backtest"], tuple(meta["years"]), frames["paths"], frames["selection"]
-    table, years, paths, selection = _forecast(history, config, h, rng, step, notes)
-    store.save(key, {"backtest": table, "paths": paths, "selection": selection},
-               {"years": list(years), "notes": list(notes)})
-    return table, years, paths, selection
-
-
-def code_hash() -> str:
-    """Hash of the package's source, so that a code change never reuses a cached result."""
-    root = Path(__file__).resolve().parent
-    return config_hash({str(p.relative_to(root)): file_hash(p)
-                        for p in sorted(root.rglob("*.py"))})
 
 
 def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | None = None, *,
@@ -328,11 +256,6 @@ def _plan_key(history: pd.DataFrame, scenario: Scenario, config: PlanConfig) -> 
                         "code": code_hash()})
 
 
-def _forecast_key(history: pd.DataFrame, config: PlanConfig, h: int) -> str:
-    return config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
-                        "version": __version__, "code": code_hash()})
-
-
 def cached_plan(history: pd.DataFrame, scenario: Scenario,
                 config: PlanConfig | None = None) -> PlanRun | None:
     """The plan :func:`run_plan` ``(history, scenario, config, cache=True)`` would reload
@@ -353,10 +276,8 @@ def remember_plan(run: PlanRun, *, forecast: bool = True) -> None:
 
     history, scenario, config = run.history, run.scenario, run.config
     if forecast:
-        h = _check_window(history, scenario)
-        store.save(_forecast_key(history, config, h),
-                   {"backtest": run.backtest, "paths": run.paths, "selection": run.selection},
-                   {"years": list(run.backtest_years), "notes": list(run.notes)})
+        save_forecast(forecast_key(history, config, _check_window(history, scenario)),
+                      run.backtest, run.backtest_years, run.paths, run.selection, run.notes)
     store.save(_plan_key(history, scenario, config),
                *pack(run, skip=("config", "scenario", "history")))
 
@@ -376,8 +297,8 @@ def _rebuild(frames, meta, history, scenario, config) -> PlanRun:
 def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     step, notes = _Steps(progress), []
     fc_rng, sim_rng, what_if_rng = _streams(config.seed)
-    table, years, paths, selection = _cached_forecast(history, config, h, fc_rng, step, notes,
-                                                      cache)
+    table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
+                                                     cache)
     sim = Simulator(paths, scenario, rng=sim_rng)
     rule = dict(target=config.target, alpha=config.alpha, budget_risk=config.budget_risk,
                 tail_limit=config.tail_limit or None)
@@ -400,7 +321,7 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   selection=selection,
                   spread=spread,
                   warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
-                            *_lead_note(h), *_fallback_warning(notes)],
+                            *_lead_note(h), *fallback_warning(notes)],
                   timings=step.timings, notes=notes)
     run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
                       "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),

@@ -6,7 +6,8 @@ import pytest
 
 from forecast.config import PlanConfig
 from forecast.data import DEMO_PATH, load_history
-from forecast.distributed import dask_client, run_network
+from forecast.cluster import dask_client
+from forecast.distributed import run_network
 from forecast.network_scenario import network_hubs, volume_shares
 from forecast.network_scenario import NetworkScenario
 

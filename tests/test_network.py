@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.allocation import allocate
 from forecast.network import (
     LocalHubs,
-    allocate,
     describe_hub,
     hub_metrics,
     network_outcome,
@@ -145,14 +145,14 @@ def test_looking_ahead_saves_round_trips_and_changes_nothing():
 
 
 def test_a_large_network_takes_several_hubs_per_round_at_about_the_same_cost(monkeypatch):
-    from forecast import network
+    from forecast import allocation
 
     levels = {f"h{k:02d}": 200.0 + 40.0 * k for k in range(30)}
     sims = _hubs(levels, n_paths=200)
     hubs = [describe_hub(s) for s in sims.values()]
 
     def run(share):
-        monkeypatch.setattr(network, "ROUND_SHARE", share)
+        monkeypatch.setattr(allocation, "ROUND_SHARE", share)
         rounds = []
 
         def evaluate(requests):

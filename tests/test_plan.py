@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from conftest import NO_ROSTER, SMALL
 
-from forecast.plan import PlanConfig, backtest_years, plan_from_files, run_plan
+from forecast.plan import PlanConfig, plan_from_files, run_plan
+from forecast.plan_forecast import backtest_years
 from forecast.scenario import Scenario
 
 
@@ -75,7 +76,7 @@ def test_same_seed_same_plan_and_another_seed_another(demo_history):
 
 
 def test_cache_reuses_the_forecast_for_a_staffing_what_if(demo_history, monkeypatch):
-    from forecast import plan
+    from forecast import plan_forecast
 
     s = Scenario.from_toml(NO_ROSTER)
     cfg = PlanConfig(**{**SMALL, "backtest_lny": 0, "n_paths": 30, "seed": 11})
@@ -84,7 +85,7 @@ def test_cache_reuses_the_forecast_for_a_staffing_what_if(demo_history, monkeypa
     def no_forecast(*args, **kwargs):
         raise AssertionError("the demand forecast was recomputed although it was cached")
 
-    monkeypatch.setattr(plan, "_forecast", no_forecast)
+    monkeypatch.setattr(plan_forecast, "demand_forecast", no_forecast)
     what_if = run_plan(demo_history, s.updated({"programme.workers": 10.0}), cfg, cache=True)
     pd.testing.assert_frame_equal(what_if.paths, first.paths)
     assert any("reused from the cache" in note for note in what_if.notes)

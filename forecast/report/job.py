@@ -29,7 +29,8 @@ from forecast.hashing import config_hash
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
 from forecast.report.names import csv_frame
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
-from forecast.distributed import NetworkRun, dask_client, network_from_files, start_plan
+from forecast.cluster import dask_client
+from forecast.distributed import NetworkRun, network_from_files, start_plan
 from forecast.plan import PlanConfig, PlanRun
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
@@ -293,9 +294,10 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         pdf = render_briefing(_briefing(run, figures, date or dt.date.today(), net),
                               out / "briefing.pdf", tmp_dir=work)
         timings["briefing"] = round(time.perf_counter() - t1, 2)
+        hashes = _hashes(run, net)
         write_manifest(  # top-level steps only: the manifest adds them up
-            out, version=__version__, config_hash=_hashes(run, net)[0],
-            data_hash=_hashes(run, net)[1], seed=config.seed, timings=timings,
+            out, version=__version__, config_hash=hashes[0], data_hash=hashes[1],
+            seed=config.seed, timings=timings,
             artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
         )
         target = stage.commit()

@@ -1,0 +1,114 @@
+"""The demand-forecast step of a plan: backtest, fit and joint paths of one series.
+
+It depends on the history and the forecast options only, not on the staffing scenario, so
+:func:`cached_forecast` keeps it in the data-only store of :mod:`forecast.cache` apart from
+the plan (:mod:`forecast.plan`): a what-if on staffing or compensation reuses it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from forecast import __version__, backtest
+from forecast.config import PlanConfig
+from forecast.hashing import config_hash, file_hash, frame_hash
+from forecast.models import make_model
+
+__all__ = ["BACKTEST_TRAIN_DAYS", "FALLBACK_NOTE", "REFERENCE_MODELS", "backtest_years",
+           "cached_forecast", "code_hash", "demand_forecast", "fallback_warning", "forecast_key",
+           "save_forecast"]
+
+#: Reference models backtested beside the plan's model: the planner's own heuristic and
+#: Prophet as a user would run it.
+REFERENCE_MODELS = ("lunar-naive", "prophet-builtin", "prophet-window")
+#: Training history every backtest fold needs (two years: every model then has a past LNY).
+BACKTEST_TRAIN_DAYS = 730
+
+
+def backtest_years(history: pd.DataFrame, n: int) -> list[int]:
+    """The ``n`` most recent LNYs whose backtest fold the history supports.
+
+    A fold needs :data:`BACKTEST_TRAIN_DAYS` of history before its origin (LNY-28) and the
+    LNY window observed (:func:`forecast.backtest.backtest_years`).
+    """
+    return backtest.backtest_years(history, min_train_days=BACKTEST_TRAIN_DAYS)[-n:] if n else []
+
+
+#: Start of the note of the demand model's fallback (``calibration_.fallback``): warned.
+FALLBACK_NOTE = "demand model fallback: "
+
+
+def fallback_warning(notes) -> list[str]:
+    """The page-1 warning for a model that fell back (a short or partial history), if any."""
+    found = [n[len(FALLBACK_NOTE):] for n in notes if n.startswith(FALLBACK_NOTE)]
+    text = ("The demand forecast rests on a short or partial history, so its spread is partly "
+            f"the model's prior: {found[0]}" if found else "")
+    return [text if len(text) <= 390 else text[:387].rstrip() + "..."] if found else []
+
+
+def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):
+    """Backtest table, backtest years, demand paths and ``auto``'s selection of the planned
+    series; ``step(name, fn, *args)`` times each step, ``notes`` collects what to tell."""
+    years = backtest_years(history, config.backtest_lny)
+    if config.backtest_lny and len(years) < config.backtest_lny:
+        notes.append(f"backtest: the history supports {len(years)} of the {config.backtest_lny} "
+                     f"LNYs asked for ({', '.join(map(str, years)) or 'none'}); each fold needs "
+                     f"{BACKTEST_TRAIN_DAYS} days of history before LNY-28 (--backtest-lny)")
+    table = pd.DataFrame()
+    bt_rng, fit_rng, path_rng = rng.spawn(3)
+    if years:
+        models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
+        result = step("backtest", backtest.backtest, history, models, lny_years=years,
+                      n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
+                      options={"*": {"country": config.country}})
+        table = backtest.compare(result)
+    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
+                 history, rng=fit_rng)
+    paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
+    cal = getattr(model, "calibration_", None)  # a short history's fallback: page 1 says so
+    notes += [FALLBACK_NOTE + f for f in ([] if cal is None else cal.get("fallback", []))
+              if f][:1]
+    selection = getattr(model, "selection_", None)
+    return table, tuple(years), paths, pd.DataFrame() if selection is None else selection
+
+
+def forecast_key(history: pd.DataFrame, config: PlanConfig, h: int) -> str:
+    """What a demand forecast depends on: the series, the horizon, the forecast options and
+    the package's source."""
+    return config_hash({"data": frame_hash(history), "h": h, "options": config.forecast_key(),
+                        "version": __version__, "code": code_hash()})
+
+
+def cached_forecast(history, config, h, rng, step, notes, cache):
+    """:func:`demand_forecast`, reused from (and kept in) the data-only cache if ``cache``."""
+    if not cache:
+        return demand_forecast(history, config, h, rng, step, notes)
+    from forecast import cache as store
+
+    key = forecast_key(history, config, h)
+    hit = store.load(key)
+    if hit is not None:
+        frames, meta = hit
+        notes.extend(meta["notes"])
+        notes.append("demand forecast reused from the cache (same history and options)")
+        return frames["backtest"], tuple(meta["years"]), frames["paths"], frames["selection"]
+    table, years, paths, selection = demand_forecast(history, config, h, rng, step, notes)
+    save_forecast(key, table, years, paths, selection, notes)
+    return table, years, paths, selection
+
+
+def save_forecast(key: str, table, years, paths, selection, notes) -> None:
+    """Keep a demand forecast in the data-only cache under ``key`` (:func:`forecast_key`)."""
+    from forecast import cache as store
+
+    store.save(key, {"backtest": table, "paths": paths, "selection": selection},
+               {"years": list(years), "notes": list(notes)})
+
+
+def code_hash() -> str:
+    """Hash of the package's source, so that a code change never reuses a cached result."""
+    root = Path(__file__).resolve().parent
+    return config_hash({str(p.relative_to(root)): file_hash(p)
+                        for p in sorted(root.rglob("*.py"))})
