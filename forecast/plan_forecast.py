@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast import __version__, backtest
+from forecast import __version__
+from forecast.backtest import backtest, compare
+from forecast.backtest import backtest_years as supported_years
 from forecast.config import PlanConfig
 from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model
@@ -33,7 +35,7 @@ def backtest_years(history: pd.DataFrame, n: int) -> list[int]:
     A fold needs :data:`BACKTEST_TRAIN_DAYS` of history before its origin (LNY-28) and the
     LNY window observed (:func:`forecast.backtest.backtest_years`).
     """
-    return backtest.backtest_years(history, min_train_days=BACKTEST_TRAIN_DAYS)[-n:] if n else []
+    return supported_years(history, min_train_days=BACKTEST_TRAIN_DAYS)[-n:] if n else []
 
 
 #: Start of the note of the demand model's fallback (``calibration_.fallback``): warned.
@@ -60,10 +62,10 @@ def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):
     bt_rng, fit_rng, path_rng = rng.spawn(3)
     if years:
         models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
-        result = step("backtest", backtest.backtest, history, models, lny_years=years,
+        result = step("backtest", backtest, history, models, lny_years=years,
                       n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
                       options={"*": {"country": config.country}})
-        table = backtest.compare(result)
+        table = compare(result)
     model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
                  history, rng=fit_rng)
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
