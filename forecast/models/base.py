@@ -162,8 +162,12 @@ class ForecastModel:
         return self
 
     def fit_series(self, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
-                   rng: np.random.Generator):
-        """Fit one series (daily ``ds``, ``y`` >= 0); returns the model's state."""
+                   rng: np.random.Generator, min_days: int | None = None):
+        """Fit one series (daily ``ds``, ``y`` >= 0); returns the model's state.
+
+        Models with ``calibrate`` take ``min_days``, the shortest history they fit (their
+        own minimum by default; calibration fits a short history's folds on fewer days).
+        """
         raise NotImplementedError
 
     def draw_series(self, state, h: int, n_paths: int, *, rng: np.random.Generator | None = None,

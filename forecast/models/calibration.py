@@ -13,8 +13,16 @@ for the horizon. Two scale factors are then learnt:
   closest to nominal: the median over folds of each fold's best scale (robust to one
   surprising year), shrunk towards 1 in the same way.
 
-Without a fold (less than a year of history before the last fully observed LNY) the
-scales are :data:`NO_FOLD_SCALES` and the record says so (``fallback``). The coverage before and after is recorded in ``model.calibration_``.
+A history with no such fold (less than a year before its last fully observed LNY: a new
+hub, a new client) is calibrated on :func:`recent_folds` instead: the last
+:data:`RECENT_FOLDS` origins, :data:`RECENT_STEP` days apart, of ``HORIZON``-day forecasts
+fitted on at least :data:`RECENT_MIN_TRAIN` days, with the shared scale learnt on the total
+of the days at the LNY window's place in the horizon (days 21-42). These folds hold no LNY
+(a year of history has only one), so they measure the level and daily spread the model
+gives at this lead, not its LNY effects, whose uncertainty stays the model's own (priors
+and the part of an LNY seen). The record says so (``fallback``). Only when even these
+folds cannot be fitted are the scales :data:`NO_FOLD_SCALES`. The coverage before and
+after is recorded in ``model.calibration_``.
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ import pandas as pd
 from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
 from forecast.models.components import Components
 from forecast.models.scores import coverage, scaled_crps
+from forecast.models.zeros import closed_runs, leading_closed_days
 
-__all__ = ["NO_FOLD_SCALES", "fit_scales", "calibrate_series", "calibration_folds"]
+__all__ = ["NO_FOLD_SCALES", "RECENT_FOLDS", "RECENT_MIN_TRAIN", "RECENT_STEP", "fit_scales",
+           "calibrate_series", "calibration_folds", "recent_folds"]
 
 #: Spread scales (shared, noise) used when no past LNY fold exists. The scales learnt on
 #: the real and demo series with folds have median (0.87, 0.99) (``benchmarks/RESULTS.md``):
@@ -34,6 +44,11 @@ __all__ = ["NO_FOLD_SCALES", "fit_scales", "calibrate_series", "calibration_fold
 #: wider through the model's own uncertainty (LNY effects seen once or never, level drift).
 NO_FOLD_SCALES: tuple[float, float] = (1.0, 1.0)
 MIN_TRAIN_DAYS = 365
+#: Folds without an LNY for a history with no past LNY fold: this many origins, this many
+#: days apart (the most recent: most like the forecast's), each fitted on at least this
+#: many days (8 months: shorter fits are unlike the final one, measured on the real series
+#: in ``benchmarks/RESULTS.md``).
+RECENT_FOLDS, RECENT_STEP, RECENT_MIN_TRAIN = 3, 28, 240
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 # shrinkage towards scale 1, in folds: a window total gives one number per fold, daily
@@ -58,6 +73,26 @@ def calibration_folds(ds: pd.DatetimeIndex, *, start: int = 0, max_folds: int = 
     """
     folds = lny_folds(ds[start:], full_horizon=True, min_train_days=MIN_TRAIN_DAYS)
     return [(f, start + f.n_train) for f in folds[-max_folds:]] if max_folds > 0 else []
+
+
+def recent_folds(n: int, *, start: int = 0, max_folds: int = RECENT_FOLDS,
+                 step: int = RECENT_STEP, min_train: int = RECENT_MIN_TRAIN) -> list[int]:
+    """Training lengths of the latest rolling-origin folds of an ``n``-day history.
+
+    Origins ``n - HORIZON``, ``n - HORIZON - step``, ... (every horizon day observed), at
+    least ``min_train`` days after ``start`` (the current regime's first day), at most
+    ``max_folds`` of them, oldest first.
+
+    Examples
+    --------
+    >>> recent_folds(396)
+    [284, 312, 340]
+    >>> recent_folds(300)
+    [244]
+    """
+    last = n - HORIZON
+    out = [o for o in range(last, start + min_train - 1, -step)][:max_folds] if max_folds > 0 else []
+    return out[::-1]
 
 
 def _window_z(paths: np.ndarray, actual: np.ndarray, mask: np.ndarray) -> float:
@@ -167,28 +202,50 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
         a partial window shrunk to the prior), and ``zeros``: "" or the zeros the model
         took as facts (structural closures, closed runs).
 
-    Folds lie inside the model's current regime (``model.regime_start``). Folds whose
-    truncated history the model cannot fit (``ValueError``) are skipped.
+    Folds lie inside the model's current regime (``model.regime_start``). Without a past
+    LNY fold, the :func:`recent_folds` are used, fitted with
+    ``fit_series(..., min_days=RECENT_MIN_TRAIN)``. Folds whose truncated history the model
+    cannot fit (``ValueError``) are skipped.
     """
     start = model.regime_start(ds, y)
-    folds = []
-    plan = calibration_folds(ds, start=start, max_folds=max_folds)
-    for (fold, n_train), fold_rng in zip(plan, rng.spawn(len(plan))):
+    plan = [(n_train, fold.window_mask(WINDOW), {})
+            for fold, n_train in calibration_folds(ds, start=start, max_folds=max_folds)]
+    # a short history (no past LNY fold since the series opened, not only none in the
+    # current level regime, whose folds would be fitted across regimes): its latest
+    # folds, without an LNY
+    opened = leading_closed_days(closed_runs(y))
+    recent = not plan and not calibration_folds(ds, start=opened, max_folds=1)
+    if recent:
+        mask = np.arange(HORIZON) + ORIGIN_OFFSET
+        mask = (mask >= WINDOW[0]) & (mask <= WINDOW[1])
+        plan = [(n_train, mask, {"min_days": RECENT_MIN_TRAIN})
+                for n_train in recent_folds(len(ds), start=start,
+                                            max_folds=min(max_folds, RECENT_FOLDS))]
+    folds, origins = [], []
+    for (n_train, mask, kw), fold_rng in zip(plan, rng.spawn(len(plan))):
         fit_rng, draw_rng = fold_rng.spawn(2)
         try:
-            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng)
+            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng, **kw)
         except ValueError:
             continue
         comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
-        folds.append((comps, y[n_train:n_train + HORIZON], fold.window_mask(WINDOW)))
+        folds.append((comps, y[n_train:n_train + HORIZON], mask))
+        origins.append(pd.Timestamp(ds[n_train]).date())
     rec = fit_scales(folds)
     notes = list(model.fallbacks(state)) if state is not None else []
-    if not folds:
+    if recent or not folds:
         regime = (f" of the current regime (since {pd.Timestamp(ds[start]).date()}: earlier "
                   "days sit at another level, e.g. a closure or a recovery)" if start else "")
-        notes.append(f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
-                     f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after "
-                     f"it): spread not calibrated (scales {NO_FOLD_SCALES}; the model's own "
-                     "uncertainty of a short history is in its paths)")
+        why = (f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
+               f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it)")
+        if folds:
+            notes.append(f"{why}: spread calibrated on {len(folds)} recent {HORIZON}-day "
+                         f"folds without an LNY (origins {', '.join(map(str, origins))}; "
+                         f"scales {rec['shared_scale']:.2f}, {rec['noise_scale']:.2f}); the "
+                         "LNY effects' uncertainty is the model's own (priors and the part "
+                         "of an LNY seen)")
+        else:
+            notes.append(f"{why}: spread not calibrated (scales {NO_FOLD_SCALES}; the "
+                         "model's own uncertainty of a short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
     return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}

@@ -38,7 +38,7 @@ from forecast.models.residuals import (
     LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, group_windows,
     lny_group_sd,
 )
-from forecast.models.regression import check_history
+from forecast.models.regression import MIN_HISTORY_DAYS, check_history
 
 _MIN_SIMILARITY = 0.5
 
@@ -156,9 +156,9 @@ class ProphetModel(ForecastModel):
     def regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
-    def fit_series(self, uid, ds, y, *, rng) -> _State:
+    def fit_series(self, uid, ds, y, *, rng, min_days=MIN_HISTORY_DAYS) -> _State:
         spec = FeatureSpec.for_history(ds, country=self.country, phases=self.phases)
-        check_history(uid, ds, self.alias)
+        check_history(uid, ds, self.alias, min_days=min_days)
         similar = level_similarity(y, ds=ds)  # drop days far from today's level (closures...)
         groups = lny_groups(spec.phases, spec.dev_range)
         windows = group_windows(ds, similar, groups)

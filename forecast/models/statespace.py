@@ -51,7 +51,7 @@ from forecast.models.features import (
     FeatureSpec, holiday_names, level_similarity, lny_groups, regime_start,
 )
 from forecast.models.joint import SharedDraws, hub_rng
-from forecast.models.regression import OFF, check_history, fit_regression
+from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
 from forecast.models.residuals import (
     UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
     group_windows, level_drift_var, lny_group_sd, recent_level,
@@ -106,7 +106,7 @@ def fit_statespace(ds: pd.DatetimeIndex, y: np.ndarray, *, uid: str = "series",
                    alias: str = "statespace", country: str | None = "HK",
                    phases=DEFAULT_LNY_PHASES, half_life_days: float = 730.0,
                    dev_penalty: float | str = "auto", resid_window: int = 730,
-                   holiday_block: bool = True) -> StateSpaceFit:
+                   holiday_block: bool = True, min_days: int = MIN_HISTORY_DAYS) -> StateSpaceFit:
     """Fit the regression and the residual dynamics of one series (filtered level).
 
     See the module docstring; :class:`StateSpaceModel` adds the recent-level variant and
@@ -115,17 +115,19 @@ def fit_statespace(ds: pd.DatetimeIndex, y: np.ndarray, *, uid: str = "series",
     Raises
     ------
     ValueError
-        Fewer than :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days.
+        Fewer than ``min_days`` open days (default
+        :data:`~forecast.models.regression.MIN_HISTORY_DAYS`; calibration folds of a
+        short history fit shorter ones).
     """
     key = (hashlib.blake2b(np.ascontiguousarray(y, dtype=float).tobytes(), digest_size=16)
            .hexdigest(), ds[0].value, len(ds), uid, alias, country, tuple(phases),
-           half_life_days, dev_penalty, resid_window, holiday_block)
+           half_life_days, dev_penalty, resid_window, holiday_block, min_days)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     fit = _fit(ds, y, uid=uid, alias=alias, country=country, phases=tuple(phases),
                half_life_days=half_life_days, dev_penalty=dev_penalty,
-               resid_window=resid_window, holiday_block=holiday_block)
+               resid_window=resid_window, holiday_block=holiday_block, min_days=min_days)
     _CACHE[key] = fit
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -133,11 +135,11 @@ def fit_statespace(ds: pd.DatetimeIndex, y: np.ndarray, *, uid: str = "series",
 
 
 def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, resid_window,
-         holiday_block) -> StateSpaceFit:
+         holiday_block, min_days) -> StateSpaceFit:
     notes, facts = [], []
     closed = closed_runs(y)
     first = leading_closed_days(closed)
-    check_history(uid, ds, alias, open_from=first)
+    check_history(uid, ds, alias, open_from=first, min_days=min_days)
     if first:
         facts.append(f"the first {first} days are a closed run (not yet open): not used")
         ds, y, closed = ds[first:], y[first:], closed[first:]
@@ -280,11 +282,11 @@ class StateSpaceModel(ForecastModel):
     def regime_start(self, ds, y) -> int:
         return regime_start(ds, y)
 
-    def fit_series(self, uid, ds, y, *, rng=None) -> StateSpaceFit:
+    def fit_series(self, uid, ds, y, *, rng=None, min_days=MIN_HISTORY_DAYS) -> StateSpaceFit:
         fit = fit_statespace(ds, y, uid=uid, alias=self.alias, country=self.country,
                              phases=self.phases, half_life_days=self.half_life_days,
                              dev_penalty=self.dev_penalty, resid_window=self.resid_window,
-                             holiday_block=self.holiday_block)
+                             holiday_block=self.holiday_block, min_days=min_days)
         if self.level_days:
             fit = replace(fit, dyn=recent_level(fit.dyn, fit.resid, days=self.level_days))
         return fit
