@@ -149,7 +149,7 @@ def test_lunar_naive_contract_and_short_history(toy):
 def test_calibration_folds_need_history_and_horizon():
     ds = pd.date_range("2022-06-01", "2025-02-10")
     years = [f.lny.year for f, _n in calibration_folds(ds)]
-    assert years == [2024]  # 2025: horizon not observed; 2023: < 365 days before
+    assert years == [2024]  # 2025: horizon not observed; 2023: < 330 days before
     # inside a regime that starts later, training is counted from the regime start
     assert calibration_folds(ds, start=300) == []  # 291 days in the regime
     assert [n for _f, n in calibration_folds(ds, start=200)] == [591]

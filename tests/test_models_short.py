@@ -104,7 +104,7 @@ def test_no_fold_after_a_regime_change_names_the_regime_start():
     df = toy_history(years=4, end="2026-01-20", seed=3)
     reopened = pd.Timestamp("2025-01-05")  # closed (zeros) before: a new regime after
     df.loc[df.ds < reopened, "y"] = 0.0
-    with pytest.warns(ShortHistoryWarning, match=r"no past LNY backtest fold \(needs 365 days "
+    with pytest.warns(ShortHistoryWarning, match=r"no past LNY backtest fold \(needs 330 days "
                       r"of history of the current regime \(since 2025-01-0"):
         m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
     # a site not yet open is a short history: its recent folds calibrate it

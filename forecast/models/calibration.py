@@ -1,8 +1,9 @@
 """Recalibrate path spread from rolling-origin backtests on past LNYs in the history.
 
 The folds are :func:`forecast.calendar.lny_folds` of the model's current regime (origin
-``LNY + ORIGIN_OFFSET``, ``HORIZON`` days, every horizon day observed, at least 365 days of
-regime history before the origin), the most recent ``max_folds`` of them. On each fold the
+``LNY + ORIGIN_OFFSET``, ``HORIZON`` days, every horizon day observed, at least
+:data:`MIN_TRAIN_DAYS` days of regime history before the origin: as many as a model needs
+to fit), the most recent ``max_folds`` of them. On each fold the
 model is refitted on the history before the origin and its raw path components are drawn
 for the horizon. Two scale factors are then learnt:
 
@@ -13,7 +14,7 @@ for the horizon. Two scale factors are then learnt:
   closest to nominal: the median over folds of each fold's best scale (robust to one
   surprising year), shrunk towards 1 in the same way.
 
-A history with no such fold (less than a year before its last fully observed LNY: a new
+A history with no such fold (too short before its last fully observed LNY: a new
 hub, a new client) is calibrated on :func:`recent_folds` instead: the last
 :data:`RECENT_FOLDS` origins, :data:`RECENT_STEP` days apart, of ``HORIZON``-day forecasts
 fitted on at least :data:`RECENT_MIN_TRAIN` days, with the shared scale learnt on the total
@@ -32,6 +33,7 @@ import pandas as pd
 
 from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
 from forecast.models.components import Components
+from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.scores import coverage, scaled_crps
 from forecast.models.zeros import closed_runs, leading_closed_days
 
@@ -43,7 +45,8 @@ __all__ = ["NO_FOLD_SCALES", "RECENT_FOLDS", "RECENT_MIN_TRAIN", "RECENT_STEP", 
 #: the raw model is not too narrow, so no extra widening; a short history's paths are
 #: wider through the model's own uncertainty (LNY effects seen once or never, level drift).
 NO_FOLD_SCALES: tuple[float, float] = (1.0, 1.0)
-MIN_TRAIN_DAYS = 365
+#: History a calibration fold is fitted on, at least: as much as the model needs.
+MIN_TRAIN_DAYS = MIN_HISTORY_DAYS
 #: Folds without an LNY for a history with no past LNY fold: this many origins, this many
 #: days apart (the most recent: most like the forecast's), each fitted on at least this
 #: many days (8 months: shorter fits are unlike the final one, measured on the real series
