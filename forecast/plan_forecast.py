@@ -45,9 +45,15 @@ FALLBACK_NOTE = "demand model fallback: "
 def fallback_warning(notes) -> list[str]:
     """The page-1 warning for a model that fell back (a short or partial history), if any."""
     found = [n[len(FALLBACK_NOTE):] for n in notes if n.startswith(FALLBACK_NOTE)]
+    if not found:
+        return []
     text = ("The demand forecast rests on a short or partial history, so its spread is partly "
-            f"the model's prior: {found[0]}" if found else "")
-    return [text if len(text) <= 390 else text[:387].rstrip() + "..."] if found else []
+            "the model's prior: ")
+    clauses = found[0].split("; ")
+    kept = [c for i, c in enumerate(clauses)
+            if len(text + "; ".join(clauses[:i + 1])) <= 386] or [clauses[0][:300] + "..."]
+    more = " ..." if len(kept) < len(clauses) else ""
+    return [text + "; ".join(kept) + more]
 
 
 def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):

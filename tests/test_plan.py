@@ -220,3 +220,15 @@ def test_a_reloaded_plan_prints_its_provenance_as_the_fresh_one(tmp_path, monkey
     again = run_plan(demo_history, scenario, config, cache=True)
     assert any("plan reused" in n for n in again.notes)
     assert repr(again.provenance) == repr(fresh.provenance)
+
+
+def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
+    from forecast.plan_forecast import FALLBACK_NOTE, fallback_warning
+
+    assert fallback_warning(["backtest: 2 of 3"]) == []
+    note = "first note: " + "a" * 150 + "; second: " + "b" * 100 + "; third: " + "c" * 100
+    (text,) = fallback_warning([FALLBACK_NOTE + note])
+    assert "second: " + "b" * 100 in text and "third" not in text and text.endswith(" ...")
+    assert len(text) <= 390
+    (short,) = fallback_warning([FALLBACK_NOTE + "only one"])
+    assert short.endswith("prior: only one")

@@ -241,14 +241,13 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
                   "days sit at another level, e.g. a closure or a recovery)" if start else "")
         why = (f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
                f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it)")
-        if folds:
-            notes.append(f"{why}: spread calibrated on {len(folds)} recent {HORIZON}-day "
-                         f"folds without an LNY (origins {', '.join(map(str, origins))}; "
-                         f"scales {rec['shared_scale']:.2f}, {rec['noise_scale']:.2f}); the "
-                         "LNY effects' uncertainty is the model's own (priors and the part "
-                         "of an LNY seen)")
+        if folds:  # first: the page-1 warning keeps the notes that fit, in order
+            notes.insert(0, f"{why}: spread calibrated on {len(folds)} recent {HORIZON}-day "
+                            f"folds without an LNY (origins {origins[0]} to {origins[-1]}, "
+                            f"scales {rec['shared_scale']:.2f} and {rec['noise_scale']:.2f}); "
+                            "the LNY effects' uncertainty is the model's own")
         else:
-            notes.append(f"{why}: spread not calibrated (scales {NO_FOLD_SCALES}; the "
-                         "model's own uncertainty of a short history is in its paths)")
+            notes.insert(0, f"{why}: spread not calibrated (scales {NO_FOLD_SCALES}; the "
+                            "model's own uncertainty of a short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
     return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}
