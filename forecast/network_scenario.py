@@ -22,7 +22,8 @@ sections::
 **Defaults by volume share** (:meth:`NetworkScenario.for_hubs`): a hub that does not set
 ``staffing.baseline``, ``programme.workers`` or ``budget`` gets the base scenario's value
 times its share of the network's volume (the planner computes the share over the last 365
-days of history), so that the demo's network-wide roster is split across its hubs.
+days of history; headcounts in whole workers), so that the demo's network-wide roster is
+split across its hubs.
 """
 
 from __future__ import annotations
@@ -31,17 +32,33 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast.scenario import Scenario
 
-__all__ = ["HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
+__all__ = ["HEADCOUNTS", "HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
            "check_hub_overrides", "hub_total_mismatch", "network_hubs", "volume_shares"]
 
 #: Sections (and top-level keys) a hub may override.
 HUB_SECTIONS = ("staffing", "programme", "productivity", "attendance", "budget")
 #: Keys that default to the base value times the hub's volume share.
 SHARED_BY_VOLUME = ("staffing.baseline", "programme.workers", "budget")
+#: The keys of :data:`SHARED_BY_VOLUME` that count workers: split into whole ones.
+HEADCOUNTS = ("staffing.baseline", "programme.workers")
+
+
+def _whole(raw: dict[str, float]) -> dict[str, float]:
+    """``raw`` rounded to whole numbers that add up to its rounded sum (largest remainders).
+
+    >>> _whole({"a": 1.4, "b": 1.3, "c": 0.3})
+    {'a': 2.0, 'b': 1.0, 'c': 0.0}
+    """
+    floor = {k: float(np.floor(v)) for k, v in raw.items()}
+    left = int(round(sum(raw.values()) - sum(floor.values())))
+    for k in sorted(raw, key=lambda k: floor[k] - raw[k])[:left]:
+        floor[k] += 1.0
+    return floor
 
 
 def _flatten(uid: str, table) -> dict:
@@ -141,6 +158,8 @@ class NetworkScenario:
         ----------
         shares : dict of str to float
             Each hub's share of the network's volume (>= 0; they need not sum to 1).
+        Headcounts (:data:`HEADCOUNTS`) are split into whole workers (largest
+        remainders: they add up to the base value times the shares' sum, rounded).
 
         Examples
         --------
@@ -149,13 +168,20 @@ class NetworkScenario:
         (375.0, 1125.0)
         """
         base = self.base.to_dict(flat=True)
-        out = []
-        for uid, share in sorted(shares.items()):
+        for uid, share in shares.items():
             if not share >= 0:
                 raise ValueError(f"hub {uid!r}: volume share must be >= 0, got {share!r}")
+        split = {}
+        for key in SHARED_BY_VOLUME:
+            raw = {uid: float(base[key]) * float(share) for uid, share in shares.items()
+                   if key not in self.changes(uid)}
+            split[key] = raw if key not in HEADCOUNTS else _whole(raw)
+        out = []
+        for uid in sorted(shares):
             changes = self.changes(uid)
             for key in SHARED_BY_VOLUME:
-                changes.setdefault(key, float(base[key]) * float(share))
+                if uid in split[key]:
+                    changes[key] = split[key][uid]
             out.append((uid, tuple(changes.items())))
         out += [(u, c) for u, c in self.hubs if u not in shares]
         return NetworkScenario(self.base, tuple(out))

@@ -186,3 +186,18 @@ def test_after_the_refine_no_hub_can_give_up_a_worker():
     for u in w:  # the fewest: one worker less at any hub (above its start) misses the target
         if w[u] > hubs[u].cost_optimal:
             assert not meets({**w, u: w[u] - 1}), u
+
+
+def test_the_demo_scenarios_commented_hub_example_loads(tmp_path):
+    """data/scenario.toml shows a [hubs.<id>] table in comments: uncommented, it loads."""
+    from forecast.config import DEFAULT_SCENARIO_PATH
+
+    text = DEFAULT_SCENARIO_PATH.read_text()
+    example = text[text.index("# [hubs."):].splitlines()
+    path = tmp_path / "s.toml"
+    path.write_text(text + "\n" + "\n".join(line.removeprefix("# ") for line in example
+                                            if line.startswith("# ")) + "\n")
+    net = NetworkScenario.from_toml(path)
+    kwai = net.for_hubs({"kwai-chung": 0.5, "tsing-yi": 0.5}).scenario("kwai-chung")
+    assert kwai.staffing.baseline == 480 and kwai.programme.workers == 450
+    assert kwai.budget == 1_500_000.0
