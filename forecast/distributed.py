@@ -249,7 +249,8 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
     if not hubs:
         raise ValueError("the history has no hub besides the network total "
                          f"{network.base.unique_id!r}: nothing to plan as a network")
-    network = network.for_hubs(volume_shares(history, hubs))
+    shares = volume_shares(history, hubs)
+    network = network.for_hubs(shares)
     options = {"model": config.model, "country": config.country, "n_paths": config.n_paths}
     ex = executor(client)
     by_hub = dict(tuple(history.groupby("unique_id", sort=False)))
@@ -270,10 +271,12 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
         return dict(zip(keys, ex.gather(ex.submit(_metrics, states[u], requests[u])
                                         for u in keys)))
 
+    # a partial network is held to its planned hubs' share of the network's budget
+    budget = network.budget * sum(shares[u] for u in good) if skipped else None
     plan = plan_network([described[u][0] for u in good], evaluate, network,
                         target=config.target, alpha=config.alpha,
                         budget_risk=config.budget_risk, block=block, skipped=skipped,
-                        lookahead=1 if client is None else LOOKAHEAD)
+                        lookahead=1 if client is None else LOOKAHEAD, budget=budget)
     mismatch = hub_total_mismatch(history, good, network.base.unique_id)
     if mismatch:
         plan = dataclasses.replace(plan, warnings=(mismatch[0].upper() + mismatch[1:] + ".",

@@ -214,9 +214,14 @@ class NetworkPlan:
 
 def plan_network(hubs, evaluate: Evaluate, network: NetworkScenario, *, target: float = 0.95,
                  alpha: float = 0.9, budget_risk: float = 0.1, block: int | None = None,
-                 lookahead: int = 1, skipped: Mapping[str, str] | None = None) -> NetworkPlan:
+                 lookahead: int = 1, skipped: Mapping[str, str] | None = None,
+                 budget: float | None = None) -> NetworkPlan:
     """Allocate the network's programme workers and simulate the plan as given and as
     recommended (the planning step behind ``forecast run --network``).
+
+    ``budget`` (HK$) is what the hubs' summed spend is compared with; default the
+    network's (``network.budget``). A partial network (``skipped`` hubs) passes its
+    planned hubs' share of it, and the warning about the left-out hubs names it.
 
     Examples
     --------
@@ -241,18 +246,22 @@ def plan_network(hubs, evaluate: Evaluate, network: NetworkScenario, *, target: 
     hubs = tuple(sorted(hubs, key=lambda h: h.unique_id))
     alloc = allocate(hubs, evaluate, target=target, alpha=alpha, block=block,
                      lookahead=lookahead)
-    kw = dict(budget=network.budget, target=target)
+    budget = network.budget if budget is None else float(budget)
+    kw = dict(budget=budget, target=target)
     planned = network_outcome(hubs, evaluate, {h.unique_id: h.planned for h in hubs}, **kw)
     recommended = network_outcome(hubs, evaluate, alloc.workers, **kw)
     warnings = []
     if not alloc.feasible:
         warnings.append(f"No network allocation meets the service target: {alloc.reason}.")
-    risk = prob_above(recommended.per_path["spend"], network.budget)
+    risk = prob_above(recommended.per_path["spend"], budget)
     if risk > budget_risk + _TOL:
         warnings.append(f"The network plan's P(programme bonus + compensation > budget) is "
                         f"{risk:.0%}, above the acceptable {budget_risk:.0%}.")
     if skipped:
+        held = (f"; the budget risk is against the planned hubs' share of the budget, "
+                f"HK${budget:,.0f} of HK${network.budget:,.0f}"
+                if budget != network.budget else "")
         warnings.append(f"{len(skipped)} hub(s) left out of the network plan: "
-                        f"{', '.join(sorted(skipped))} (see the hubs table).")
+                        f"{', '.join(sorted(skipped))} (see the hubs table){held}.")
     return NetworkPlan(network, hubs, alloc, planned, recommended, dict(skipped or {}),
                        tuple(warnings))

@@ -219,9 +219,21 @@ def network_hubs(history: pd.DataFrame, network: NetworkScenario) -> list[str]:
 
 
 def volume_shares(history: pd.DataFrame, hubs) -> dict[str, float]:
-    """Each hub's share of the hubs' volume over the last :data:`SHARE_DAYS` days."""
-    recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=SHARE_DAYS)]
-    volume = recent[recent["unique_id"].isin(hubs)].groupby("unique_id")["y"].sum()
+    """Each hub's share of the hubs' volume, each over its own last :data:`SHARE_DAYS`
+    days (a hub whose history ends earlier or later than the others' keeps its share).
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"unique_id": ["a"] * 2 + ["b"] * 2, "y": [1.0, 1.0, 3.0, 3.0],
+    ...                   "ds": pd.to_datetime(["2025-01-01", "2025-01-02"] * 2)})
+    >>> volume_shares(h.assign(ds=h.ds.where(h.unique_id == "a", h.ds + pd.Timedelta(days=400))),
+    ...               ["a", "b"])
+    {'a': 0.25, 'b': 0.75}
+    """
+    hub = history[history["unique_id"].isin(hubs)]
+    last = hub.groupby("unique_id")["ds"].transform("max")
+    recent = hub[hub["ds"] > last - pd.Timedelta(days=SHARE_DAYS)]
+    volume = recent.groupby("unique_id")["y"].sum()
     volume = volume.reindex(hubs, fill_value=0.0)
     total = float(volume.sum())
     return {u: (float(v) / total if total > 0 else 1 / len(hubs)) for u, v in volume.items()}

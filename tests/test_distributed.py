@@ -71,6 +71,12 @@ def test_a_broken_hub_is_reported_and_skipped(history, network, client):
     assert table.loc["tiny", "status"].startswith("left out: ")
     assert (table.drop(["tiny", "future"])["status"] == "planned").all()
     assert any("tiny" in w for w in run.plan.warnings)
+    # the budget risk of the 4 planned hubs is against their share of the budget
+    shares = volume_shares(broken, ["chek-lap-kok", "future", "kowloon-bay", "kwai-chung",
+                                    "tiny", "tsing-yi"])
+    held = network.budget * (1 - shares["future"] - shares["tiny"])
+    assert run.plan.recommended.budget == pytest.approx(held) and held < network.budget
+    assert any(f"share of the budget, HK${held:,.0f} of HK$" in w for w in run.plan.warnings)
     from forecast.report.network_tables import network_recommendation
 
     text = network_recommendation(run, CONFIG, network.base)

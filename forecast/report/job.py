@@ -127,7 +127,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         window_start=s.window.start,
         window_end=s.window.end,
         on_time_target=run.config.target,
-        budget=s.budget,
+        budget=s.budget if net is None else net.plan.recommended.budget,
         recommended=_outcome("Recommended", run, decision.loc["recommended"]),
         alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
         figures=BriefingFigures(*(figures[k] for k in (
