@@ -42,17 +42,30 @@ def backtest_years(history: pd.DataFrame, n: int) -> list[int]:
 FALLBACK_NOTE = "demand model fallback: "
 
 
-def fallback_warning(notes) -> list[str]:
-    """The page-1 warning for a model that fell back (a short or partial history), if any."""
+def fallback_warning(notes, *, width: int = 400) -> list[str]:
+    """The page-1 warning for a model that fell back (a short or partial history), if any.
+
+    A plain sentence for a manager, then as many of the model's own notes (whole, in
+    order: the calibration first) as fit in ``width`` characters; ``forecast run`` prints
+    every note.
+    """
     found = [n[len(FALLBACK_NOTE):] for n in notes if n.startswith(FALLBACK_NOTE)]
     if not found:
         return []
-    text = ("The demand forecast rests on a short or partial history, so its spread is partly "
-            "the model's prior: ")
+    if "no past LNY backtest fold" in found[0]:
+        text = ("The demand forecast rests on a short history with no past LNY to test it "
+                "on: its LNY effects are partly default values and its spread was checked on "
+                "recent months only. Keep a margin and re-plan when more data arrive. "
+                "Model notes: ")
+    else:
+        text = ("The demand forecast rests on a short or partial history: some of its "
+                "effects are default values, not learnt. Model notes: ")
     clauses = found[0].split("; ")
     kept = [c for i, c in enumerate(clauses)
-            if len(text + "; ".join(clauses[:i + 1])) <= 386] or [clauses[0][:300] + "..."]
-    more = " ..." if len(kept) < len(clauses) else ""
+            if len(text + "; ".join(clauses[:i + 1])) <= width - 4]
+    if not kept:  # not even the first note fits whole: say where they are
+        return [text + "printed by forecast run (\"demand model fallback\")."]
+    more = " ..." if "; ".join(kept) != found[0] else ""
     return [text + "; ".join(kept) + more]
 
 

@@ -203,7 +203,7 @@ def test_a_short_history_plan_warns_the_manager_that_its_spread_is_partly_prior(
         run = run_plan(df, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
                        PlanConfig(model="statespace", n_paths=60, backtest_lny=0))
     short = [w for w in run.warnings if w.startswith("The demand forecast rests on a short")]
-    assert len(short) == 1 and "no past LNY backtest fold" in short[0] and len(short[0]) <= 390
+    assert len(short) == 1 and "no past LNY to test it on" in short[0] and len(short[0]) <= 400
     assert not any("short or partial" in w for w in small_run.warnings)  # 10 years: none
 
 
@@ -226,9 +226,13 @@ def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
     from forecast.plan_forecast import FALLBACK_NOTE, fallback_warning
 
     assert fallback_warning(["backtest: 2 of 3"]) == []
-    note = "first note: " + "a" * 150 + "; second: " + "b" * 100 + "; third: " + "c" * 100
+    note = "no past LNY backtest fold: " + "a" * 60 + "; second: " + "b" * 60 + "; third: " + "c" * 100
     (text,) = fallback_warning([FALLBACK_NOTE + note])
-    assert "second: " + "b" * 100 in text and "third" not in text and text.endswith(" ...")
-    assert len(text) <= 390
-    (short,) = fallback_warning([FALLBACK_NOTE + "only one"])
-    assert short.endswith("prior: only one")
+    assert "second: " + "b" * 60 in text and "third" not in text and text.endswith(" ...")
+    assert text.startswith("The demand forecast rests on a short history") and len(text) <= 400
+    (short,) = fallback_warning([FALLBACK_NOTE + "no yearly seasonality"])
+    assert short.startswith("The demand forecast rests on a short or partial history: some")
+    assert short.endswith("Model notes: no yearly seasonality")
+    # a first note longer than the room left: page 1 says where the notes are
+    (long,) = fallback_warning([FALLBACK_NOTE + "word " * 200])
+    assert len(long) <= 400 and long.endswith('printed by forecast run ("demand model fallback").')

@@ -113,3 +113,13 @@ def test_forecast_run_plans_the_network_on_two_dask_workers(tmp_path, capsys, mo
     assert manifest["data_hash"] != single.provenance["data_hash"]
     page1 = PdfReader(out / "briefing.pdf").pages[0].extract_text()
     assert "Network of 4 hubs" in " ".join(page1.split())
+
+
+def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
+    """A network prefix on a 390-character warning once made the PDF step fail at 407."""
+    from forecast.report.briefing_model import MAX_TEXT
+    from forecast.report.job import _page1
+
+    cut = _page1(["w " * 300] * 6)
+    assert len(cut) == 4 and all(len(w) <= MAX_TEXT and w.endswith("…") for w in cut)
+    assert _page1(["short"]) == ("short",)

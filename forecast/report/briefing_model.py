@@ -14,7 +14,7 @@ from pathlib import Path
 from forecast.report.provenance import Provenance
 from forecast.report.typography import check_number
 
-__all__ = ["FIGURE_TEXT", "PlanOutcome", "BriefingFigures", "Briefing"]
+__all__ = ["FIGURE_TEXT", "MAX_TEXT", "PlanOutcome", "BriefingFigures", "Briefing"]
 
 #: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
 FIGURE_TEXT = {
@@ -37,7 +37,9 @@ FIGURE_TEXT = {
 }
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_MAX_ASSUMPTIONS, _MAX_TEXT, _MAX_ALTERNATIVES = 12, 400, 3
+_MAX_ASSUMPTIONS, _MAX_ALTERNATIVES = 12, 3
+#: Characters of one page-1 text (the recommendation, each warning and fact).
+MAX_TEXT = 400
 _MAX_FACTS, _MAX_WARNINGS, _MAX_RULE = 5, 4, 1200
 
 
@@ -326,7 +328,7 @@ class Briefing:
 
 
 def _check_text(field: str, value: object, *, allow_empty: bool, name: bool = False,
-                limit: int = _MAX_TEXT) -> None:
+                limit: int = MAX_TEXT) -> None:
     """Text fields must be str. A name (``name=True``) may be of any length, the PDF shows
     it shortened with an ellipsis; other text is limited to what fits the page."""
     if not isinstance(value, str) or (not allow_empty and not value.strip()):

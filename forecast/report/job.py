@@ -27,8 +27,9 @@ from pathlib import Path
 from forecast import __version__
 from forecast.hashing import config_hash
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
-from forecast.report.names import csv_frame
+from forecast.report.names import csv_frame, shorten
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
+from forecast.report.briefing_model import MAX_TEXT
 from forecast.cluster import dask_client
 from forecast.distributed import NetworkRun, network_from_files, start_plan
 from forecast.plan import PlanConfig, PlanRun
@@ -141,8 +142,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
                              network_tables.network_recommendation(net, run.config, s)),
         facts=tuple(tables.briefing_facts(run) if net is None else
                     [*tables.briefing_facts(run)[::2], network_tables.network_fact(net, run)]),
-        warnings=tuple([*(net.plan.warnings if net is not None else ()),
-                        *_single_site(run.warnings, net)][:4]),
+        warnings=_page1([*(net.plan.warnings if net is not None else ()),
+                         *_single_site(run.warnings, net)]),
         network_text=network_tables.network_sentence(net) if net is not None else "",
         network_table=network_tables.network_rows(net) if net is not None else (),
         rule_text=tables.decision_rule_text(run),
@@ -155,6 +156,12 @@ def _single_site(warnings, net: NetworkRun | None) -> list[str]:
     """The plan's warnings; in a network run, said to be about the total as one site."""
     return [w if net is None else f"{AS_ONE_SITE[0].upper()}{AS_ONE_SITE[1:]}: {w}"
             for w in warnings]
+
+
+def _page1(warnings) -> tuple[str, ...]:
+    """At most four warnings for page 1, each cut to what fits there (the terminal and
+    the manifest keep them whole)."""
+    return tuple(shorten(w, MAX_TEXT) for w in warnings[:4])
 
 
 def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
