@@ -47,6 +47,7 @@ def _on_sigterm(signum, frame) -> None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from forecast.calendar import require_past_lny, summarize_history
     from forecast.data import load_history
+    from forecast.models.regression import MIN_HISTORY_DAYS
     from forecast.report.names import terminal_text
 
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
@@ -58,8 +59,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for row in summary.itertuples():
         print(terminal_text(
             f"  {row.unique_id}: {row.first} .. {row.last} ({row.days:,} days, "
-            f"mean {row.mean_y:,.0f}/day); LNY covered: {row.n_lny} ({row.lny_covered})"
+            f"mean {row.mean_y:,.{0 if abs(row.mean_y) >= 10 else 2}f}/day); LNY covered: "
+            f"{row.n_lny} ({row.lny_covered})"
         ))
+    short = summary[summary["days"] < MIN_HISTORY_DAYS]
+    if len(short):
+        print(terminal_text(
+            f"warning: {len(short)} series shorter than the {MIN_HISTORY_DAYS} days every "
+            f"model but lunar-naive needs (lunar-naive: about 15 months): "
+            f"{', '.join(map(str, short['unique_id'][:5]))}; forecast run cannot plan them"),
+            file=sys.stderr)
     for w in caught:
         print(terminal_text(f"warning: {w.message}"), file=sys.stderr)
     return 0

@@ -51,8 +51,10 @@ def check_scored(sim: Simulator, over: str) -> str:
         scope = "arriving on programme days" if over == "programme" else "in the window"
         raise ValueError(
             f"on {unjudged} of {len(sim.arrivals)} paths no parcel {scope} falls due "
-            f"inside the window, so the on-time target cannot be judged (over={over!r}); "
-            "end the window later, move the programme earlier or check the paths"
+            f"inside the window, so the on-time target cannot be judged there; end the "
+            "window later or move the programme earlier, or, for a series this small (a "
+            "few parcels a day can mean none on some paths), plan it within a larger site "
+            "or the network"
         )
     return metric
 

@@ -149,8 +149,11 @@ class AutoModel(ForecastModel):
         """
         df = check_frame(df)
         rng = check_rng(rng)
-        self.models_ = [build_model(a, REGISTRY, country=self.country).fit(df, rng=r)
-                        for a, r in zip(self.components, rng.spawn(len(self.components)))]
+        try:
+            self.models_ = [build_model(a, REGISTRY, country=self.country).fit(df, rng=r)
+                            for a, r in zip(self.components, rng.spawn(len(self.components)))]
+        except ValueError as err:  # name the model the user chose, then its component's error
+            raise ValueError(f"{self.alias}, component {err}") from err
         self.states_, self.last_ds_, self.scales_ = {}, dict(self.models_[0].last_ds_), {}
         rows, cal = [], []
         for uid in self.models_[0].states_:

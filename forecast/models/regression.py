@@ -51,7 +51,7 @@ def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int 
     >>> check_history("a", pd.date_range("2025-01-01", periods=100), "statespace")
     Traceback (most recent call last):
     ...
-    ValueError: statespace: series 'a' has 100 days of history (2025-01-01..2025-04-10); at least 330 (about a year, including any part of an LNY window) are needed
+    ValueError: statespace: series 'a' has 100 days of history (2025-01-01..2025-04-10); at least 330 (about a year, including any part of an LNY window) are needed, and no option lowers this: give a longer history, or plan this site within a larger one
     """
     n = len(ds) - open_from
     if n < min_days:
@@ -59,7 +59,8 @@ def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int 
         raise ValueError(
             f"{alias}: series {uid!r} has {n} days of history{since} ({ds[0].date()}.."
             f"{ds[-1].date()}); at least {min_days} (about a year, including any part of an "
-            "LNY window) are needed")
+            "LNY window) are needed, and no option lowers this: give a longer history, or "
+            "plan this site within a larger one")
 
 
 #: Prior sd of one LNY day's deviation from its phase when no LNY day has been seen.
