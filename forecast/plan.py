@@ -188,6 +188,16 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     return h
 
 
+def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
+    """A note when an LNY lies between the history's end and the window's LNY: the user
+    may have meant to plan that one (the demo scenario's window is for LNY 2026)."""
+    last, lny = history["ds"].max(), window_lny(scenario)
+    earlier = [d for d in lny_dates(last, lny) if last < d < lny]
+    return [f"the next LNY after the history is {earlier[0].date()}, but this scenario plans "
+            f"LNY {lny.year} ({lny.date()}); to plan the next one, set the scenario's [window] "
+            "and [programme] dates around it"] if earlier else []
+
+
 def _lead_note(h: int) -> list[str]:
     return [] if h <= CHECKED_LEAD_DAYS else [
         f"the planning window ends {h} days after the history: the forecast's spread has been "
@@ -299,6 +309,8 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     fc_rng, sim_rng, what_if_rng = _streams(config.seed)
     table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
                                                      cache)
+    notes[:0] = _earlier_lny_note(history, scenario)  # about the scenario: not cached with
+    # the demand forecast, which other scenarios of the same horizon reuse
     sim = Simulator(paths, scenario, rng=sim_rng)
     rule = dict(target=config.target, alpha=config.alpha, budget_risk=config.budget_risk,
                 tail_limit=config.tail_limit or None)

@@ -236,3 +236,15 @@ def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
     # a first note longer than the room left: page 1 says where the notes are
     (long,) = fallback_warning([FALLBACK_NOTE + "word " * 200])
     assert len(long) <= 400 and long.endswith('printed by forecast run ("demand model fallback").')
+
+
+def test_a_plan_past_the_next_lny_names_the_next_one():
+    from forecast.plan import _earlier_lny_note
+
+    s = Scenario()  # the demo window: LNY 2026 (2026-02-17)
+    h = pd.DataFrame({"ds": pd.date_range("2024-01-01", "2024-12-31")})
+    (note,) = _earlier_lny_note(h, s)
+    assert note.startswith("the next LNY after the history is 2025-01-29, but this scenario "
+                           "plans LNY 2026")
+    assert _earlier_lny_note(pd.DataFrame({"ds": pd.date_range("2025-03-01", "2025-12-31")}),
+                             s) == []
