@@ -145,10 +145,11 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     grid = np.unique(np.linspace(floor, hi, 33).round().astype(int))
     risk = [prob_above(sim.metrics(int(w))["spend"], budget) for w in grid]
     closest = int(grid[int(np.argmin(risk))])
+    lowest = "over 99%" if min(risk) > 0.99 else f"{min(risk):.0%}"  # as page 1's "> 99%"
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
         f"no headcount that meets the service target keeps P(over budget) <= "
-        f"{budget_risk:.0%}: among those that do, the lowest budget risk, {min(risk):.0%}, "
+        f"{budget_risk:.0%}: among those that do, the lowest budget risk, {lowest}, "
         f"is at {closest:,} workers")
 
 
