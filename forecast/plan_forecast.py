@@ -18,7 +18,8 @@ from forecast.config import PlanConfig
 from forecast.hashing import config_hash, file_hash, frame_hash
 from forecast.models import make_model
 
-__all__ = ["BACKTEST_TRAIN_DAYS", "FALLBACK_NOTE", "REFERENCE_MODELS", "backtest_years",
+__all__ = ["BACKTEST_TRAIN_DAYS", "FALLBACK_NOTE", "REFERENCE_MODELS", "backtest_note",
+           "backtest_years",
            "cached_forecast", "code_hash", "demand_forecast", "fallback_warning", "forecast_key",
            "save_forecast"]
 
@@ -69,14 +70,33 @@ def fallback_warning(notes, *, width: int = 400) -> list[str]:
     return [text + "; ".join(kept) + more]
 
 
+def backtest_note(years, asked: int, n_days: int) -> list[str]:
+    """What the plan says when the history supports fewer backtest LNYs than asked for.
+
+    Examples
+    --------
+    >>> backtest_note([2024, 2025], 3, 1200)[0][:46]
+    'backtest: the history supports 2 of the 3 LNYs'
+    >>> backtest_note([], 3, 400)
+    ['backtest: none run; a fold needs 730 days of history before LNY-28 and this history has 400']
+    >>> backtest_note([2025], 1, 900)
+    []
+    """
+    if not asked or len(years) >= asked:
+        return []
+    if not years:  # no option helps: only a longer history
+        return [f"backtest: none run; a fold needs {BACKTEST_TRAIN_DAYS} days of history "
+                f"before LNY-28 and this history has {n_days}"]
+    return [f"backtest: the history supports {len(years)} of the {asked} LNYs asked for "
+            f"({', '.join(map(str, years))}); each fold needs {BACKTEST_TRAIN_DAYS} days of "
+            "history before LNY-28 (--backtest-lny)"]
+
+
 def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):
     """Backtest table, backtest years, demand paths and ``auto``'s selection of the planned
     series; ``step(name, fn, *args)`` times each step, ``notes`` collects what to tell."""
     years = backtest_years(history, config.backtest_lny)
-    if config.backtest_lny and len(years) < config.backtest_lny:
-        notes.append(f"backtest: the history supports {len(years)} of the {config.backtest_lny} "
-                     f"LNYs asked for ({', '.join(map(str, years)) or 'none'}); each fold needs "
-                     f"{BACKTEST_TRAIN_DAYS} days of history before LNY-28 (--backtest-lny)")
+    notes += backtest_note(years, config.backtest_lny, history["ds"].nunique())
     table = pd.DataFrame()
     bt_rng, fit_rng, path_rng = rng.spawn(3)
     if years:
