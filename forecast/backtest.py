@@ -15,6 +15,7 @@ that total covers it. :func:`compare` turns the result into one row per model.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
-from forecast.models import ForecastModel, make_model
+from forecast.models import ForecastModel, ShortHistoryWarning, make_model
 from forecast.models.base import check_frame, check_rng
 from forecast.models.scores import score_paths, window_scores
 
@@ -170,8 +171,16 @@ def backtest(
             model = _as_model(spec, options)
             fit_rng, path_rng = np.random.default_rng(fold_rng.bit_generator.seed_seq).spawn(2)
             t0 = time.perf_counter()
-            paths = model.fit(train, rng=fit_rng).sample_paths(horizon, n_paths=n_paths,
-                                                               rng=path_rng)
+            with warnings.catch_warnings(record=True) as caught:  # the model's own warnings
+                paths = model.fit(train, rng=fit_rng).sample_paths(horizon, n_paths=n_paths,
+                                                                   rng=path_rng)
+            for w in caught:  # are said to be about the fold's history, others pass as raised
+                if issubclass(w.category, ShortHistoryWarning):
+                    warnings.warn(f"backtest fold LNY {year} (history to "
+                                  f"{(fold.origin - pd.Timedelta(days=1)).date()}): "
+                                  f"{w.message}", w.category, stacklevel=2)
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             fits.append((model.alias, year, time.perf_counter() - t0))
             bar.set_postfix_str(f"LNY {year} {model.alias}", refresh=False)
             bar.update()

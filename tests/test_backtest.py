@@ -50,3 +50,14 @@ def test_backtest_rejects_uncovered_years_and_bad_window():
         backtest(df, ["lunar-naive"], lny_years=[2025])
     with pytest.raises(ValueError, match="inside the horizon"):
         backtest(df, ["lunar-naive"], lny_years=[2024], horizon=20)
+
+
+def test_a_folds_short_history_warning_names_the_fold():
+    from forecast.models import ShortHistoryWarning
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=2.2, end="2025-03-31", seed=1)
+    with pytest.warns(ShortHistoryWarning, match=r"^backtest fold LNY 2024 \(history to "
+                                                 r"2024-01-12\): statespace: series 'toy'"):
+        backtest(df, ["statespace"], lny_years=[2024], n_paths=20,
+                 rng=np.random.default_rng(0))
