@@ -88,7 +88,8 @@ def test_small_counts_keep_their_mean_and_are_counts(level):
         means.append(p.y.mean())
         reach.append((p.y >= 1).mean())
         share.append((df.y >= 1).mean())
-    assert abs(np.mean(means) / level - 1) < 0.15  # was -70% (0.09 for 0.3) before
+    # was -70% (0.09 for 0.3) before; +14% (3 seeds) when clipping expm1 at 0 raised the mean
+    assert abs(np.mean(means) / level - 1) < 0.08
     assert abs(np.mean(reach) - np.mean(share)) < 0.1  # the sparse depot's paths reach 1
 
 
