@@ -196,9 +196,16 @@ RUN = [sys.executable, "-m", "forecast", "run", "--model", "lunar-naive", "--pat
        "--backtest-lny", "0", "--no-html"]
 
 
+def _default_sigint() -> None:
+    """In the child, before exec: Ctrl-C as a terminal's shell leaves it (an ignored SIGINT
+    is inherited through exec, and a test worker's may be ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(out: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen([*RUN, "--out", str(out)], env=env, stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+                            stdout=subprocess.DEVNULL, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
 
 
 def _kill_at(out: Path, env: dict, marker: str, delay: float, sig: int) -> tuple[int, str]:
@@ -257,7 +264,8 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
         tries.append(err)
         if status != 0:
             break
-    assert status == 130 and err.rstrip().endswith("forecast: interrupted"), tries
+    assert status == 130 and err.rstrip().endswith("forecast: interrupted"), (
+        signal.getsignal(signal.SIGINT), tries)
     after_interrupt = err[err.index("notebook 1 of 4"):]
     assert "Traceback" not in err and after_interrupt.count("\n") <= 2, err
     assert snapshot(out) == before
