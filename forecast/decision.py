@@ -145,7 +145,7 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     grid = np.unique(np.linspace(floor, hi, 33).round().astype(int))
     risk = [prob_above(sim.metrics(int(w))["spend"], budget) for w in grid]
     closest = int(grid[int(np.argmin(risk))])
-    lowest = "over 99%" if min(risk) > 0.99 else f"{min(risk):.0%}"  # as page 1's "> 99%"
+    lowest = "> 99%" if min(risk) > 0.99 else f"{min(risk):.0%}"  # as page 1 says it
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
         f"no headcount that meets the service target keeps P(over budget) <= "

@@ -212,7 +212,7 @@ def test_recommend_budget_pushes_towards_fewer_late_parcels_or_says_it_cannot():
     assert "the lowest budget risk, 50%, is at 100 workers" in r1.reason
     # every headcount over budget on every path: said as page 1 says it, not as certainty
     r3 = recommend(sim(paths, s.updated({"budget": 1.0})), target=1.0, alpha=0.5)
-    assert "the lowest budget risk, over 99%, is at" in r3.reason
+    assert "the lowest budget risk, > 99%, is at" in r3.reason
     # budget 25,000: 150 workers (bonus 21,000, nobody late) is within budget
     r2 = recommend(sim(paths, s.updated({"budget": 25_000})), target=1.0, alpha=0.5,
                    budget_risk=0.1)

@@ -138,8 +138,9 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         volume_mean=float(demand.mean()),
         volume_lo=demand_lo,
         volume_hi=demand_hi,
-        recommendation_text=(tables.recommendation(run) if net is None else
-                             network_tables.network_recommendation(net, run.config, s)),
+        recommendation_text=shorten(tables.recommendation(run) if net is None else
+                                    network_tables.network_recommendation(net, run.config, s),
+                                    MAX_TEXT),
         facts=tuple(tables.briefing_facts(run) if net is None else
                     [*tables.briefing_facts(run)[::2], network_tables.network_fact(net, run)]),
         warnings=_page1([*(net.plan.warnings if net is not None else ()),

@@ -175,7 +175,8 @@ def decision_summary(run) -> pd.DataFrame:
 
 
 def recommendation(run) -> str:
-    """The decision in at most 400 characters: headcount, what set it, what it buys.
+    """The decision: headcount, what set it, what it buys (page 1 cuts it to 400 characters;
+    only an infeasible plan's long reason comes near).
 
     Scopes: the service probability judges parcels arriving on programme days;
     compensation covers the whole planning window; the budget compares programme bonus +
