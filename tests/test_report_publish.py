@@ -133,6 +133,39 @@ def test_notebooks_run_at_once_give_the_same_notebooks_in_the_given_order(tmp_pa
     assert stream_text(nbformat.read(two.notebooks[2], as_version=4)) == "21\n"
 
 
+def test_notebooks_run_at_once_start_in_cwd_and_leave_the_process_where_it_was(tmp_path):
+    """papermill's own cwd= chdirs the whole process; two notebooks in threads once left it
+    in a deleted folder (later tests failed on os.getcwd())."""
+    import os
+
+    sources = [write_notebook(tmp_path / f"0{i}-nb.ipynb",
+                              f"import os, time\nopen('made-by-{i}', 'w').close()\n"
+                              "time.sleep(0.3)\nprint(os.getcwd())") for i in (1, 2, 3)]
+    work = tmp_path / "work"
+    work.mkdir()
+    import threading
+
+    here, seen, done = os.getcwd(), set(), threading.Event()
+
+    def watch():  # the process's folder while the notebooks run: never changed
+        while not done.is_set():
+            seen.add(os.getcwd())
+            done.wait(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = publish(sources, tmp_path / "out", {"seed": 1}, cwd=work, html=False,
+                         progress=False, jobs=2)
+    finally:
+        done.set()
+        watcher.join()
+    assert seen == {here} and os.getcwd() == here
+    assert sorted(p.name for p in work.iterdir()) == ["made-by-1", "made-by-2", "made-by-3"]
+    printed = {stream_text(nbformat.read(nb, as_version=4)).strip() for nb in result.notebooks}
+    assert printed == {str(work.resolve())}
+
+
 def test_a_failing_notebook_among_several_at_once_is_named(tmp_path):
     good = write_notebook(tmp_path / "01-good.ipynb", "print('ok')")
     bad = write_notebook(tmp_path / "02-bad.ipynb", "1 / (seed - seed)")

@@ -192,10 +192,13 @@ def _execute(src: Path, dst: Path, parameters: Mapping[str, object], *, cwd: Pat
 
     try:
         papermill.execute_notebook(
-            str(src),
-            str(dst),
+            str(Path(src).resolve()),
+            str(Path(dst).resolve()),
             parameters=dict(parameters),
-            cwd=str(cwd),
+            # the kernel starts in ``cwd``; papermill's own ``cwd=`` would chdir the whole
+            # process, which notebooks run at once in threads corrupt (one restores the
+            # other's folder, later deleted: the process is left in a missing directory)
+            resources={"metadata": {"path": str(Path(cwd).resolve())}},
             kernel_name=kernel_name,
             language="python",
             progress_bar=progress,
