@@ -188,7 +188,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         "futures (default 0: no limit)")
     p.add_argument("--network", action="store_true",
                    help="also plan every hub: each series of --data except the scenario's "
-                        "unique_id (the network total, which the notebooks and pages 1-3 "
+                        "unique_id (the network total, which notebooks 01-04 and pages 3-4 "
                         "still plan) gets its own model, paths and queue; per-hub changes "
                         "come from [hubs.<unique_id>] tables of --config (roster baseline, "
                         "programme workers and budget default to the scenario's times the "

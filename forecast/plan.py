@@ -15,6 +15,7 @@ the capacity side (seconds). :func:`plan_from_files` is the thin wrapper that lo
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -206,7 +207,8 @@ def _lead_note(h: int) -> list[str]:
 
 
 def _streams(seed: int) -> list[np.random.Generator]:
-    """Independent streams of a run: demand forecast, supply draws, what-if analyses."""
+    """Independent streams of a run: demand forecast, supply draws (the what-ifs reuse
+    them), the Monte Carlo error's bootstrap resamples."""
     return np.random.default_rng(seed).spawn(3)
 
 
@@ -306,16 +308,16 @@ def _rebuild(frames, meta, history, scenario, config) -> PlanRun:
 
 def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     step, notes = _Steps(progress), []
-    fc_rng, sim_rng, what_if_rng = _streams(config.seed)
+    fc_rng, sim_rng, spread_rng = _streams(config.seed)
     table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
                                                      cache)
     notes[:0] = _earlier_lny_note(history, scenario)  # about the scenario: not cached with
     # the demand forecast, which other scenarios of the same horizon reuse
+    supply = copy.deepcopy(sim_rng)  # the plan's supply draws, again, for the what-ifs
     sim = Simulator(paths, scenario, rng=sim_rng)
     rule = dict(target=config.target, alpha=config.alpha, budget_risk=config.budget_risk,
                 tail_limit=config.tail_limit or None)
     rec = step("decision rule", recommend, sim, **rule)
-    comp_rng, tornado_rng, spread_rng = what_if_rng.spawn(3)
     spread = step("Monte Carlo error", recommendation_spread, sim, rng=spread_rng,
                   n_resamples=N_RESAMPLES, **rule)
     top = max(2 * scenario.programme.workers, 1.25 * rec.workers, 10)
@@ -326,8 +328,8 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                  target=config.target)
     rec_scenario = scenario.updated({"programme.workers": float(rec.workers)})
     comp = step("scenario comparison", compare_scenarios, paths, scenario,
-                optimised=rec.workers, rng=comp_rng, target=config.target)
-    tor = step("sensitivity", tornado, paths, rec_scenario, rng=tornado_rng)
+                optimised=rec.workers, rng=supply, target=config.target)
+    tor = step("sensitivity", tornado, paths, rec_scenario, rng=supply)
     run = PlanRun(config, scenario, history, paths, table, years, sim.results(), rec,
                   sim.results(rec.workers), curve, comp, tor, roster=roster,
                   selection=selection,

@@ -1,10 +1,15 @@
 """What-if analyses around a plan: shutdown vs keep running vs optimised, and a tornado.
 
 Every variant is simulated on the same demand paths and the same supply draws (common
-random numbers), so differences between variants come from the variant alone.
+random numbers), so differences between variants come from the variant alone. Given the
+generator a plan's :class:`~forecast.simulation.Simulator` was built with (unused: a copy
+taken before), the variants draw exactly the plan's supply, so the "optimised" row and the
+tornado's base are the plan's own figures.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pandas as pd
@@ -17,16 +22,17 @@ __all__ = ["compare_scenarios", "tornado"]
 
 
 def _same_draws(rng: np.random.Generator):
-    """A factory of generators that all draw the same numbers (common random numbers)."""
-    seed = int(rng.integers(2**63 - 1))
-    return lambda: np.random.default_rng(seed)
+    """A factory of copies of ``rng`` (left unused): each draws what ``rng`` would (common
+    random numbers), e.g. the supply draws of a ``Simulator(..., rng=rng)``."""
+    return lambda: copy.deepcopy(rng)
 
 
 def compare_scenarios(paths, scenario: Scenario, *, optimised: int, rng: np.random.Generator,
                       target: float = 0.95, dates=None) -> pd.DataFrame:
     """Shutdown as usual vs keep running (the scenario's programme) vs ``optimised``.
 
-    Every variant sees the same demand paths and the same supply draws.
+    Every variant sees the same demand paths and the same supply draws: those a
+    ``Simulator(paths, scenario, rng=rng)`` would draw (``rng`` is left unused).
 
     Returns
     -------
@@ -84,8 +90,8 @@ def tornado(paths, scenario: Scenario, *, rng: np.random.Generator,
     """Sensitivity of the worst-``tail`` mean of ``metric`` to each uncertain input.
 
     Inputs: productivity mean and demand (x ``1 -+ swing``), absenteeism (``1 -
-    attendance``) and compensation rates (x ``1 -+ 2 swing``). All runs share the same
-    random numbers.
+    attendance``) and compensation rates (x ``1 -+ 2 swing``). All runs share the supply
+    draws a ``Simulator(paths, scenario, rng=rng)`` would draw (``rng`` is left unused).
 
     Returns
     -------

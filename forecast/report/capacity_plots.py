@@ -160,7 +160,7 @@ def plot_tornado(frame: pd.DataFrame, *, value: str = "worst-10% total cost (ave
 def plot_scenarios(frame: pd.DataFrame, *, ax=None):
     """Grouped bars of mean labour, compensation and total cost for each scenario.
 
-    ``frame`` is :func:`forecast.planning.compare_scenarios`'s frame (one row per scenario).
+    ``frame`` is :func:`forecast.sensitivity.compare_scenarios`'s frame (one row per scenario).
     """
     wide = pd.DataFrame({"labour_cost": frame["labour_cost_mean"],
                          "compensation": frame["compensation_mean"]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, LnyPhase, days_to_lny
+from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, LnyPhase, days_to_lny, summarize_history
 from forecast.report.typography import format_count, format_money, format_percent, format_workers
 from forecast.statistics import central_interval
 
@@ -165,7 +165,7 @@ def decision_rows(t: pd.DataFrame, target: float) -> pd.DataFrame:
 
 
 def scenario_table(frame: pd.DataFrame, *, target: float = 0.95) -> pd.DataFrame:
-    """:func:`forecast.planning.compare_scenarios` formatted, one column per variant."""
+    """:func:`forecast.sensitivity.compare_scenarios` formatted, one column per variant."""
     return decision_rows(frame, target)
 
 
@@ -286,6 +286,23 @@ def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
         "WAPE": frame["wape"].map(lambda v: f"{100 * v:.0f}%"),  # can exceed 100%
         "folds": frame["n_folds"].map(lambda n: f"{n:.0f}"),
     }).set_axis(pd.Index(frame["model"].to_numpy(), name="model"))
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forecast.calendar.summarize_history` for people: the mean a day to three
+    significant figures (two decimals under 10 a day), one row per series.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3, "y": [123456.0] * 3 + [0.3] * 3,
+    ...                    "ds": list(pd.date_range("2024-01-01", periods=3)) * 2})
+    >>> history_table(df)["mean a day"].tolist()
+    ['123,000', '0.30']
+    """
+    frame = summarize_history(history)
+    mean = frame.pop("mean_y")
+    frame.insert(4, "mean a day", mean.map(lambda v: format_count(v) if v >= 10 else f"{v:.2f}"))
+    return frame.set_index("unique_id")
 
 
 def phase_table(paths: pd.DataFrame, *, level: int = 80) -> pd.DataFrame:
