@@ -91,7 +91,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     series = set(history["unique_id"])
     if scenario.unique_id not in series:
         raise ValueError(f"{args.config}: unique_id {scenario.unique_id!r} is not a series of "
-                         f"{args.data}; series there: {sorted(series)[:20]}")
+                         f"{args.data}; series there: {sorted(series)[:20]}: set unique_id = "
+                         f"\"...\" at the top of the scenario file (--config), or name the "
+                         "series column with --id-col")
     if (args.workers is not None or args.scheduler) and not args.network:
         raise ValueError("--workers and --scheduler run the per-hub work of a network plan: "
                          "add --network")
@@ -127,9 +129,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                       options={"*": {"country": args.country}}, progress=True)
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(table.round(4).to_string())
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if args.out:
-        table.to_csv(args.out, lineterminator="\n")
+        table.to_csv(args.out, index=False, float_format="%.4f", lineterminator="\n")
         print(f"written to {args.out}")
     return 0
 

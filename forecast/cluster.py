@@ -39,6 +39,10 @@ def executor(client=None):
     return _Local() if client is None else _Dask(client)
 
 
+#: How long ``--scheduler`` waits for the scheduler to answer.
+CONNECT_TIMEOUT = "20s"
+
+
 @contextlib.contextmanager
 def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     """A Dask client for the run, or None (``workers`` and ``scheduler`` both unset).
@@ -55,7 +59,13 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler, timeout="20s") as client:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except OSError as err:  # a timeout too: nothing listens there
+            raise OSError(f"--scheduler {scheduler}: no Dask scheduler answered in {CONNECT_TIMEOUT} "
+                          f"({err}); start one (dask scheduler) or use --workers N for a "
+                          "local cluster") from err
+        with client:
             yield client
         return
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:

@@ -13,6 +13,18 @@ from forecast.paths import DEFAULT_SCENARIO_PATH, DEMO_PATH
 __all__ = ["DEFAULT_SCENARIO_PATH", "PlanConfig"]
 
 
+#: The ``forecast run`` flag of each :class:`PlanConfig` field (errors name both).
+CLI_FLAGS = {"data_path": "--data", "scenario_path": "--config", "id_col": "--id-col",
+             "na": "--na", "gaps": "--gaps", "model": "--model", "country": "--country",
+             "n_paths": "--paths", "seed": "--seed", "backtest_lny": "--backtest-lny",
+             "target": "--target", "alpha": "--alpha", "budget_risk": "--budget-risk",
+             "tail_limit": "--tail-limit"}
+
+
+def _flag(name: str) -> str:
+    return f" (CLI: {CLI_FLAGS[name]})" if name in CLI_FLAGS else ""
+
+
 @dataclass(frozen=True)
 class PlanConfig:
     """What to plan; every field is a notebook parameter and ``forecast run`` option.
@@ -53,7 +65,7 @@ class PlanConfig:
     >>> PlanConfig(target=1.2)
     Traceback (most recent call last):
     ...
-    ValueError: target must be a probability strictly between 0 and 1, got 1.2
+    ValueError: target (CLI: --target) must be a probability strictly between 0 and 1, got 1.2
     """
 
     data_path: str = str(DEMO_PATH)
@@ -77,29 +89,31 @@ class PlanConfig:
         from forecast.models import MODEL_ALIASES
 
         if self.country not in supported_countries():
-            raise ValueError(f"country must be a holidays country code such as 'HK', 'TW' or "
-                             f"'CN', got {self.country!r}")
+            raise ValueError(f"country{_flag('country')} must be a holidays country code such "
+                             f"as 'HK', 'TW' or 'CN', got {self.country!r}")
         for name in ("na", "gaps"):
             if getattr(self, name) not in ("error", "zero", "interpolate"):
-                raise ValueError(f"{name} must be one of error, zero, interpolate, got "
-                                 f"{getattr(self, name)!r}")
+                raise ValueError(f"{name}{_flag(name)} must be one of error, zero, "
+                                 f"interpolate, got {getattr(self, name)!r}")
         if self.model not in MODEL_ALIASES:
-            raise ValueError(f"model must be one of {', '.join(MODEL_ALIASES)}, got {self.model!r}")
+            raise ValueError(f"model{_flag('model')} must be one of {', '.join(MODEL_ALIASES)}, "
+                             f"got {self.model!r}")
         for name, lo in (("n_paths", 10), ("seed", 0), ("backtest_lny", 0),
                          ("backtest_paths", 10)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+                raise ValueError(f"{name}{_flag(name)} must be an integer >= {lo}, got {value!r}")
         for name in ("target", "alpha"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-                raise ValueError(f"{name} must be a probability strictly between 0 and 1, "
-                                 f"got {value!r}")
+                raise ValueError(f"{name}{_flag(name)} must be a probability strictly between "
+                                 f"0 and 1, got {value!r}")
         if not isinstance(self.budget_risk, (int, float)) or not 0 <= self.budget_risk <= 1:
-            raise ValueError(f"budget_risk must be a probability in [0, 1], got "
-                             f"{self.budget_risk!r}")
+            raise ValueError(f"budget_risk{_flag('budget_risk')} must be a probability in "
+                             f"[0, 1], got {self.budget_risk!r}")
         if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
-            raise ValueError(f"tail_limit must be HK$ >= 0 (0: no limit), got {self.tail_limit!r}")
+            raise ValueError(f"tail_limit{_flag('tail_limit')} must be HK$ >= 0 (0: no limit), "
+                             f"got {self.tail_limit!r}")
 
     @classmethod
     def from_parameters(cls, parameters) -> PlanConfig:

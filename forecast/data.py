@@ -89,9 +89,12 @@ def load_history(
         raise DataError(f"{src.name}: no rows")
     missing = [c for c in (ds_col, y_col) if c not in raw.columns]
     if missing:
-        raise DataError(
-            f"{src.name}: missing column(s) {missing}; found {list(raw.columns)}"
-        )
+        found = list(raw.columns)
+        sep = next((c for c in ";\t|" if len(found) == 1 and c in str(found[0])), None)
+        hint = (f": the file seems separated by {sep!r}; save it comma-separated" if sep else
+                f": rename the columns to {ds_col} (the date) and {y_col} (the day's volume), "
+                "or pass ds_col= and y_col= to load_history")
+        raise DataError(f"{src.name}: missing column(s) {missing}; found {found}{hint}")
     if id_col in raw.columns:
         ids = raw[id_col].astype(str).str.strip()
         blank = (ids == "") | raw[id_col].isna().to_numpy()
@@ -105,7 +108,7 @@ def load_history(
         ids = src.series
     df = pd.DataFrame({"unique_id": ids, "ds": _parse_dates(raw[ds_col], src, ds_col)})
     df["y"] = _parse_values(raw[y_col], src, y_col, allow_nan=na != "error")
-    _check_duplicates(df, src)
+    _check_duplicates(df, src, series_col=id_col in raw.columns)
     df = df.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     df, is_gap = _fill_gaps(df, src, gaps)
     missing = df["y"].isna().to_numpy()
@@ -212,15 +215,17 @@ def _parse_values(col: pd.Series, src: _Source, name: str, *, allow_nan: bool) -
     return values
 
 
-def _check_duplicates(df: pd.DataFrame, src: _Source) -> None:
+def _check_duplicates(df: pd.DataFrame, src: _Source, *, series_col: bool) -> None:
     dup = df.duplicated(["unique_id", "ds"]).to_numpy()
     if dup.any():
         i = _first_bad(dup)
+        hint = ("one row per series and day is expected: sum or drop the repeated rows"
+                if series_col else "if the file holds several series, name their column "
+                "with --id-col (id_col=)")
         raise DataError(
             f"{src.name}: {src.where(i)}: duplicate (unique_id, ds) = "
             f"({df['unique_id'].iloc[i]!r}, {df['ds'].iloc[i].date()}); "
-            f"{int(dup.sum())} duplicate row(s); if the file holds several series, name "
-            "their column with --id-col (id_col=)"
+            f"{int(dup.sum())} duplicate row(s); {hint}"
         )
 
 

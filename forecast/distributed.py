@@ -168,7 +168,9 @@ def _fit_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int
             "window_demand_mean": float(totals.mean()), "window_demand_lo_80": lo,
             "window_demand_hi_80": hi, "history_days": int(len(history))})
     except Exception as exc:  # noqa: BLE001 - one broken hub must not sink the network
-        return HubFailure(uid, f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
+        # a ValueError is the package's own message for people; anything else is named
+        reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        return HubFailure(uid, reason.replace("\n", " ")[:300])
 
 
 def _describe(state):

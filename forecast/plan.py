@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import __version__
-from forecast.calendar import WINDOW, days_to_lny, lny_dates
+from forecast.calendar import WINDOW, lny_dates
 from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH, load_history
 from forecast.hashing import config_hash, frame_hash
@@ -120,8 +120,9 @@ class PlanRun:
         return summarize_paths(self.paths, self.config.model, level=level)
 
     def window_totals(self, window: tuple[int, int] = WINDOW) -> np.ndarray:
-        """Per-path total demand over the LNY window (offsets inclusive), shape (n_paths,)."""
-        off = days_to_lny(self.paths["ds"])
+        """Per-path total demand over the LNY window (offsets inclusive, around the planned
+        LNY: paths planning next year's LNY also hold this year's), shape (n_paths,)."""
+        off = (self.paths["ds"] - self.lny).dt.days
         inside = self.paths[(off >= window[0]) & (off <= window[1])]
         return inside.groupby("sample_id")["y"].sum().to_numpy()
 

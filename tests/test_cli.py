@@ -60,6 +60,25 @@ def test_workers_without_network_is_one_line_exit_2(capsys):
     assert err.count("\n") == 1 and "add --network" in err
 
 
+@pytest.mark.parametrize("argv, says", [
+    (["--paths", "5"], "n_paths (CLI: --paths) must be an integer >= 10, got 5"),
+    (["--budget-risk", "2"], "budget_risk (CLI: --budget-risk) must be a probability"),
+    (["--backtest-lny", "-1"], "backtest_lny (CLI: --backtest-lny) must be an integer >= 0"),
+])
+def test_a_bad_option_names_its_flag(tmp_path, capsys, argv, says):
+    assert main(["run", *argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err
+
+
+def test_a_scenario_series_not_in_the_data_says_how_to_choose_one(tmp_path, capsys):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('unique_id = "Sha Tin"\n')
+    assert main(["run", "--config", str(scenario), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "'Sha Tin' is not a series" in err and "top of the scenario file (--config)" in err
+
+
 def test_network_mistakes_are_refused_before_computing(tmp_path, monkeypatch, capsys):
     from forecast.report import job
 
@@ -79,3 +98,14 @@ def test_run_help_documents_the_network_flags(capsys):
         main(["run", "--help"])
     out = capsys.readouterr().out
     assert "--network" in out and "--workers" in out and "--scheduler" in out
+
+
+def test_backtest_prints_and_writes_a_plain_table(tmp_path, capsys):
+    out = tmp_path / "bt.csv"
+    status = main(["backtest", "--years", "2025", "--models", "lunar-naive", "--series", "total",
+                   "--paths", "20", "--out", str(out)])
+    assert status == 0
+    text = capsys.readouterr().out
+    assert text.lstrip().startswith("model") and "e+" not in text and "lunar-naive" in text
+    header = out.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["model", "crps", "scaled_crps"]

@@ -67,8 +67,12 @@ def test_explicit_id_column_must_exist_and_names_must_not_be_blank(tmp_path):
     "text, match",
     [
         ("ds,volume\n2024-01-01,1\n", r"missing column\(s\) \['y'\]"),
+        ("date,y\n2024-01-01,1\n", r"\['ds'\]; found \['date', 'y'\]: rename the columns to ds"),
+        ("ds;y\n2024-01-01;1\n", "seems separated by ';'; save it comma-separated"),
         ("ds,y\n2024-01-01,1\n2024-13-45,2\n", r"column 'ds', line 3: cannot parse '2024-13-45'"),
-        ("ds,y\n2024-01-01,1\n2024-01-01,2\n", r"line 3: duplicate \(unique_id, ds\)"),
+        ("ds,y\n2024-01-01,1\n2024-01-01,2\n", r"line 3: duplicate \(unique_id, ds\).*--id-col"),
+        ("unique_id,ds,y\na,2024-01-01,1\na,2024-01-01,2\n",
+         r"line 3: duplicate .*one row per series and day is expected: sum or drop"),
         ("ds,y\n2024-01-01,1\n2024-01-02,abc\n", r"column 'y', line 3: 'abc' is not a number"),
         ("ds,y\n2024-01-01,1\n2024-01-02,-4\n", r"column 'y', line 3: '-4' is not allowed"),
         ("ds,y\n2024-01-01,1\n2024-01-02,\n", r"column 'y', line 3: missing value"),

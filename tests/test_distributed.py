@@ -67,6 +67,7 @@ def test_a_broken_hub_is_reported_and_skipped(history, network, client):
     run = run_network(broken, network, CONFIG, client=client)
     assert set(run.skipped) == {"future", "tiny"}
     assert "not before the window's start" in run.skipped["future"]
+    assert not run.skipped["tiny"].startswith("ValueError")  # the message, for people
     table = run.hub_table()
     assert table.loc["tiny", "status"].startswith("left out: ")
     assert (table.drop(["tiny", "future"])["status"] == "planned").all()
@@ -167,3 +168,13 @@ def test_a_hub_fit_warning_reaches_the_client_once_with_the_hub_name(history, ne
     mine = [str(w.message) for w in caught if "yearly seasonality" in str(w.message)]
     assert mine and all(m.startswith("hub 'tsing-yi': ") for m in mine)
     assert len(mine) == len(set(mine))
+
+
+def test_an_unreachable_scheduler_is_named_with_its_flag_and_the_way_out(monkeypatch):
+    from forecast import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(OSError, match=r"--scheduler tcp://127.0.0.1:1: no Dask scheduler "
+                                      r"answered in 1s .*use --workers N"):
+        with cluster.dask_client(scheduler="tcp://127.0.0.1:1"):
+            pass

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from conftest import NO_ROSTER, SMALL
 
+from forecast.calendar import WINDOW
 from forecast.plan import PlanConfig, plan_from_files, run_plan
 from forecast.plan_forecast import backtest_years
+from forecast.report.tables import phase_forecast
 from forecast.scenario import Scenario
 
 
@@ -112,12 +114,12 @@ def test_cache_reuses_the_forecast_for_a_staffing_what_if(demo_history, monkeypa
 
 
 @pytest.mark.parametrize("field, value, match", [
-    ("model", "arima", "model must be one of"),
+    ("model", "arima", r"model \(CLI: --model\) must be one of"),
     ("n_paths", 0, "n_paths"),
     ("target", 1.5, "target"),
     ("seed", -1, "seed"),
-    ("gaps", "drop", "gaps must be one of"),
-    ("country", "XX", "country must be"),
+    ("gaps", "drop", r"gaps \(CLI: --gaps\) must be one of"),
+    ("country", "XX", r"country \(CLI: --country\) must be"),
     ("budget_risk", 1.5, "budget_risk"),
     ("tail_limit", -1.0, "tail_limit"),
 ])
@@ -158,6 +160,13 @@ def test_next_years_lny_can_be_planned_but_not_further(demo_history, tmp_path):
                    PlanConfig(**{**SMALL, "model": "statespace", "n_paths": 20,
                                  "backtest_lny": 0}))
     assert any("444 days after the history" in w for w in run.warnings)
+    # these paths also hold LNY 2025 (29 Jan): the window totals and the phase forecast are
+    # those of the planned LNY 2026 only
+    off = (run.paths["ds"] - pd.Timestamp("2026-02-17")).dt.days
+    inside = run.paths[off.between(*WINDOW)].groupby("sample_id")["y"].sum()
+    np.testing.assert_allclose(run.window_totals(), inside.to_numpy())
+    phases = phase_forecast(run.paths, lny=run.lny)
+    assert len(phases) == 5 and all(d.year == 2026 for d in phases["first_day"])
     too_far = demo_history[demo_history["ds"] <= "2023-12-31"]
     with pytest.raises(ValueError, match="at most 800 days ahead"):
         run_plan(too_far, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))

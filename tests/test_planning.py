@@ -234,3 +234,22 @@ def test_recommend_says_when_the_service_target_is_unreachable():
     paths = np.full((2, N_DAYS), 100.0)
     r = recommend(sim(paths, s.updated({"compensation.flat": 0.0})), target=1.0, alpha=1.0)
     assert r.feasible and r.workers == 90
+
+
+def test_an_open_backlog_names_the_baseline_roster_when_it_falls_short_outside_the_programme():
+    # programme in week 1 only; in week 2 the baseline roster (50 workers, 10 parcels each
+    # at 95% attendance) handles 475 of the 1,000 parcels arriving a day
+    s = deterministic(**{"budget": 1e9, "staffing.baseline": 50, "attendance.normal": 0.95,
+                         "programme.end": "2026-03-08"})
+    simulator = sim(np.full((4, N_DAYS), 1000.0), s)
+    rec = Recommendation(100, "service", True, 100, None, 100, "")
+    (warning,) = sanity_warnings(simulator, rec)
+    assert "3,680 parcels is still queued" in warning
+    assert "baseline roster handles about 48%" in warning and "[staffing] baseline" in warning
+    # the baseline keeps up outside the programme; the programme days are short of staff
+    s = deterministic(**{"budget": 1e9, "staffing.baseline": 200, "attendance.normal": 0.95,
+                         "programme.start": "2026-03-09",
+                         "staffing.overrides": [[d, 0] for d in DATES[7:].date]})
+    (warning,) = sanity_warnings(sim(np.full((4, N_DAYS), 1000.0), s),
+                                 Recommendation(0, "service", True, 0, None, 0, ""))
+    assert warning.endswith("end the window later to count it.")

@@ -123,3 +123,28 @@ def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
     cut = _page1(["w " * 300] * 6)
     assert len(cut) == 4 and all(len(w) <= MAX_TEXT and w.endswith("…") for w in cut)
     assert _page1(["short"]) == ("short",)
+
+
+def test_page1_volumes_are_those_of_the_plan_it_recommends(tmp_path, monkeypatch):
+    """Page 1 once printed the total's arrivals above a table of the hubs' late parcels;
+    with hubs that are not the total (here one hub doubled) the two disagreed."""
+    from forecast.config import PlanConfig
+    from forecast.distributed import run_network
+    from forecast.network_scenario import NetworkScenario
+    from forecast.plan import load_inputs, run_plan
+    from forecast.report.job import AS_ONE_SITE, _facts, _volumes
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path / "cache"))
+    config = PlanConfig(model="lunar-naive", n_paths=40, backtest_lny=0, seed=1)
+    history, scenario = load_inputs(config)
+    history.loc[history["unique_id"] == "kwai-chung", "y"] *= 2
+    run = run_plan(history, scenario, config)
+    net = run_network(history, NetworkScenario.from_toml(config.scenario_path), config)
+    hubs = net.plan.recommended.per_path["demand"]
+    mean, lo, hi = _volumes(run, net)
+    assert mean == pytest.approx(hubs.mean()) and lo <= mean <= hi
+    assert mean > 1.1 * run.recommended.per_path["demand"].mean()  # not the total's
+    assert _volumes(run, None)[0] == pytest.approx(run.recommended.per_path["demand"].mean())
+    facts = _facts(run, net)
+    assert facts[0].startswith(f"Volumes of the {AS_ONE_SITE} (total):")
+    assert not any(f.startswith("Monte Carlo error") for f in facts)

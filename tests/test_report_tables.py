@@ -48,7 +48,7 @@ def test_formatted_tables_have_one_row_per_item_and_no_nan(small_run):
         "tradeoff": tables.tradeoff_table(run.tradeoff),
         "decision": tables.decision_summary(run),
         "backtest": tables.backtest_table(run.backtest),
-        "phases": tables.phase_table(run.paths),
+        "phases": tables.phase_table(run.paths, lny=run.lny),
     }
     assert len(frames["summary"]) == len(METRICS)
     assert list(frames["scenarios"].columns) == ["shutdown as usual", "keep running",

@@ -87,7 +87,7 @@ def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[P
         "tornado": run.tornado,
         "roster": run.roster.days,
         "forecast": run.forecast_summary(),
-        "phase_forecast": tables.phase_forecast(run.paths),
+        "phase_forecast": tables.phase_forecast(run.paths, lny=run.lny),
         "backtest": tables.backtest_scores(run),
         **(network_tables.network_frames(net) if net is not None else {}),
     }
@@ -116,14 +116,13 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
               net: NetworkRun | None = None) -> Briefing:
     # page 1's table compares what page 1 recommends: the network's split when it is planned
     decision = run.decision_table() if net is None else net.plan.decision_table()
-    demand = run.recommended.per_path["demand"]
-    demand_lo, demand_hi = central_interval(demand, 80)
+    volume_mean, volume_lo, volume_hi = _volumes(run, net)
     s = run.scenario
     notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
     return Briefing(
         title=f"Lunar New Year {run.lny.year}: holiday staffing",
         date=date,
-        series=run.unique_id if net is None else f"{len(net.plan.hubs)} hubs",
+        series=run.unique_id if net is None else network_tables.n_hubs(len(net.plan.hubs)),
         series_id=run.unique_id,
         window_start=s.window.start,
         window_end=s.window.end,
@@ -135,14 +134,13 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
             "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster"))),
         provenance=Provenance(__version__, *_hashes(run, net), run.config.seed),
         assumptions=tuple(notes[:12]),
-        volume_mean=float(demand.mean()),
-        volume_lo=demand_lo,
-        volume_hi=demand_hi,
+        volume_mean=volume_mean,
+        volume_lo=volume_lo,
+        volume_hi=volume_hi,
         recommendation_text=shorten(tables.recommendation(run) if net is None else
                                     network_tables.network_recommendation(net, run.config, s),
                                     MAX_TEXT),
-        facts=tuple(tables.briefing_facts(run) if net is None else
-                    [*tables.briefing_facts(run)[::2], network_tables.network_fact(net, run)]),
+        facts=tuple(_facts(run, net)),
         warnings=_page1([*(net.plan.warnings if net is not None else ()),
                          *_single_site(run.warnings, net)]),
         network_text=network_tables.network_sentence(net) if net is not None else "",
@@ -151,6 +149,24 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         roster_text=tables.roster_sentence(run.roster),
         roster_table=_roster_rows(run),
     )
+
+
+def _volumes(run: PlanRun, net: NetworkRun | None) -> tuple[float, float, float]:
+    """Page 1's parcels arriving in the window (mean, 80% interval), of what its table
+    plans: in a network run the hubs' sum, which need not be the total's."""
+    demand = (run.recommended if net is None else net.plan.recommended).per_path["demand"]
+    return (float(demand.mean()), *central_interval(demand, 80))
+
+
+def _facts(run: PlanRun, net: NetworkRun | None) -> list[str]:
+    """Page 1's key facts; in a network run the total's volumes say that they are the
+    total's, and the Monte Carlo error (of the total as one site) makes room for the
+    network's note."""
+    facts = tables.briefing_facts(run)
+    if net is None:
+        return facts
+    volumes = facts[0].replace("Volumes:", f"Volumes of the {AS_ONE_SITE} ({run.unique_id}):", 1)
+    return [shorten(volumes, MAX_TEXT), *facts[2:], network_tables.network_fact(net, run)]
 
 
 def _single_site(warnings, net: NetworkRun | None) -> list[str]:

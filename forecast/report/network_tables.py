@@ -8,11 +8,16 @@ import pandas as pd
 from forecast.report.tables import decision_rows
 from forecast.report.typography import format_money, format_percent, format_workers
 
-__all__ = ["MAX_PAGE_HUBS", "hub_summary", "network_decision", "network_fact", "network_frames",
-           "network_recommendation", "network_rows", "network_sentence"]
+__all__ = ["MAX_PAGE_HUBS", "hub_summary", "n_hubs", "network_decision", "network_fact",
+           "network_frames", "network_recommendation", "network_rows", "network_sentence"]
 
 #: Hubs listed on the briefing's network page (the busiest; all are in tables/hubs.csv).
 MAX_PAGE_HUBS = 30
+
+
+def n_hubs(n: int) -> str:
+    """``"1 hub"``, ``"4 hubs"``."""
+    return f"{n:,} hub{'s' if n != 1 else ''}"
 
 
 def network_frames(net) -> dict[str, pd.DataFrame]:
@@ -27,7 +32,7 @@ def network_recommendation(net, config, scenario) -> str:
     alloc = plan.allocation
     days = f"{scenario.programme.start:%d %b} to {scenario.programme.end:%d %b %Y}"
     n = len(plan.hubs)
-    hubs = (f"{n} hub{'s' if n != 1 else ''}" if not net.skipped else
+    hubs = (n_hubs(n) if not net.skipped else
             f"{n} of {n + len(net.skipped)} hubs (partial)")
     head = (f"Network of {hubs}: keep {format_workers(rec['programme_workers'])} "
             f"holiday-programme workers on duty {days}, split by hub as on the network page "
@@ -86,7 +91,9 @@ def network_decision(net, target: float) -> pd.DataFrame:
 
 def network_fact(net, run) -> str:
     """Page 1's note on scopes when the network is planned."""
-    return (f"Network plan: the {len(net.plan.hubs)} hubs are fitted and simulated one by one "
+    n = len(net.plan.hubs)
+    hubs = "the hub is" if n == 1 else f"the {n_hubs(n)} are"
+    return (f"Network plan: {hubs} fitted and simulated one by one "
             "on jointly drawn paths (one future per path across hubs), and the programme "
             "workers are split between them (network page). The trade-off, the roster and "
             f"the decision rule's page treat the network total ({run.unique_id}) as one site: "

@@ -84,22 +84,25 @@ def lny_effects_by_year(df: pd.DataFrame, unique_id: str, *,
     return pd.DataFrame(rows)
 
 
-def phase_forecast(paths: pd.DataFrame, *, phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES,
+def phase_forecast(paths: pd.DataFrame, *, lny, phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES,
                    level: int = 80) -> pd.DataFrame:
-    """Forecast mean daily volume in each LNY phase: median and central interval over paths.
+    """Forecast mean daily volume in each phase of the LNY ``lny``: median and central
+    interval over paths.
 
     Each path's phase mean is computed first, so the interval reflects the joint paths
-    (a run of high days moves the whole phase), not single days.
+    (a run of high days moves the whole phase), not single days. Only the phases of ``lny``
+    count: paths that plan next year's LNY also cover this year's.
 
     Examples
     --------
-    >>> ds = pd.date_range("2026-01-20", "2026-03-01")
+    >>> ds = pd.date_range("2025-06-01", "2026-03-01")  # LNY 2025-01-29 is before the paths
     >>> paths = pd.DataFrame({"unique_id": "t", "ds": np.tile(ds, 2),
     ...                       "sample_id": np.repeat([0, 1], len(ds)), "y": 1.0})
-    >>> phase_forecast(paths)["median"].tolist()
-    [1.0, 1.0, 1.0, 1.0, 1.0]
+    >>> t = phase_forecast(paths, lny="2026-02-17")
+    >>> t["first_day"].astype(str).tolist()[:2], t["median"].tolist()
+    (['2026-01-27', '2026-02-07'], [1.0, 1.0, 1.0, 1.0, 1.0])
     """
-    off = days_to_lny(paths["ds"])
+    off = (pd.to_datetime(paths["ds"]) - pd.Timestamp(lny)).dt.days
     rows = []
     for p in phases:
         inside = paths[(off >= p.start) & (off <= p.end)]
@@ -305,9 +308,9 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     return frame.set_index("unique_id")
 
 
-def phase_table(paths: pd.DataFrame, *, level: int = 80) -> pd.DataFrame:
+def phase_table(paths: pd.DataFrame, *, lny, level: int = 80) -> pd.DataFrame:
     """:func:`phase_forecast` for people: parcels a day to three significant figures."""
-    frame = phase_forecast(paths, level=level)
+    frame = phase_forecast(paths, lny=lny, level=level)
     for col in ("median", f"lo-{level}", f"hi-{level}"):
         frame[col] = frame[col].map(format_count)
     return frame.set_index("phase")
