@@ -86,7 +86,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         model=args.model, country=args.country, na=args.na, gaps=args.gaps,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
-                        tail_limit=args.tail_limit)
+                        tail_limit=args.tail_limit, lny_year=args.lny)
     history, scenario = load_inputs(config)  # fail on bad input before any work starts
     series = set(history["unique_id"])
     if scenario.unique_id not in series:
@@ -100,10 +100,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be an integer >= 1, got {args.workers}")
     if args.network:
-        from forecast.network_scenario import NetworkScenario, check_hub_overrides
+        from forecast.network_scenario import check_hub_overrides
 
-        check_hub_overrides(NetworkScenario.from_toml(config.scenario_path), series,
-                            where=args.config)
+        check_hub_overrides(config.network_scenario(), series, where=args.config)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
                        own_tmp=True, network=args.network, workers=args.workers,
                        scheduler=args.scheduler)
@@ -188,6 +187,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tail-limit", type=float, default=default["tail_limit"],
                    help="largest acceptable mean compensation (HK$) of the worst 10%% of "
                         "futures (default 0: no limit)")
+    p.add_argument("--lny", type=int, default=default["lny_year"], metavar="YEAR",
+                   help="plan the LNY of YEAR: every date of --config (window, programme, "
+                        "staffing overrides, backlog, hubs) moves by the days between its "
+                        "LNY and that one, keeping its offset to LNY (default: the "
+                        "scenario's own LNY)")
     p.add_argument("--network", action="store_true",
                    help="also plan every hub: each series of --data except the scenario's "
                         "unique_id (the network total, which notebooks 01-04 and pages 3-4 "

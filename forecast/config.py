@@ -18,7 +18,7 @@ CLI_FLAGS = {"data_path": "--data", "scenario_path": "--config", "id_col": "--id
              "na": "--na", "gaps": "--gaps", "model": "--model", "country": "--country",
              "n_paths": "--paths", "seed": "--seed", "backtest_lny": "--backtest-lny",
              "target": "--target", "alpha": "--alpha", "budget_risk": "--budget-risk",
-             "tail_limit": "--tail-limit"}
+             "tail_limit": "--tail-limit", "lny_year": "--lny"}
 
 
 def _flag(name: str) -> str:
@@ -57,6 +57,9 @@ class PlanConfig:
     tail_limit : float
         Largest acceptable mean compensation (HK$) of the worst 10% of futures; 0 means
         no limit.
+    lny_year : int
+        Plan the LNY of this year with the scenario's dates moved to it
+        (:meth:`forecast.scenario.Scenario.for_lny`); 0: the scenario's own LNY.
 
     Examples
     --------
@@ -83,6 +86,7 @@ class PlanConfig:
     alpha: float = 0.9
     budget_risk: float = 0.1
     tail_limit: float = 0.0
+    lny_year: int = 0
 
     def __post_init__(self) -> None:
         from forecast.calendar import supported_countries  # light module import for the CLI
@@ -111,6 +115,10 @@ class PlanConfig:
         if not isinstance(self.budget_risk, (int, float)) or not 0 <= self.budget_risk <= 1:
             raise ValueError(f"budget_risk{_flag('budget_risk')} must be a probability in "
                              f"[0, 1], got {self.budget_risk!r}")
+        if isinstance(self.lny_year, bool) or not isinstance(self.lny_year, numbers.Integral) \
+                or not (self.lny_year == 0 or 1901 <= self.lny_year <= 2099):
+            raise ValueError(f"lny_year{_flag('lny_year')} must be a year in 1901..2099, or 0 "
+                             f"for the scenario's own LNY, got {self.lny_year!r}")
         if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
             raise ValueError(f"tail_limit{_flag('tail_limit')} must be HK$ >= 0 (0: no limit), "
                              f"got {self.tail_limit!r}")
@@ -125,6 +133,21 @@ class PlanConfig:
             raise ValueError(f"parameters lack {missing}; a notebook's parameters cell must "
                              "declare every PlanConfig field")
         return cls(**{n: parameters[n] for n in names})
+
+    def scenario(self):
+        """The scenario ``scenario_path`` holds, moved to LNY ``lny_year`` if set."""
+        from forecast.scenario import Scenario
+
+        scenario = Scenario.from_toml(self.scenario_path)
+        return scenario.for_lny(self.lny_year) if self.lny_year else scenario
+
+    def network_scenario(self):
+        """The network scenario (base and ``[hubs]``) of ``scenario_path``, moved to LNY
+        ``lny_year`` if set."""
+        from forecast.network_scenario import NetworkScenario
+
+        network = NetworkScenario.from_toml(self.scenario_path)
+        return network.for_lny(self.lny_year) if self.lny_year else network
 
     def forecast_key(self) -> dict:
         """The options the demand forecast depends on (not the scenario's staffing)."""

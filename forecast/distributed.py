@@ -334,7 +334,7 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     ``config`` names, reusing the plan ``forecast run --network`` cached for the same
     inputs: the network section of the notebooks in one call."""
     history, _ = load_inputs(config)
-    network = NetworkScenario.from_toml(config.scenario_path)
+    network = config.network_scenario()
     key = network_key(history, config)
     net = load_network(key, network) if cache_plan else None
     if net is None:

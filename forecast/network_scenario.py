@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.scenario import Scenario
+from forecast.scenario import Scenario, lny_shift, shift_dates
 
 __all__ = ["HEADCOUNTS", "HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
            "check_hub_overrides", "hub_total_mismatch", "network_hubs", "volume_shares"]
@@ -185,6 +185,22 @@ class NetworkScenario:
             out.append((uid, tuple(changes.items())))
         out += [(u, c) for u, c in self.hubs if u not in shares]
         return NetworkScenario(self.base, tuple(out))
+
+    def for_lny(self, year: int) -> NetworkScenario:
+        """Every date of the base scenario and of the hubs' changes moved to the LNY of
+        ``year`` (:meth:`forecast.scenario.Scenario.for_lny`).
+
+        Examples
+        --------
+        >>> net = NetworkScenario.from_dict({"hubs": {"a": {"programme.start": "2026-02-12"}}})
+        >>> moved = net.for_lny(2027)
+        >>> moved.base.lny, moved.scenario("a").programme.start
+        (datetime.date(2027, 2, 6), datetime.date(2027, 2, 1))
+        """
+        days = lny_shift(self.base.lny, year)
+        hubs = tuple((uid, tuple((k, shift_dates(v, days)) for k, v in changes))
+                     for uid, changes in self.hubs)
+        return NetworkScenario(self.base.for_lny(year), hubs)
 
     @classmethod
     def from_dict(cls, mapping: dict) -> NetworkScenario:

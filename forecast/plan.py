@@ -113,7 +113,7 @@ class PlanRun:
     @property
     def lny(self) -> pd.Timestamp:
         """The LNY day inside the planning window."""
-        return window_lny(self.scenario)
+        return pd.Timestamp(self.scenario.lny)
 
     def forecast_summary(self, level=(80, 95)) -> pd.DataFrame:
         """Daily median and central intervals of the demand paths (statsforecast names)."""
@@ -163,41 +163,36 @@ class _Steps:
         return out
 
 
-def window_lny(scenario: Scenario) -> pd.Timestamp:
-    """The LNY day inside the scenario's planning window (a ValueError if none)."""
-    start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
-    inside = [d for d in lny_dates(start, end) if start <= d <= end]
-    if not inside:
-        raise ValueError(f"the planning window {start.date()} .. {end.date()} contains no "
-                         "Lunar New Year day; this package plans LNY staffing")
-    return inside[0]
-
-
 def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     """Horizon in days from the history's end to the window's end."""
-    window_lny(scenario)
+    scenario.lny  # a ValueError when the window holds no LNY
     last = history["ds"].max()
     start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
     if start <= last:
+        year = next((y for y in range(scenario.lny.year + 1, 2100)
+                     if pd.Timestamp(scenario.for_lny(y).window.start) > last), None)
+        move = (f"--lny {year} (lny_year={year}) moves the scenario's dates to LNY {year}, or "
+                if year else "")
         raise ValueError(f"the planning window starts on {start.date()}, but the history "
-                         f"already runs to {last.date()}: plan a window after the history "
-                         "(scenario [window] start and end)")
+                         f"already runs to {last.date()}: plan a window after the history: "
+                         f"{move}set the scenario's [window] and [programme] dates")
     h = (end - last).days
     if h > MAX_LEAD_DAYS:
         raise ValueError(f"the planning window ends {h} days after the history's last day "
                          f"({last.date()}); plans reach at most {MAX_LEAD_DAYS} days ahead: "
-                         "use a more recent history or an earlier window")
+                         "use a more recent history or an earlier window (--lny)")
     return h
 
 
 def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
     """A note when an LNY lies between the history's end and the window's LNY: the user
     may have meant to plan that one (the demo scenario's window is for LNY 2026)."""
-    last, lny = history["ds"].max(), window_lny(scenario)
+    last, lny = history["ds"].max(), pd.Timestamp(scenario.lny)
     earlier = [d for d in lny_dates(last, lny) if last < d < lny]
     return [f"the next LNY after the history is {earlier[0].date()}, but this scenario plans "
-            f"LNY {lny.year} ({lny.date()}); to plan the next one, set the scenario's [window] "
-            "and [programme] dates around it"] if earlier else []
+            f"LNY {lny.year} ({lny.date()}); to plan the next one, pass --lny "
+            f"{earlier[0].year} (lny_year=), or set the scenario's [window] and [programme] "
+            "dates around it"] if earlier else []
 
 
 def _lead_note(h: int) -> list[str]:
@@ -352,7 +347,7 @@ def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
 
 def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
     """Read the history and the scenario that ``config`` names."""
-    scenario = Scenario.from_toml(config.scenario_path)
+    scenario = config.scenario()
     history = load_history(config.data_path, id_col=config.id_col, na=config.na,
                            gaps=config.gaps)
     return history, scenario

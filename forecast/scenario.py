@@ -34,7 +34,8 @@ from forecast.scenario_sections import (
 )
 
 __all__ = ["Window", "Backlog", "Promise", "Staffing", "Programme", "Productivity",
-           "Attendance", "Operations", "Compensation", "Labour", "Scenario", "MAX_BACKLOG_DAYS"]
+           "Attendance", "Operations", "Compensation", "Labour", "Scenario", "MAX_BACKLOG_DAYS",
+           "lny_shift", "shift_dates"]
 
 
 _SECTIONS = {
@@ -126,6 +127,48 @@ class Scenario:
                 f"compensation.tiers days_late ({last}) - 1 must be <= {_MAX_DEADLINE} "
                 "working days"
             )
+
+    @property
+    def lny(self) -> dt.date:
+        """The LNY day inside the planning window.
+
+        Raises
+        ------
+        ValueError
+            If the window holds no LNY day (this package plans LNY staffing).
+        """
+        from forecast.calendar import lny_dates
+
+        w = self.window
+        inside = [d.date() for d in lny_dates(w.start, w.end) if w.start <= d.date() <= w.end]
+        if not inside:
+            raise ValueError(f"the planning window {w.start} .. {w.end} contains no Lunar New "
+                             "Year day; this package plans LNY staffing")
+        return inside[0]
+
+    def for_lny(self, year: int) -> Scenario:
+        """This scenario moved to the LNY of ``year``: every date (window, programme,
+        staffing overrides, backlog) moves by the days from this scenario's LNY to that
+        one, so each keeps its offset to LNY (weekdays may change).
+
+        Raises
+        ------
+        ValueError
+            ``year`` outside 1901..2099, or no LNY in the window.
+
+        Examples
+        --------
+        >>> s = Scenario().for_lny(2027)  # LNY 2026-02-17 -> 2027-02-06: 354 days later
+        >>> s.lny, s.window.start, s.programme.start
+        (datetime.date(2027, 2, 6), datetime.date(2027, 1, 9), datetime.date(2027, 1, 30))
+        """
+        days = lny_shift(self.lny, year)
+        if not days:
+            return self
+        merged = self.to_dict()
+        merged.update({name: {k: shift_dates(v, days) for k, v in merged[name].items()}
+                       for name in _DATED})
+        return Scenario.from_dict(merged)
 
     @classmethod
     def from_dict(cls, mapping: dict) -> Scenario:
@@ -228,6 +271,46 @@ class Scenario:
             else:
                 merged[key] = value
         return Scenario.from_dict(merged)
+
+
+#: The sections whose values hold dates (moved by :meth:`Scenario.for_lny`).
+_DATED = ("window", "programme", "staffing", "backlog")
+
+
+def lny_shift(lny: dt.date, year: int) -> int:
+    """Days from ``lny`` to the LNY of ``year`` (a ValueError naming the range otherwise).
+
+    Examples
+    --------
+    >>> lny_shift(dt.date(2026, 2, 17), 2027)
+    354
+    """
+    from forecast.calendar import lunar_new_year
+
+    if isinstance(year, bool) or not isinstance(year, int) or not 1901 <= year <= 2099:
+        raise ValueError(f"the LNY year to plan must be an integer in 1901..2099, got {year!r}")
+    return (lunar_new_year(year) - lny).days
+
+
+def shift_dates(value, days: int):
+    """``value`` with every date in it (a ``datetime.date``, an ISO ``YYYY-MM-DD`` string,
+    or such items of lists and tuples, e.g. ``[[date, workers], ...]``) moved by ``days``.
+
+    Examples
+    --------
+    >>> shift_dates([["2026-02-10", 5.0]], 3)
+    [['2026-02-13', 5.0]]
+    """
+    if isinstance(value, list | tuple):
+        return type(value)(shift_dates(v, days) for v in value)
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=days)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
+        except ValueError:
+            return value
+    return value
 
 
 def _plain(value):

@@ -64,6 +64,7 @@ def test_workers_without_network_is_one_line_exit_2(capsys):
     (["--paths", "5"], "n_paths (CLI: --paths) must be an integer >= 10, got 5"),
     (["--budget-risk", "2"], "budget_risk (CLI: --budget-risk) must be a probability"),
     (["--backtest-lny", "-1"], "backtest_lny (CLI: --backtest-lny) must be an integer >= 0"),
+    (["--lny", "1850"], "lny_year (CLI: --lny) must be a year in 1901..2099"),
 ])
 def test_a_bad_option_names_its_flag(tmp_path, capsys, argv, says):
     assert main(["run", *argv, "--out", str(tmp_path / "o")]) == 2

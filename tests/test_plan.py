@@ -122,6 +122,7 @@ def test_cache_reuses_the_forecast_for_a_staffing_what_if(demo_history, monkeypa
     ("country", "XX", r"country \(CLI: --country\) must be"),
     ("budget_risk", 1.5, "budget_risk"),
     ("tail_limit", -1.0, "tail_limit"),
+    ("lny_year", 1800, "lny_year"),
 ])
 def test_config_validates(field, value, match):
     with pytest.raises(ValueError, match=match):
@@ -145,7 +146,8 @@ def _scenario(tmp_path, text):
 def test_window_before_the_end_of_history_is_an_error(demo_history, tmp_path):
     s = _scenario(tmp_path, '[window]\nstart = 2025-01-10\nend = 2025-02-28\n'
                             '[programme]\nstart = 2025-01-22\nend = 2025-02-04\n')
-    with pytest.raises(ValueError, match="plan a window after the history"):
+    with pytest.raises(ValueError, match=r"plan a window after the history: --lny 2026 "
+                                         r"\(lny_year=2026\) moves"):
         run_plan(demo_history, s, PlanConfig(**SMALL))
 
 
@@ -170,6 +172,19 @@ def test_next_years_lny_can_be_planned_but_not_further(demo_history, tmp_path):
     too_far = demo_history[demo_history["ds"] <= "2023-12-31"]
     with pytest.raises(ValueError, match="at most 800 days ahead"):
         run_plan(too_far, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))
+
+
+def test_lny_year_plans_another_lny_with_the_scenarios_dates_moved(demo_history):
+    cut = demo_history[demo_history["ds"] <= "2024-03-31"]  # plan LNY 2025 a year ahead
+    config = PlanConfig(**{**SMALL, "model": "lunar-naive", "n_paths": 20, "backtest_lny": 0,
+                           "lny_year": 2025})
+    scenario = config.scenario()
+    run = run_plan(cut, scenario, config)
+    assert run.lny == pd.Timestamp("2025-01-29")
+    assert run.paths["ds"].max() == pd.Timestamp(scenario.window.end)
+    assert config.network_scenario().base == scenario
+    with pytest.raises(ValueError, match=r"lny_year \(CLI: --lny\) must be a year"):
+        PlanConfig(lny_year=2026.0)
 
 
 def test_window_without_lunar_new_year_is_an_error(demo_history, tmp_path):

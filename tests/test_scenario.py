@@ -344,3 +344,34 @@ def test_an_empty_backlog_keeps_the_hash_of_scenarios_written_before_it_existed(
     # the default scenario's hash before [backlog] was added
     assert Scenario().config_hash() == "fecbe9acc7c60f36"
     assert "backlog" in Scenario().to_dict()  # still in the dict papermill injects
+
+
+def test_for_lny_moves_every_date_by_the_same_days_keeping_offsets_to_lny():
+    s = Scenario().updated({"staffing.overrides": [["2026-02-18", 900]],
+                            "backlog.parcels": [["2026-01-18", 5000]]})
+    moved = s.for_lny(2027)
+    days = (moved.lny - s.lny).days
+    assert moved.lny == dt.date(2027, 2, 6) and days == 354
+    shift = dt.timedelta(days=days)
+    assert (moved.window.start, moved.window.end) == (s.window.start + shift, s.window.end + shift)
+    assert (moved.programme.start, moved.programme.end) == (s.programme.start + shift,
+                                                            s.programme.end + shift)
+    assert moved.staffing.overrides == ((dt.date(2026, 2, 18) + shift, 900.0),)
+    assert moved.backlog.parcels == ((dt.date(2026, 1, 18) + shift, 5000.0),)
+    same = {k: v for k, v in moved.to_dict().items() if k not in ("window", "programme",
+                                                                  "staffing", "backlog")}
+    assert same == {k: v for k, v in s.to_dict().items() if k in same}
+    assert s.for_lny(2026) is s and moved.for_lny(2026) == s
+
+
+@pytest.mark.parametrize("year", [1800, 2100, 2026.5, True])
+def test_for_lny_names_the_years_it_can_plan(year):
+    with pytest.raises(ValueError, match="an integer in 1901..2099"):
+        Scenario().for_lny(year)
+
+
+def test_a_window_without_lny_has_no_lny_to_move():
+    s = Scenario().updated({"window.start": "2026-04-01", "window.end": "2026-05-31",
+                            "programme.start": "2026-04-10", "programme.end": "2026-04-20"})
+    with pytest.raises(ValueError, match="contains no Lunar New Year day"):
+        s.for_lny(2027)
