@@ -197,7 +197,7 @@ def _parse_values(col: pd.Series, src: _Source, name: str, *, allow_nan: bool) -
     if not_number.any():
         i = _first_bad(not_number)
         raise DataError(
-            f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} is not a number"
+            f"{src.name}: column {name!r}, {src.where(i)}: {_shown(col.iloc[i])} is not a number"
         )
     if missing.any() and not allow_nan:
         i = _first_bad(missing)
@@ -209,10 +209,15 @@ def _parse_values(col: pd.Series, src: _Source, name: str, *, allow_nan: bool) -
     if bad.any():
         i = _first_bad(bad)
         raise DataError(
-            f"{src.name}: column {name!r}, {src.where(i)}: {col.iloc[i]!r} is not allowed; "
+            f"{src.name}: column {name!r}, {src.where(i)}: {_shown(col.iloc[i])} is not allowed; "
             "volumes must be finite and >= 0"
         )
     return values
+
+
+def _shown(value) -> str:
+    """A cell as the user wrote it: text quoted, numbers plain (not ``np.float64(-1.0)``)."""
+    return repr(value.item() if hasattr(value, "item") and not isinstance(value, str) else value)
 
 
 def _check_duplicates(df: pd.DataFrame, src: _Source, *, series_col: bool) -> None:

@@ -150,3 +150,8 @@ def test_property_gap_filling_restores_every_day(n, drop):
         load_history(frame)
     filled = load_history(frame, gaps="zero")
     assert len(filled) == n and filled["y"].sum() == n - 1
+
+
+def test_a_bad_number_in_a_frame_is_shown_as_written():
+    with pytest.raises(DataError, match=r"row 1: -1.0 is not allowed"):
+        load_history(pd.DataFrame({"ds": ["2024-01-01"], "y": [-1.0]}))
