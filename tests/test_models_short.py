@@ -38,6 +38,16 @@ def test_a_partial_lny_window_is_forecast_with_paths_that_say_so(cls):
     assert (p.y >= 0).all() and p.ds.max() > pd.Timestamp("2026-02-17")
 
 
+def test_auto_warns_once_per_series_for_the_component_that_draws_its_paths():
+    """Both components warned alike (they differ in their scales only): said twice."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = AutoModel().fit(_partial_history(), rng=np.random.default_rng(0))
+    short = [str(w.message) for w in caught if issubclass(w.category, ShortHistoryWarning)]
+    chosen = m.selection_.loc[m.selection_.weight > 0, "model"].tolist()
+    assert len(short) == 1 and chosen == [short[0].split(":")[0]]
+
+
 def test_13_month_histories_are_calibrated_honestly():
     """Origin LNY-28 of 2025 and 2026, 56 days, 13 months of the toy series: the recent
     folds' calibration keeps daily 80% coverage near nominal (0.87 before them, 0.82 with)."""

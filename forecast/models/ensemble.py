@@ -23,10 +23,12 @@ margin over ``statespace``, and its Stan fits (one per calibration fold) were mo
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from forecast.models.base import ForecastModel, check_frame, check_rng
+from forecast.models.base import ForecastModel, ShortHistoryWarning, check_frame, check_rng
 from forecast.models.joint import hub_rng
 from forecast.models.registry import REGISTRY, build_model
 
@@ -150,8 +152,11 @@ class AutoModel(ForecastModel):
         df = check_frame(df)
         rng = check_rng(rng)
         try:
-            self.models_ = [build_model(a, REGISTRY, country=self.country).fit(df, rng=r)
-                            for a, r in zip(self.components, rng.spawn(len(self.components)))]
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")  # kept, and re-raised below through the
+                self.models_ = [  # caller's filters
+                    build_model(a, REGISTRY, country=self.country).fit(df, rng=r)
+                    for a, r in zip(self.components, rng.spawn(len(self.components)))]
         except ValueError as err:  # name the model the user chose, then its component's error
             raise ValueError(f"{self.alias}, component {err}") from err
         self.states_, self.last_ds_, self.scales_ = {}, dict(self.models_[0].last_ds_), {}
@@ -163,6 +168,12 @@ class AutoModel(ForecastModel):
             self.states_[uid] = w
             rows += [{"unique_id": uid, "model": m.alias, **r, "weight": wk}
                      for m, r, wk in zip(self.models_, recs, w)]
+        # a component's short-history warning matters where the component draws paths
+        used = tuple(f"{m.alias}: series {uid!r}:" for uid, w in self.states_.items()
+                     for m, wk in zip(self.models_, w) if wk > 0)
+        for w in caught:
+            if not issubclass(w.category, ShortHistoryWarning) or str(w.message).startswith(used):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         for m in self.models_:
             if m.calibration_ is not None:
                 cal.append(m.calibration_.assign(model=m.alias))
