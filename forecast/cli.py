@@ -100,9 +100,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be an integer >= 1, got {args.workers}")
     if args.network:
-        from forecast.network_scenario import check_hub_overrides
+        from forecast.network_scenario import NetworkScenario, check_hub_overrides
 
-        check_hub_overrides(config.network_scenario(), series, where=args.config)
+        check_hub_overrides(NetworkScenario.from_toml(config.scenario_path), series,
+                            where=args.config)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
                        own_tmp=True, network=args.network, workers=args.workers,
                        scheduler=args.scheduler)
@@ -130,7 +131,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if args.out:
-        table.to_csv(args.out, index=False, float_format="%.4f", lineterminator="\n")
+        table.to_csv(args.out, index=False, lineterminator="\n")
         print(f"written to {args.out}")
     return 0
 

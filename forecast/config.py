@@ -59,7 +59,8 @@ class PlanConfig:
         no limit.
     lny_year : int
         Plan the LNY of this year with the scenario's dates moved to it
-        (:meth:`forecast.scenario.Scenario.for_lny`); 0: the scenario's own LNY.
+        (:meth:`forecast.scenario.Scenario.for_lny`, done by :func:`forecast.plan.run_plan`
+        and :func:`forecast.distributed.run_network`); 0: the scenario's own LNY.
 
     Examples
     --------
@@ -133,21 +134,6 @@ class PlanConfig:
             raise ValueError(f"parameters lack {missing}; a notebook's parameters cell must "
                              "declare every PlanConfig field")
         return cls(**{n: parameters[n] for n in names})
-
-    def scenario(self):
-        """The scenario ``scenario_path`` holds, moved to LNY ``lny_year`` if set."""
-        from forecast.scenario import Scenario
-
-        scenario = Scenario.from_toml(self.scenario_path)
-        return scenario.for_lny(self.lny_year) if self.lny_year else scenario
-
-    def network_scenario(self):
-        """The network scenario (base and ``[hubs]``) of ``scenario_path``, moved to LNY
-        ``lny_year`` if set."""
-        from forecast.network_scenario import NetworkScenario
-
-        network = NetworkScenario.from_toml(self.scenario_path)
-        return network.for_lny(self.lny_year) if self.lny_year else network
 
     def forecast_key(self) -> dict:
         """The options the demand forecast depends on (not the scenario's staffing)."""

@@ -221,7 +221,7 @@ def sanity_warnings(sim: Simulator, rec: Recommendation, *, budget_risk: float =
     - backlog still open at the window's end: on average more than ``open_backlog`` of a
       mean day's demand is still queued (its lateness after the window is not scored); the
       fix named is the baseline roster when it handles less than what arrives on the days
-      outside the programme, else a later window end;
+      after the programme, else a later window end;
     - the recommendation misses a constraint (the budget risk above ``budget_risk``, or no
       headcount meets the service target or the tail limit).
 
@@ -258,15 +258,18 @@ def sanity_warnings(sim: Simulator, rec: Recommendation, *, budget_risk: float =
                    "the window; check productivity, attendance and the baseline roster.")
     end = float(np.mean(m["end_backlog"]))
     if demand > 0 and end > open_backlog * demand / days:
-        rest = ~sim.plan.programme  # days the baseline roster works alone
-        cap_rest = float(np.mean(sim.capacity(rec.workers)[:, rest].sum(axis=1)))
-        arr_rest = float(np.mean(sim.arrivals[:, rest].sum(axis=1)))
+        prog = sim.plan.programme
+        # the days after the programme, which the baseline roster works alone, decide
+        # what is still queued at the window's end
+        after = np.arange(len(prog)) > (np.flatnonzero(prog).max() if prog.any() else -1)
+        cap_after = float(np.mean(sim.capacity(rec.workers)[:, after].sum(axis=1)))
+        arr_after = float(np.mean(sim.arrivals[:, after].sum(axis=1)))
         queued = f"A backlog of about {float(f'{end:.3g}'):,.0f} parcels is still queued at " \
                  "the window's end on average (their lateness after the window is not counted)"
-        if arr_rest > 0 and cap_rest < arr_rest:
-            out.append(f"{queued}: outside the programme days the baseline roster handles "
-                       f"about {cap_rest / arr_rest:.0%} of the parcels arriving; raise "
-                       "[staffing] baseline (or its overrides).")
+        if arr_after > 0 and cap_after < arr_after:
+            out.append(f"{queued}: after the programme the baseline roster handles about "
+                       f"{cap_after / arr_after:.0%} of the parcels arriving; raise [staffing] "
+                       "baseline (or its overrides).")
         else:
             out.append(f"{queued}: end the window later to count it.")
     if not rec.feasible:

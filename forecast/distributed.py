@@ -54,7 +54,9 @@ from forecast.network_scenario import (
     network_hubs,
     volume_shares,
 )
-from forecast.plan import PlanRun, cached_plan, load_inputs, remember_plan, run_plan
+from forecast.plan import (
+    PlanRun, cached_plan, load_inputs, planned_scenario, remember_plan, run_plan,
+)
 from forecast.plan_forecast import code_hash
 from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
@@ -246,6 +248,7 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
     -------
     NetworkRun
     """
+    network = planned_scenario(network, config)
     check_hub_overrides(network, history["unique_id"].unique())
     hubs = sorted(network_hubs(history, network) if hubs is None else map(str, hubs))
     if not hubs:
@@ -334,7 +337,7 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     ``config`` names, reusing the plan ``forecast run --network`` cached for the same
     inputs: the network section of the notebooks in one call."""
     history, _ = load_inputs(config)
-    network = config.network_scenario()
+    network = planned_scenario(NetworkScenario.from_toml(config.scenario_path), config)
     key = network_key(history, config)
     net = load_network(key, network) if cache_plan else None
     if net is None:

@@ -208,6 +208,18 @@ def _streams(seed: int) -> list[np.random.Generator]:
     return np.random.default_rng(seed).spawn(3)
 
 
+def planned_scenario(scenario, config: PlanConfig):
+    """``scenario`` moved to LNY ``config.lny_year`` when it is set (a ``Scenario`` or a
+    ``NetworkScenario``; moving twice to the same LNY changes nothing).
+
+    Examples
+    --------
+    >>> planned_scenario(Scenario(), PlanConfig(lny_year=2027)).lny
+    datetime.date(2027, 2, 6)
+    """
+    return scenario.for_lny(config.lny_year) if config.lny_year else scenario
+
+
 def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | None = None, *,
              cache: bool = False, progress: bool = False) -> PlanRun:
     """Plan LNY staffing for ``scenario.unique_id`` of ``history``.
@@ -217,6 +229,7 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     history : pandas.DataFrame
         Tidy ``unique_id, ds, y`` (validated: see :func:`forecast.data.load_history`).
     scenario : Scenario
+        Moved to LNY ``config.lny_year`` when that is set (:func:`planned_scenario`).
     config : PlanConfig, optional
         Options (its file paths are not read here).
     cache : bool
@@ -239,6 +252,7 @@ def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | Non
     (datetime.date(2026, 2, 17), True)
     """
     config = PlanConfig() if config is None else config
+    scenario = planned_scenario(scenario, config)
     history = _series(history, scenario)
     h = _check_window(history, scenario)
     if not cache:
@@ -269,6 +283,7 @@ def cached_plan(history: pd.DataFrame, scenario: Scenario,
     """The plan :func:`run_plan` ``(history, scenario, config, cache=True)`` would reload
     from the cache, or None if it is not there (nothing is computed)."""
     config = PlanConfig() if config is None else config
+    scenario = planned_scenario(scenario, config)
     history = _series(history, scenario)
     from forecast import cache as store
 
@@ -347,7 +362,7 @@ def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
 
 def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
     """Read the history and the scenario that ``config`` names."""
-    scenario = config.scenario()
+    scenario = Scenario.from_toml(config.scenario_path)
     history = load_history(config.data_path, id_col=config.id_col, na=config.na,
                            gaps=config.gaps)
     return history, scenario

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import numbers
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,15 +136,23 @@ class Scenario:
         Raises
         ------
         ValueError
-            If the window holds no LNY day (this package plans LNY staffing).
+            If the window holds no LNY day (this package plans LNY staffing), or two.
+
+        Examples
+        --------
+        >>> Scenario().lny
+        datetime.date(2026, 2, 17)
         """
         from forecast.calendar import lny_dates
 
         w = self.window
         inside = [d.date() for d in lny_dates(w.start, w.end) if w.start <= d.date() <= w.end]
-        if not inside:
-            raise ValueError(f"the planning window {w.start} .. {w.end} contains no Lunar New "
-                             "Year day; this package plans LNY staffing")
+        if len(inside) != 1:
+            what = "contains no Lunar New Year day" if not inside else \
+                f"holds two Lunar New Years ({inside[0]} and {inside[1]})"
+            raise ValueError(f"the planning window {w.start} .. {w.end} {what}; this package "
+                             "plans the staffing of one LNY: set [window] start and end around "
+                             "it")
         return inside[0]
 
     def for_lny(self, year: int) -> Scenario:
@@ -168,7 +177,15 @@ class Scenario:
         merged = self.to_dict()
         merged.update({name: {k: shift_dates(v, days) for k, v in merged[name].items()}
                        for name in _DATED})
-        return Scenario.from_dict(merged)
+        moved = Scenario.from_dict(merged)
+        w = moved.window
+        try:
+            moved.lny
+        except ValueError:  # the LNYs' spacing moved the window off its LNY, or past 2099
+            raise ValueError(f"the scenario cannot be moved to LNY {year}: its window would be "
+                             f"{w.start} .. {w.end}; shorten it to the weeks around its LNY"
+                             ) from None
+        return moved
 
     @classmethod
     def from_dict(cls, mapping: dict) -> Scenario:
@@ -287,27 +304,29 @@ def lny_shift(lny: dt.date, year: int) -> int:
     """
     from forecast.calendar import lunar_new_year
 
-    if isinstance(year, bool) or not isinstance(year, int) or not 1901 <= year <= 2099:
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral) \
+            or not 1901 <= year <= 2099:
         raise ValueError(f"the LNY year to plan must be an integer in 1901..2099, got {year!r}")
-    return (lunar_new_year(year) - lny).days
+    return (lunar_new_year(int(year)) - lny).days
 
 
 def shift_dates(value, days: int):
-    """``value`` with every date in it (a ``datetime.date``, an ISO ``YYYY-MM-DD`` string,
-    or such items of lists and tuples, e.g. ``[[date, workers], ...]``) moved by ``days``.
+    """``value`` with every date in it (a ``datetime.date``, a string that is an ISO date as
+    a scenario accepts one, or such items of lists and tuples, e.g. ``[[date, workers],
+    ...]``) moved by ``days``; ISO strings come back as ``YYYY-MM-DD``.
 
     Examples
     --------
-    >>> shift_dates([["2026-02-10", 5.0]], 3)
-    [['2026-02-13', 5.0]]
+    >>> shift_dates([["2026-02-10", 5.0], ["20260211", 6.0]], 3)
+    [['2026-02-13', 5.0], ['2026-02-14', 6.0]]
     """
     if isinstance(value, list | tuple):
         return type(value)(shift_dates(v, days) for v in value)
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # a datetime too (a scenario keeps its date)
         return value + dt.timedelta(days=days)
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+    if isinstance(value, str):
         try:
-            return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
+            return (dt.date.fromisoformat(value.strip()) + dt.timedelta(days=days)).isoformat()
         except ValueError:
             return value
     return value

@@ -29,7 +29,8 @@ def _same_draws(rng: np.random.Generator):
 
 def compare_scenarios(paths, scenario: Scenario, *, optimised: int, rng: np.random.Generator,
                       target: float = 0.95, dates=None) -> pd.DataFrame:
-    """Shutdown as usual vs keep running (the scenario's programme) vs ``optimised``.
+    """Shutdown as usual vs keep running (the scenario's programme) vs ``optimised`` (the
+    scenario with ``optimised`` programme workers: what the plan recommends).
 
     Every variant sees the same demand paths and the same supply draws: those a
     ``Simulator(paths, scenario, rng=rng)`` would draw (``rng`` is left unused).
@@ -53,7 +54,7 @@ def compare_scenarios(paths, scenario: Scenario, *, optimised: int, rng: np.rand
     variants = {
         "shutdown as usual": {"operations.mode": "shutdown", "programme.workers": 0},
         "keep running": {"operations.mode": "keep-running"},
-        "optimised": {"operations.mode": "keep-running", "programme.workers": int(optimised)},
+        "optimised": {"programme.workers": int(optimised)},  # the scenario's own mode
     }
     rows = {name: Simulator(paths, scenario.updated(changes), rng=draws(), dates=dates)
             .results().decision_summary(target) for name, changes in variants.items()}

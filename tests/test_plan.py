@@ -178,11 +178,9 @@ def test_lny_year_plans_another_lny_with_the_scenarios_dates_moved(demo_history)
     cut = demo_history[demo_history["ds"] <= "2024-03-31"]  # plan LNY 2025 a year ahead
     config = PlanConfig(**{**SMALL, "model": "lunar-naive", "n_paths": 20, "backtest_lny": 0,
                            "lny_year": 2025})
-    scenario = config.scenario()
-    run = run_plan(cut, scenario, config)
-    assert run.lny == pd.Timestamp("2025-01-29")
-    assert run.paths["ds"].max() == pd.Timestamp(scenario.window.end)
-    assert config.network_scenario().base == scenario
+    run = run_plan(cut, Scenario.from_toml(NO_ROSTER), config)  # moved by run_plan
+    assert run.lny == pd.Timestamp("2025-01-29") and run.scenario.lny.year == 2025
+    assert run.paths["ds"].max() == pd.Timestamp(run.scenario.window.end)
     with pytest.raises(ValueError, match=r"lny_year \(CLI: --lny\) must be a year"):
         PlanConfig(lny_year=2026.0)
 

@@ -246,6 +246,13 @@ def test_an_open_backlog_names_the_baseline_roster_when_it_falls_short_outside_t
     (warning,) = sanity_warnings(simulator, rec)
     assert "3,680 parcels is still queued" in warning
     assert "baseline roster handles about 48%" in warning and "[staffing] baseline" in warning
+    # spare capacity before the programme does not hide the shortfall after it
+    s = deterministic(**{"budget": 1e9, "staffing.baseline": 100, "attendance.normal": 1.0,
+                         "programme.start": "2026-03-07", "programme.end": "2026-03-10"})
+    arrivals = np.tile([100.0] * 5 + [1000.0] * 4 + [1500.0] * 5, (4, 1))
+    (warning,) = sanity_warnings(sim(arrivals, s),
+                                 Recommendation(300, "service", True, 300, None, 300, ""))
+    assert "after the programme the baseline roster handles about 67%" in warning
     # the baseline keeps up outside the programme; the programme days are short of staff
     s = deterministic(**{"budget": 1e9, "staffing.baseline": 200, "attendance.normal": 0.95,
                          "programme.start": "2026-03-09",
@@ -253,3 +260,17 @@ def test_an_open_backlog_names_the_baseline_roster_when_it_falls_short_outside_t
     (warning,) = sanity_warnings(sim(np.full((4, N_DAYS), 1000.0), s),
                                  Recommendation(0, "service", True, 0, None, 0, ""))
     assert warning.endswith("end the window later to count it.")
+
+
+def test_the_optimised_row_is_the_scenario_with_that_headcount_in_its_own_mode():
+    import copy
+
+    s = Scenario().updated({"operations.mode": "shutdown", "staffing.baseline": 1400,
+                            "budget": 1e9})
+    dates = pd.date_range(s.window.start, s.window.end)
+    paths = np.random.default_rng(3).gamma(50, 3000, (40, len(dates)))
+    rng = np.random.default_rng(7)
+    cmp = compare_scenarios(paths, s, optimised=600, rng=copy.deepcopy(rng), dates=dates)
+    plan = Simulator(paths, s, rng=rng, dates=dates).results(600).decision_summary(0.95)
+    pd.testing.assert_series_equal(cmp.loc["optimised"].astype(float), plan.astype(float),
+                                   check_names=False)

@@ -375,3 +375,27 @@ def test_a_window_without_lny_has_no_lny_to_move():
                             "programme.start": "2026-04-10", "programme.end": "2026-04-20"})
     with pytest.raises(ValueError, match="contains no Lunar New Year day"):
         s.for_lny(2027)
+
+
+def test_a_window_with_two_lnys_is_refused_and_a_move_that_would_make_one_too():
+    long = Scenario().updated({"window.start": "2025-02-20", "window.end": "2026-02-19",
+                               "programme.end": "2026-02-18"})
+    assert long.lny == dt.date(2026, 2, 17)
+    with pytest.raises(ValueError, match="cannot be moved to LNY 2027: its window would be "
+                                         "2026-02-09 .. 2027-02-08"):
+        long.for_lny(2027)
+    both = Scenario().updated({"window.start": "2026-02-10", "window.end": "2027-02-08",
+                               "programme.end": "2026-02-18"})
+    with pytest.raises(ValueError, match=r"holds two Lunar New Years \(2026-02-17 and "
+                                         r"2027-02-06\).*set \[window\] start and end"):
+        both.lny
+
+
+def test_for_lny_takes_numpy_years_and_moves_compact_iso_strings():
+    import numpy as np
+
+    from forecast.scenario import shift_dates
+
+    assert Scenario().for_lny(np.int64(2027)).lny == dt.date(2027, 2, 6)
+    assert shift_dates(["20260212", "total", 5, dt.datetime(2026, 2, 12, 9)], 1) == [
+        "2026-02-13", "total", 5, dt.datetime(2026, 2, 13, 9)]

@@ -168,12 +168,6 @@ class AutoModel(ForecastModel):
             self.states_[uid] = w
             rows += [{"unique_id": uid, "model": m.alias, **r, "weight": wk}
                      for m, r, wk in zip(self.models_, recs, w)]
-        # a component's short-history warning matters where the component draws paths
-        used = tuple(f"{m.alias}: series {uid!r}:" for uid, w in self.states_.items()
-                     for m, wk in zip(self.models_, w) if wk > 0)
-        for w in caught:
-            if not issubclass(w.category, ShortHistoryWarning) or str(w.message).startswith(used):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         for m in self.models_:
             if m.calibration_ is not None:
                 cal.append(m.calibration_.assign(model=m.alias))
@@ -181,6 +175,14 @@ class AutoModel(ForecastModel):
             "unique_id", "model", "n_folds", "scaled_crps", "coverage_80", "coverage_95",
             "window_coverage_80", "weight"])
         self.calibration_ = pd.concat(cal, ignore_index=True) if cal else None
+        # a component's short-history warning matters where the component draws paths;
+        # raised here, as the components raised them (from this module, through the
+        # caller's filters), once the model is whole
+        used = tuple(f"{m.alias}: series {uid!r}:" for uid, w in self.states_.items()
+                     for m, wk in zip(self.models_, w) if wk > 0)
+        for w in caught:
+            if not issubclass(w.category, ShortHistoryWarning) or str(w.message).startswith(used):
+                warnings.warn(w.message, stacklevel=1)
         return self
 
     @property

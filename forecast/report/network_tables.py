@@ -16,7 +16,13 @@ MAX_PAGE_HUBS = 30
 
 
 def n_hubs(n: int) -> str:
-    """``"1 hub"``, ``"4 hubs"``."""
+    """A count of hubs in words.
+
+    Examples
+    --------
+    >>> n_hubs(1), n_hubs(1200)
+    ('1 hub', '1,200 hubs')
+    """
     return f"{n:,} hub{'s' if n != 1 else ''}"
 
 

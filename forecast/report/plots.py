@@ -16,7 +16,7 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_dates
 from forecast.report.names import plot_text
-from forecast.report.tables import lny_relative
+from forecast.report.history_tables import lny_relative
 from forecast.statistics import central_interval
 
 __all__ = [
