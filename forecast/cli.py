@@ -197,9 +197,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also plan every hub: each series of --data except the scenario's "
                         "unique_id (the network total, which notebooks 01-04 and pages 3-4 "
                         "still plan) gets its own model, paths and queue; per-hub changes "
-                        "come from [hubs.<unique_id>] tables of --config (roster baseline, "
-                        "programme workers and budget default to the scenario's times the "
-                        "hub's share of the last year's volume); adds tables/hubs.csv, "
+                        "come from [hubs.<unique_id>] tables of --config (roster baseline "
+                        "and its overrides, programme workers and budget default to the "
+                        "scenario's times the hub's share of the last year's volume); adds "
+                        "tables/hubs.csv, "
                         "tables/network.csv and a network page, and page 1 recommends the "
                         "network's split. A hub that cannot be planned is left out with a "
                         "warning naming it")

@@ -156,8 +156,10 @@ def _fit_hub(history: pd.DataFrame, scenario: Scenario, options: dict, seed: int
         last = history["ds"].max()
         start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
         if history.empty or start <= last:
+            year = scenario.first_year_after(last.date()) if len(history) else None
             raise ValueError(f"its history runs to {last.date() if len(history) else 'nowhere'}, "
-                             f"not before the window's start {start.date()}")
+                             f"not before the window's start {start.date()}"
+                             + (f" (--lny {year} plans LNY {year})" if year else ""))
         fit_rng, path_rng, supply_rng = hub_streams(seed, k)
         model = make_model(options["model"], country=options["country"]).fit(history,
                                                                              rng=fit_rng)

@@ -46,6 +46,8 @@ HUB_SECTIONS = ("staffing", "programme", "productivity", "attendance", "budget")
 SHARED_BY_VOLUME = ("staffing.baseline", "programme.workers", "budget")
 #: The keys of :data:`SHARED_BY_VOLUME` that count workers: split into whole ones.
 HEADCOUNTS = ("staffing.baseline", "programme.workers")
+#: The baseline roster's per-date headcounts, split by volume share date by date.
+OVERRIDES = "staffing.overrides"
 
 
 def _whole(raw: dict[str, float]) -> dict[str, float]:
@@ -66,9 +68,9 @@ def _flatten(uid: str, table) -> dict:
         raise ValueError(f"[hubs.{uid}] must be a table of scenario keys, got {table!r}")
     out = {}
     for key, value in table.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and str(key) != OVERRIDES:  # a section's table
             out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
+        else:  # a dotted key's value (overrides may be a table of date = workers)
             out[str(key)] = value
     return out
 
@@ -152,7 +154,9 @@ class NetworkScenario:
 
     def for_hubs(self, shares: dict[str, float]) -> NetworkScenario:
         """A copy in which every hub of ``shares`` that leaves a key of
-        :data:`SHARED_BY_VOLUME` unset gets the base value times its share.
+        :data:`SHARED_BY_VOLUME` unset gets the base value times its share, and one that
+        leaves ``staffing.overrides`` unset gets each override date's headcount times its
+        share.
 
         Parameters
         ----------
@@ -166,6 +170,10 @@ class NetworkScenario:
         >>> net = NetworkScenario().for_hubs({"a": 0.25, "b": 0.75})
         >>> net.scenario("a").staffing.baseline, net.scenario("b").programme.workers
         (375.0, 1125.0)
+        >>> net = NetworkScenario.from_dict({"staffing": {"overrides": [["2026-02-16", 1201]]}})
+        >>> [net.for_hubs({"a": 0.25, "b": 0.75}).scenario(u).staffing.overrides[0][1]
+        ...  for u in "ab"]
+        [300.0, 901.0]
         """
         base = self.base.to_dict(flat=True)
         for uid, share in shares.items():
@@ -176,11 +184,16 @@ class NetworkScenario:
             raw = {uid: float(base[key]) * float(share) for uid, share in shares.items()
                    if key not in self.changes(uid)}
             split[key] = raw if key not in HEADCOUNTS else _whole(raw)
+        # the baseline's per-date overrides are headcounts too: each date split the same way
+        free = [uid for uid in shares if OVERRIDES not in self.changes(uid)]
+        days = [(day, _whole({uid: float(workers) * float(shares[uid]) for uid in free}))
+                for day, workers in base[OVERRIDES]]
+        split[OVERRIDES] = {uid: [[day, by_hub[uid]] for day, by_hub in days] for uid in free}
         out = []
         for uid in sorted(shares):
             changes = self.changes(uid)
-            for key in SHARED_BY_VOLUME:
-                if uid in split[key]:
+            for key in (*SHARED_BY_VOLUME, OVERRIDES):
+                if uid in split[key] and (key != OVERRIDES or split[key][uid]):
                     changes[key] = split[key][uid]
             out.append((uid, tuple(changes.items())))
         out += [(u, c) for u, c in self.hubs if u not in shares]
@@ -261,7 +274,7 @@ def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
     network total series ``total`` by more than ``tolerance`` (relative), else None (also
     when ``total`` is not in the history).
 
-    The network plan sums the hubs; pages 1-3 of the briefing plan ``total``. Series that
+    The network plan sums the hubs; pages 3-4 of the briefing plan ``total``. Series that
     overlap (arrivals, departures and their total as three "hubs") or a missing hub make
     the two disagree.
 
@@ -284,7 +297,8 @@ def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
         return None
     return (f"the hubs' volume over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
             f"{total!r}: the hubs do not add up to the network total (overlapping or missing "
-            f"series?); pages 1-3 plan {total!r}, the network page the sum of the hubs")
+            f"series?); pages 3-4 plan {total!r} as one site, page 1 and the network page "
+            "the sum of the hubs")
 
 
 def check_hub_overrides(network: NetworkScenario, series, *, where: str = "scenario") -> None:

@@ -169,8 +169,7 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     last = history["ds"].max()
     start, end = pd.Timestamp(scenario.window.start), pd.Timestamp(scenario.window.end)
     if start <= last:
-        year = next((y for y in range(scenario.lny.year + 1, 2100)
-                     if pd.Timestamp(scenario.for_lny(y).window.start) > last), None)
+        year = scenario.first_year_after(last.date())
         move = (f"--lny {year} (lny_year={year}) moves the scenario's dates to LNY {year}, or "
                 if year else "")
         raise ValueError(f"the planning window starts on {start.date()}, but the history "
@@ -178,7 +177,7 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
                          f"{move}set the scenario's [window] and [programme] dates")
     h = (end - last).days
     if h > MAX_LEAD_DAYS:
-        raise ValueError(f"the planning window ends {h} days after the history's last day "
+        raise ValueError(f"the planning window ends {h:,} days after the history's last day "
                          f"({last.date()}); plans reach at most {MAX_LEAD_DAYS} days ahead: "
                          "use a more recent history or an earlier window (--lny)")
     return h
@@ -197,7 +196,7 @@ def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
 
 def _lead_note(h: int) -> list[str]:
     return [] if h <= CHECKED_LEAD_DAYS else [
-        f"the planning window ends {h} days after the history: the forecast's spread has been "
+        f"the planning window ends {h:,} days after the history: the forecast's spread has been "
         f"checked up to about {CHECKED_LEAD_DAYS} days (next year's LNY); treat the volumes as "
         "a rough guide and re-plan when more recent data arrive"]
 

@@ -78,7 +78,6 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_phase_frame
-from forecast.capacity import late_volume
 from forecast.decision import recommend
 from forecast.planning import upper_bound
 from forecast.simulation import Simulator
@@ -342,8 +341,7 @@ def _daily(sim: Simulator, labels, workers, flat, level: float) -> pd.DataFrame:
     """The per-day frame of :attr:`Roster.daily`."""
     a, plan = sim.arrivals, sim.plan
     cap, cap_flat = sim.capacity(workers), sim.capacity(flat)
-    late = late_volume(a, cap, plan.dues[0])
-    late_flat = late_volume(a, cap_flat, plan.dues[0])
+    late, late_flat = sim.late_by_day(workers), sim.late_by_day(flat)
     on = plan.programme & plan.operating
     d_lo, d_hi = central_interval(a, level)
     c_lo, c_hi = central_interval(cap, level)

@@ -187,6 +187,24 @@ class Scenario:
                              ) from None
         return moved
 
+    def first_year_after(self, day) -> int | None:
+        """The first LNY year this scenario can be moved to (:meth:`for_lny`) whose window
+        starts after ``day`` (e.g. a history's last day), or None before 2100.
+
+        Examples
+        --------
+        >>> Scenario().first_year_after(dt.date(2026, 3, 1))
+        2027
+        """
+        day = dt.date.fromisoformat(str(day)[:10])
+        for year in range(self.lny.year + 1, 2100):
+            try:
+                if self.for_lny(year).window.start > day:
+                    return year
+            except ValueError:
+                return None
+        return None
+
     @classmethod
     def from_dict(cls, mapping: dict) -> Scenario:
         """Build from a nested dict (TOML layout) and/or dotted keys (``"labour.daily_wage"``)."""

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import WorkCalendar, days_to_lny, holiday_calendar, promise_deadlines
-from forecast.capacity import queue_outcomes
+from forecast.capacity import late_volume, queue_outcomes
 from forecast.scenario import Scenario
 from forecast.results import METRICS, SimulationResults
 from forecast.statistics import on_time_rate
@@ -282,6 +282,19 @@ class Simulator:
         d = self.draws
         new.draws = _Draws(d.productivity[rows], d.att_base[rows], d.att_prog[rows])
         return new
+
+    def late_by_day(self, workers=None) -> np.ndarray:
+        """Parcels arriving each window day that are delivered after their promise (first
+        tier), per path, shape (n_paths, n_days); the open backlog is queued first, and
+        its own late parcels are in no window day's column.
+
+        ``workers`` as in :meth:`metrics`.
+        """
+        workers = self.scenario.programme.workers if workers is None else workers
+        n_open = len(self.plan.open_parcels)
+        late = late_volume(_after(self.plan.open_parcels, self.arrivals),
+                           _after(np.zeros(n_open), self.capacity(workers)), self.plan.dues[0])
+        return late[:, n_open:]
 
     def capacity(self, workers=None) -> np.ndarray:
         """Parcels the staff can handle per path and day, shape (n_paths, n_days)."""

@@ -68,6 +68,7 @@ def test_a_broken_hub_is_reported_and_skipped(history, network, client):
     assert set(run.skipped) == {"future", "tiny"}
     assert "not before the window's start" in run.skipped["future"]
     assert not run.skipped["tiny"].startswith("ValueError")  # the message, for people
+    assert "(--lny 20" in run.skipped["future"]  # the LNY it could plan
     table = run.hub_table()
     assert table.loc["tiny", "status"].startswith("left out: ")
     assert (table.drop(["tiny", "future"])["status"] == "planned").all()

@@ -57,6 +57,17 @@ def test_network_scenario_loads_hub_tables_from_toml(tmp_path):
     assert shared.scenario("a").budget == 1e6
 
 
+def test_the_rosters_override_dates_are_split_by_share_like_the_baseline():
+    """Every hub once got the network's whole override (3.2x the staff on that day)."""
+    net = NetworkScenario.from_dict({"staffing": {"overrides": [["2026-02-16", 1200]]},
+                                     "hubs": {"c": {"staffing.overrides": {"2026-02-16": 7}}}})
+    shares = {"a": 0.2, "b": 0.3, "c": 0.5}
+    hubs = {u: net.for_hubs(shares).scenario(u) for u in shares}
+    assert [hubs[u].staffing.overrides[0][1] for u in "ab"] == [240.0, 360.0]
+    assert hubs["c"].staffing.overrides[0][1] == 7  # its own
+    assert sum(hubs[u].staffing.baseline for u in "abc") == Scenario().staffing.baseline
+
+
 def test_hub_metrics_agree_with_the_programme_rate():
     sim = _hubs({"a": 1000.0})["a"]
     for w in (0, 60, 100, 200):

@@ -185,6 +185,15 @@ def test_lny_year_plans_another_lny_with_the_scenarios_dates_moved(demo_history)
         PlanConfig(lny_year=2026.0)
 
 
+def test_a_plan_with_an_open_backlog_runs_through(demo_history, tmp_path):
+    s = _scenario(tmp_path, "[backlog]\n"
+                            "parcels = [[2026-01-18, 12000.0], [2026-01-19, 30000.0]]\n")
+    run = run_plan(demo_history, s, PlanConfig(**{**SMALL, "model": "lunar-naive",
+                                                  "n_paths": 30, "backtest_lny": 0}))
+    assert run.roster.daily["ds"].min() == pd.Timestamp(s.window.start)
+    assert run.recommended.per_path["demand"].min() > 42_000  # the backlog counts
+
+
 def test_window_without_lunar_new_year_is_an_error(demo_history, tmp_path):
     s = _scenario(tmp_path, '[window]\nstart = 2026-04-01\nend = 2026-05-31\n'
                             '[programme]\nstart = 2026-04-10\nend = 2026-04-20\n')

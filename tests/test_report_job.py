@@ -148,3 +148,15 @@ def test_page1_volumes_are_those_of_the_plan_it_recommends(tmp_path, monkeypatch
     facts = _facts(run, net)
     assert facts[0].startswith(f"Volumes of the {AS_ONE_SITE} (total):")
     assert not any(f.startswith("Monte Carlo error") for f in facts)
+
+
+def test_csv_headcounts_are_whole_numbers_when_they_are():
+    import pandas as pd
+
+    from forecast.report.job import _whole_workers
+
+    frame = pd.DataFrame({"programme_workers": [1500.0, 344.0], "flat_workers": [1.5, 2.0],
+                          "late": [3.0, 4.0]})
+    out = _whole_workers(frame)
+    assert out["programme_workers"].dtype == "int64" and out["late"].dtype == "float64"
+    assert out["flat_workers"].dtype == "float64"  # 1.5 workers a day is a mean: kept

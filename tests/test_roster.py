@@ -186,6 +186,23 @@ def test_frames_are_tidy_and_late_parcels_reconcile():
     assert r.late_by_day()["late"].tolist() == d["late"].tolist()
 
 
+def test_an_open_backlog_is_queued_first_and_its_late_parcels_are_in_no_window_day():
+    """A [backlog] once crashed the roster's per-day frame (its due days include the
+    backlog's columns): `forecast run` failed on any scenario with one."""
+    daily, paths = by_day_demand()
+    s = deterministic(**{"backlog.parcels": [["2026-02-28", 300.0], ["2026-03-01", 200.0]],
+                         "promise.working_days": 1})
+    simulator = sim(paths, s)
+    r = optimise_roster(simulator, target=0.9, alpha=0.9, budget_risk=1.0, by="day")
+    assert len(r.daily) == N_DAYS
+    late_total = simulator.results(r.days["workers"].to_numpy()).per_path["late"].mean()
+    assert 0 <= r.daily["late"].sum() <= late_total + 1e-6
+    queued_only = simulator.late_by_day(0)  # nobody at work: every parcel due in the window
+    assert queued_only.shape == (len(paths), N_DAYS)  # is late
+    np.testing.assert_allclose(queued_only[:, :12], paths[:, :12])  # due by Fri 13 Mar
+    assert simulator.late_by_day(10_000).sum() == 0
+
+
 def test_days_without_operations_get_no_workers():
     _, _, paths = lny_demand()
     s = deterministic(LNY_START, LNY_END, **{"operations.mode": "shutdown"})

@@ -24,6 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from forecast import __version__
 from forecast.hashing import config_hash
 from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
@@ -52,7 +55,7 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-#: In a network briefing, what pages 1-3 show of the single-series plan of the total.
+#: In a network briefing, what pages 3-4 show of the single-series plan of the total.
 AS_ONE_SITE = "network total planned as one site"
 
 
@@ -95,10 +98,17 @@ def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[P
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
         keep_index = frame.index.name is not None
-        csv_frame(frame).to_csv(path, index=keep_index, float_format="%.4f",
-                                lineterminator="\n")
+        csv_frame(_whole_workers(frame)).to_csv(path, index=keep_index, float_format="%.4f",
+                                                lineterminator="\n")
         paths.append(path)
     return paths
+
+
+def _whole_workers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Headcount columns (``*workers*``) that hold whole numbers written as integers."""
+    cols = [c for c in frame.columns if "workers" in str(c) and frame[c].dtype.kind == "f"
+            and np.isfinite(frame[c]).all() and (frame[c] == frame[c].round()).all()]
+    return frame.astype({c: "int64" for c in cols}) if cols else frame
 
 
 def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):

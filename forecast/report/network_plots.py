@@ -41,7 +41,7 @@ def plot_network_total(net, *, level: int = 80, ax=None):
 
 
 def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
-    """Per hub: the compensation one more programme worker saves against what he costs.
+    """Per hub: the compensation one more programme worker saves against what that worker costs.
 
     ``hubs`` is :meth:`forecast.distributed.NetworkRun.hub_table` (``value_of_one_more``,
     ``cost_of_one_more``, hubs that were left out are skipped).
@@ -59,7 +59,7 @@ def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
     ax.barh(y + 0.2, t["value_of_one_more"], height=0.4, color=_RED,
             label="compensation one more worker saves (expected)")
     ax.barh(y - 0.2, t["cost_of_one_more"], height=0.4, color=_GREY,
-            label="what he costs (expected)")
+            label="what one more worker costs (expected)")
     ax.set_yticks(y, [plot_text(str(u)) for u in t.index])
     ax.set(xlabel="HK$ per programme worker", title="Value of one more worker, by hub")
     thousands_axis(ax, "x")
