@@ -27,3 +27,14 @@ def test_network_tables_speak_of_every_hub_and_the_network():
     rows = network_rows(net)
     assert rows[0][0] == "hub" and rows[-1][0] == "network" and len(rows) == 6
     assert "least expected cost" in network_sentence(net)
+
+
+def test_network_checks_list_the_network_plans_warnings_or_say_there_are_none():
+    from types import SimpleNamespace
+
+    from forecast.report.network_tables import network_checks
+
+    net = SimpleNamespace(plan=SimpleNamespace(warnings=["hub 'tiny' left out: 20 days"]))
+    assert network_checks(net) == "- **Check:** hub 'tiny' left out: 20 days"
+    assert network_checks(SimpleNamespace(plan=SimpleNamespace(warnings=[]))) == \
+        "- No network warning."

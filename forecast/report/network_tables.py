@@ -8,8 +8,9 @@ import pandas as pd
 from forecast.report.tables import decision_rows
 from forecast.report.typography import format_money, format_percent, format_workers
 
-__all__ = ["MAX_PAGE_HUBS", "hub_summary", "n_hubs", "network_decision", "network_fact",
-           "network_frames", "network_recommendation", "network_rows", "network_sentence"]
+__all__ = ["MAX_PAGE_HUBS", "hub_summary", "n_hubs", "network_checks", "network_decision",
+           "network_fact", "network_frames", "network_recommendation", "network_rows",
+           "network_sentence"]
 
 #: Hubs listed on the briefing's network page (the busiest; all are in tables/hubs.csv).
 MAX_PAGE_HUBS = 30
@@ -53,6 +54,13 @@ def network_recommendation(net, config, scenario) -> str:
             f"compensation {format_money(rec['compensation_mean'])} expected; budget risk "
             f"{format_percent(rec['p_over_budget'])}.{skipped}")
     return text[:400]
+
+
+def network_checks(net) -> str:
+    """Markdown for notebook 05: the network plan's warnings (hubs left out, hubs that do
+    not add up to the total, a missed constraint), or that there are none."""
+    return "\n".join([f"- **Check:** {w}" for w in net.plan.warnings]
+                     or ["- No network warning."])
 
 
 def network_sentence(net) -> str:
