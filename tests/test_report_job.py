@@ -160,3 +160,18 @@ def test_csv_headcounts_are_whole_numbers_when_they_are():
     out = _whole_workers(frame)
     assert out["programme_workers"].dtype == "int64" and out["late"].dtype == "float64"
     assert out["flat_workers"].dtype == "float64"  # 1.5 workers a day is a mean: kept
+
+
+def test_work_without_steps_of_its_own_says_it_is_still_running(capsys):
+    import time
+
+    from forecast.report.job import _heartbeat
+
+    with _heartbeat(True, "network", every=0.05):
+        time.sleep(0.18)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("  ... network: still working, ")
+                                   for line in lines)
+    with _heartbeat(False, "network", every=0.01):
+        time.sleep(0.05)
+    assert capsys.readouterr().err == ""

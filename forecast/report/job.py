@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
@@ -53,6 +54,32 @@ NETWORK_NOTEBOOK = "05-network"
 def _say(progress: bool, text: str) -> None:
     if progress:
         print(text, file=sys.stderr, flush=True)
+
+
+#: Seconds between the "still working" lines of work that reports no progress of its own.
+HEARTBEAT_SECONDS = 10.0
+
+
+@contextlib.contextmanager
+def _heartbeat(progress: bool, what: str, *, every: float | None = None):
+    """Say ``what`` is still running every ``every`` seconds (:data:`HEARTBEAT_SECONDS`)
+    until the block ends: work on a Dask cluster reports no steps of its own."""
+    every = HEARTBEAT_SECONDS if every is None else every
+    done, t0 = threading.Event(), time.perf_counter()
+
+    def beat():
+        while not done.wait(every):
+            _say(progress, f"  ... {what}: still working, {time.perf_counter() - t0:.0f} s")
+
+    beater = threading.Thread(target=beat, daemon=True, name="heartbeat")
+    if progress:
+        beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if progress:
+            beater.join()
 
 
 #: In a network briefing, what pages 3-4 show of the single-series plan of the total.
@@ -286,9 +313,11 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
                         if workers else "")
                      + (f" on the cluster at {scheduler}" if scheduler else ""))
                 # computed once and cached as data: notebook 05 reloads it
-                net = network_from_files(config, client=client)
+                with _heartbeat(progress and on_cluster, "network"):
+                    net = network_from_files(config, client=client)
                 timings["network"] = round(time.perf_counter() - t1, 2)
-            run = plan()
+            with _heartbeat(progress and on_cluster, "plan"):
+                run = plan()
         # on a cluster the plan runs beside the network: "plan" is the time it added
         timings["plan"] = round(time.perf_counter() - t0 - timings.get("network", 0.0), 2)
         for note in run.notes:
