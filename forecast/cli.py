@@ -65,12 +65,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     short = summary[summary["days"] < MIN_HISTORY_DAYS]
     if len(short):
         print(terminal_text(
-            f"warning: {len(short)} series shorter than the {MIN_HISTORY_DAYS} days every "
-            f"model but lunar-naive needs (lunar-naive: about 15 months): "
+            f"forecast: warning: {len(short)} series shorter than the {MIN_HISTORY_DAYS} days "
+            f"every model but lunar-naive needs (lunar-naive: about 15 months): "
             f"{', '.join(map(str, short['unique_id'][:5]))}; forecast run cannot plan them"),
             file=sys.stderr)
     for w in caught:
-        print(terminal_text(f"warning: {w.message}"), file=sys.stderr)
+        print(terminal_text(f"forecast: warning: {w.message}"), file=sys.stderr)
     return 0
 
 

@@ -56,6 +56,11 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
+def _warn(text: str) -> None:
+    """A warning on the terminal, worded as the command's others (always shown)."""
+    print(f"forecast: warning: {text}", file=sys.stderr, flush=True)
+
+
 #: Seconds between the "still working" lines of work that reports no progress of its own.
 HEARTBEAT_SECONDS = 10.0
 
@@ -324,13 +329,12 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             _say(progress, f"  note: {note}")
         if net is not None:
             for uid, reason in net.skipped.items():
-                print(f"warning: hub {uid!r} left out of the network plan: {reason}",
-                      file=sys.stderr, flush=True)
+                _warn(f"hub {uid!r} left out of the network plan: {reason}")
             for warning in net.plan.warnings:
                 if not warning.endswith("(see the hubs table)."):  # said per hub above
-                    print(f"warning: network: {warning}", file=sys.stderr, flush=True)
+                    _warn(f"network: {warning}")
         for warning in _single_site(run.warnings, net):  # always shown: the numbers need them
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
+            _warn(warning)
 
         # with N workers, N notebooks run at once and the figures beside them
         lanes = workers if network and workers else 1
