@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, lny_dates
 from forecast.report.names import plot_text
+from forecast.report.typography import format_count
 from forecast.report.history_tables import lny_relative
 from forecast.statistics import central_interval
 
@@ -182,11 +183,15 @@ def plot_window_total(totals, *, actual: float | None = None, title: str = "", a
     totals = np.asarray(totals, dtype=float)
     ax.hist(totals, bins=40, color=_BLUE, alpha=0.75)
     lo, hi = central_interval(totals, 80)
-    for label, v, ls in (("80% interval", lo, ":"), ("median", np.median(totals), "-"),
-                         ("80% interval", hi, ":")):
+    top = ax.get_ylim()[1]
+    # labels right of their line, the median's lower: three labels never overlap
+    marks = (("80% interval", lo, ":", 0.97), ("median", np.median(totals), "-", 0.80),
+             ("80% interval", hi, ":", 0.97))
+    for label, v, ls, y in marks:
         ax.axvline(v, color="k", ls=ls, lw=1)
-        ax.annotate(f"{label}\n{v:,.0f}", (v, ax.get_ylim()[1] * 0.9), fontsize=8,
-                    ha="center")
+        ax.annotate(f"{label}\n{format_count(v)}", (v, top * y), xytext=(3, 0),
+                    textcoords="offset points", fontsize=8, ha="left", va="top",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     if actual is not None:
         ax.axvline(actual, color=PHASE_COLOURS["closure"], lw=2, label="actual")
         ax.legend(frameon=False)
