@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecast.planning import check_prob
-from forecast.statistics import on_time_rate, prob_at_least
+from forecast.statistics import on_time_rate, percent_text, prob_at_least
 
 __all__ = ["LOOKAHEAD", "ROUND_SHARE", "Allocation", "Evaluate", "allocate"]
 
@@ -147,7 +147,8 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
             p = search.p_on_time(late, due)
             return Allocation(w, False, "none", p, steps,
                               f"no allocation up to each hub's upper bound reaches P(network "
-                              f"on-time >= {target:.0%}) >= {alpha:.0%} (reached {p:.0%})")
+                              f"on-time >= {target:.0%}) >= {alpha:.0%} (reached "
+                              f"{percent_text(p, near=alpha)})")
         # a hub that took a block is likely to take the next ones: fetch them with it
         cand = search.get({u: min(w[u] + block, upper[u]) for u in open_hubs},
                           ahead={u: [min(w[u] + j * block, upper[u])

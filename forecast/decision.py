@@ -31,7 +31,7 @@ from forecast.planning import (
 )
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
-from forecast.statistics import TAIL, prob_above, prob_at_least, tail_mean
+from forecast.statistics import TAIL, percent_text, prob_above, prob_at_least, tail_mean
 
 __all__ = ["Recommendation", "recommend", "recommendation_spread", "sanity_warnings"]
 
@@ -145,7 +145,7 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     grid = np.unique(np.linspace(floor, hi, 33).round().astype(int))
     risk = [prob_above(sim.metrics(int(w))["spend"], budget) for w in grid]
     closest = int(grid[int(np.argmin(risk))])
-    lowest = "> 99%" if min(risk) > 0.99 else f"{min(risk):.0%}"  # as page 1 says it
+    lowest = percent_text(min(risk), near=budget_risk)  # as page 1 says it
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
         f"no headcount that meets the service target keeps P(over budget) <= "

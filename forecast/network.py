@@ -27,7 +27,9 @@ from forecast.allocation import Allocation, Evaluate, allocate
 from forecast.network_scenario import NetworkScenario
 from forecast.planning import check_prob, cost_optimal_headcount, upper_bound
 from forecast.simulation import Simulator
-from forecast.statistics import TAIL, on_time_rate, prob_above, prob_at_least, tail_mean
+from forecast.statistics import (
+    TAIL, on_time_rate, percent_text, prob_above, prob_at_least, tail_mean,
+)
 
 __all__ = ["HUB_METRICS", "Hub", "LocalHubs", "NetworkResults", "NetworkPlan", "hub_metrics",
            "describe_hub", "network_outcome", "plan_network"]
@@ -256,7 +258,8 @@ def plan_network(hubs, evaluate: Evaluate, network: NetworkScenario, *, target: 
     risk = prob_above(recommended.per_path["spend"], budget)
     if risk > budget_risk + _TOL:
         warnings.append(f"The network plan's P(programme bonus + compensation > budget) is "
-                        f"{risk:.0%}, above the acceptable {budget_risk:.0%}.")
+                        f"{percent_text(risk, near=budget_risk)}, above the acceptable "
+                        f"{budget_risk:.0%}.")
     if skipped:
         held = (f"; the budget risk is against the planned hubs' share of the budget, "
                 f"HK${budget:,.0f} of HK${network.budget:,.0f}"

@@ -24,10 +24,30 @@ import math
 import numpy as np
 
 __all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above",
-           "on_time_rate"]
+           "on_time_rate", "percent_text"]
 
 #: The tail share every "worst 10%" figure averages over.
 TAIL = 0.1
+
+
+def percent_text(p: float, *, near: float | None = None) -> str:
+    """A Monte Carlo probability in words: whole percent, ``< 1%`` / ``> 99%`` at the edges
+    (never certainty); one decimal when whole percent would read as ``near`` (a limit it
+    is compared with) without being it.
+
+    Examples
+    --------
+    >>> percent_text(0.873), percent_text(1.0), percent_text(0.0), percent_text(0.104, near=0.1)
+    ('87%', '> 99%', '< 1%', '10.4%')
+    """
+    shown = round(100 * float(p))
+    if shown < 1:
+        return "< 1%"
+    if shown > 99:
+        return "> 99%"
+    if near is not None and shown == round(100 * near) and abs(p - near) > 1e-9:
+        return f"{100 * float(p):.1f}%"
+    return f"{shown}%"
 _TOL = 1e-12
 
 

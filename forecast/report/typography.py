@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from forecast.statistics import percent_text
+
 __all__ = ["format_money", "format_count", "format_workers", "format_percent", "find_cjk_font",
            "CjkFont"]
 
@@ -93,12 +95,7 @@ def format_percent(p: float) -> str:
     check_number("p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"format_percent expects a value in [0, 1], got {p}")
-    shown = round(100 * float(p))  # what would print; the edges never print as certain
-    if shown < 1:
-        return "< 1%"
-    if shown > 99:
-        return "> 99%"
-    return f"{shown}%"
+    return percent_text(p)
 
 
 def check_number(name: str, value: float) -> None:
