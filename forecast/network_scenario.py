@@ -155,8 +155,9 @@ class NetworkScenario:
     def for_hubs(self, shares: dict[str, float]) -> NetworkScenario:
         """A copy in which every hub of ``shares`` that leaves a key of
         :data:`SHARED_BY_VOLUME` unset gets the base value times its share, and one that
-        leaves ``staffing.overrides`` unset gets each override date's headcount times its
-        share.
+        leaves ``staffing.overrides`` unset gets each override date at the network's ratio of
+        that date's roster to the baseline, applied to its own baseline (its share of the
+        network's, or the one it sets).
 
         Parameters
         ----------
@@ -184,9 +185,16 @@ class NetworkScenario:
             raw = {uid: float(base[key]) * float(share) for uid, share in shares.items()
                    if key not in self.changes(uid)}
             split[key] = raw if key not in HEADCOUNTS else _whole(raw)
-        # the baseline's per-date overrides are headcounts too: each date split the same way
+        # the baseline's per-date overrides: each hub keeps the network's ratio of that day's
+        # roster to its baseline, on its own baseline (its share of it, or its own value)
         free = [uid for uid in shares if OVERRIDES not in self.changes(uid)]
-        days = [(day, _whole({uid: float(workers) * float(shares[uid]) for uid in free}))
+        own = {uid: float(split["staffing.baseline"].get(
+            uid, self.changes(uid).get("staffing.baseline", 0.0))) for uid in free}
+        ratio = {day: (float(workers) / float(base["staffing.baseline"])
+                       if float(base["staffing.baseline"]) > 0 else None)
+                 for day, workers in base[OVERRIDES]}
+        days = [(day, _whole({uid: float(workers) * float(shares[uid]) if ratio[day] is None
+                              else own[uid] * ratio[day] for uid in free}))
                 for day, workers in base[OVERRIDES]]
         split[OVERRIDES] = {uid: [[day, by_hub[uid]] for day, by_hub in days] for uid in free}
         out = []

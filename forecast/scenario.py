@@ -201,8 +201,8 @@ class Scenario:
             try:
                 if self.for_lny(year).window.start > day:
                     return year
-            except ValueError:
-                return None
+            except ValueError:  # the window does not fit around that LNY: try the next
+                continue
         return None
 
     @classmethod

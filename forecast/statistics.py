@@ -32,21 +32,27 @@ TAIL = 0.1
 
 def percent_text(p: float, *, near: float | None = None) -> str:
     """A Monte Carlo probability in words: whole percent, ``< 1%`` / ``> 99%`` at the edges
-    (never certainty); one decimal when whole percent would read as ``near`` (a limit it
-    is compared with) without being it.
+    (never certainty), ``n/a`` for NaN; where whole percent would read as ``near`` (a limit
+    it is compared with) without being it, one decimal rounded away from the limit.
 
     Examples
     --------
     >>> percent_text(0.873), percent_text(1.0), percent_text(0.0), percent_text(0.104, near=0.1)
     ('87%', '> 99%', '< 1%', '10.4%')
+    >>> percent_text(0.89995, near=0.9), percent_text(0.1001, near=0.1)
+    ('89.9%', '10.1%')
     """
-    shown = round(100 * float(p))
+    p = float(p)
+    if math.isnan(p):
+        return "n/a"
+    shown = round(100 * p)
     if shown < 1:
         return "< 1%"
     if shown > 99:
         return "> 99%"
-    if near is not None and shown == round(100 * near) and abs(p - near) > 1e-9:
-        return f"{100 * float(p):.1f}%"
+    if near is not None and shown == round(100 * near) and abs(p - near) > 1e-12:
+        tenths = math.ceil(1000 * p) if p > near else math.floor(1000 * p)
+        return f"{tenths / 10:.1f}%"
     return f"{shown}%"
 _TOL = 1e-12
 

@@ -66,6 +66,10 @@ def test_the_rosters_override_dates_are_split_by_share_like_the_baseline():
     assert [hubs[u].staffing.overrides[0][1] for u in "ab"] == [240.0, 360.0]
     assert hubs["c"].staffing.overrides[0][1] == 7  # its own
     assert sum(hubs[u].staffing.baseline for u in "abc") == Scenario().staffing.baseline
+    # a hub with its own baseline keeps the network's ratio (1,200 / 1,500) on it
+    net = NetworkScenario.from_dict({"staffing": {"overrides": [["2026-02-16", 1200]]},
+                                     "hubs": {"d": {"staffing.baseline": 100}}})
+    assert net.for_hubs({"a": 0.8, "d": 0.2}).scenario("d").staffing.overrides[0][1] == 80
 
 
 def test_hub_metrics_agree_with_the_programme_rate():

@@ -155,10 +155,11 @@ def test_csv_headcounts_are_whole_numbers_when_they_are():
 
     from forecast.report.job import _whole_workers
 
-    frame = pd.DataFrame({"programme_workers": [1500.0, 344.0], "flat_workers": [1.5, 2.0],
-                          "late": [3.0, 4.0]})
-    out = _whole_workers(frame)
-    assert out["programme_workers"].dtype == "int64" and out["late"].dtype == "float64"
+    frame = pd.DataFrame({"programme_workers": [1500.0, float("nan")],
+                          "flat_workers": [1.5, 2.0], "late": [3.0, 4.0]})
+    out = _whole_workers(frame)  # a hub left out has no headcount: an empty cell
+    assert out["programme_workers"].dtype == "Int64" and out["late"].dtype == "float64"
+    assert out.to_csv(index=False).splitlines()[1:] == ["1500,1.5,3.0", ",2.0,4.0"]
     assert out["flat_workers"].dtype == "float64"  # 1.5 workers a day is a mean: kept
 
 
@@ -167,11 +168,14 @@ def test_work_without_steps_of_its_own_says_it_is_still_running(capsys):
 
     from forecast.report.job import _heartbeat
 
-    with _heartbeat(True, "network", every=0.05):
-        time.sleep(0.18)
+    with _heartbeat(True, "network", every=0.01):
+        time.sleep(0.3)
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) >= 2 and all(line.startswith("  ... network: still working, ")
                                    for line in lines)
     with _heartbeat(False, "network", every=0.01):
         time.sleep(0.05)
     assert capsys.readouterr().err == ""
+    with pytest.raises(ValueError, match="every must be > 0"):
+        with _heartbeat(True, "network", every=0):
+            pass

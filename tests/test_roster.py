@@ -201,6 +201,11 @@ def test_an_open_backlog_is_queued_first_and_its_late_parcels_are_in_no_window_d
     assert queued_only.shape == (len(paths), N_DAYS)  # is late
     np.testing.assert_allclose(queued_only[:, :12], paths[:, :12])  # due by Fri 13 Mar
     assert simulator.late_by_day(10_000).sum() == 0
+    # staff enough to clear the backlog in time: the window days' late parcels are all the
+    # late parcels there are (ignoring the backlog gives fewer)
+    np.testing.assert_allclose(simulator.late_by_day(50).sum(axis=1),
+                               simulator.metrics(50)["late"])
+    assert simulator.metrics(50)["late"].min() > 0
 
 
 def test_days_without_operations_get_no_workers():

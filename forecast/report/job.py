@@ -70,6 +70,8 @@ def _heartbeat(progress: bool, what: str, *, every: float | None = None):
     """Say ``what`` is still running every ``every`` seconds (:data:`HEARTBEAT_SECONDS`)
     until the block ends: work on a Dask cluster reports no steps of its own."""
     every = HEARTBEAT_SECONDS if every is None else every
+    if not every > 0:
+        raise ValueError(f"every must be > 0 seconds, got {every!r}")
     done, t0 = threading.Event(), time.perf_counter()
 
     def beat():
@@ -137,10 +139,15 @@ def _tables(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> list[P
 
 
 def _whole_workers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Headcount columns (``*workers*``) that hold whole numbers written as integers."""
-    cols = [c for c in frame.columns if "workers" in str(c) and frame[c].dtype.kind == "f"
-            and np.isfinite(frame[c]).all() and (frame[c] == frame[c].round()).all()]
-    return frame.astype({c: "int64" for c in cols}) if cols else frame
+    """Headcount columns (``*workers*``) that hold whole numbers written as integers (a
+    missing one, e.g. a hub left out, as an empty cell)."""
+    def whole(col) -> bool:
+        v = pd.to_numeric(frame[col], errors="coerce").dropna().to_numpy(dtype=float)
+        return frame[col].dtype.kind == "f" and np.isfinite(v).all() and \
+            (v == np.round(v)).all() and (np.abs(v) < 2**53).all()
+
+    cols = [c for c in frame.columns if "workers" in str(c) and whole(c)]
+    return frame.astype({c: "Int64" for c in cols}) if cols else frame
 
 
 def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):
