@@ -23,7 +23,7 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["csv_cell", "csv_frame", "plot_text", "shorten", "terminal_text"]
+__all__ = ["csv_cell", "csv_frame", "markdown", "plot_text", "shorten", "terminal_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ELLIPSIS = "\u2026"
@@ -108,3 +108,19 @@ def shorten(text: str, width: int) -> str:
     if width < 2:
         raise ValueError(f"shorten: width must be >= 2, got {width}")
     return text if len(text) <= width else text[: width - 1].rstrip() + _ELLIPSIS
+
+
+def markdown(text: str):
+    """``text`` as a notebook's Markdown output, every ``$`` kept literal.
+
+    Jupyter reads the text between two dollar signs as maths: "HK$ 3.3M expected, HK$ 32.5M"
+    would print " 3.3M expected, HK" in italics, without its spaces.
+
+    Examples
+    --------
+    >>> print(markdown("HK$ 3.3M expected, HK$ 32.5M").data)
+    HK\\$ 3.3M expected, HK\\$ 32.5M
+    """
+    from IPython.display import Markdown
+
+    return Markdown(text.replace("$", "\\$"))
