@@ -53,7 +53,7 @@ def _same_figures_everywhere(out, pdf, page1):
     nb = json.loads((out / "notebooks" / "04-briefing.ipynb").read_text())
     texts = ["".join(o["data"]["text/markdown"]) for c in nb["cells"] if c["cell_type"] == "code"
              for o in c["outputs"] if "text/markdown" in o.get("data", {})]
-    sentence = " ".join(texts[0].split())
+    sentence = " ".join(texts[0].split()).replace("\\$", "$")  # Markdown keeps "$" literal
     assert sentence.replace("HK$ ", "HK$") in flat.replace("HK$ ", "HK$"), (sentence, flat)
     # notebook 03's trade-off table and tables/tradeoff.csv list the same headcounts
     curve = pd.read_csv(out / "tables" / "tradeoff.csv")
