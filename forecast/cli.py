@@ -200,9 +200,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         "come from [hubs.<unique_id>] tables of --config (roster baseline "
                         "and its overrides, programme workers and budget default to the "
                         "scenario's times the hub's share of the last year's volume); adds "
-                        "tables/hubs.csv, "
-                        "tables/network.csv and a network page, and page 1 recommends the "
-                        "network's split. A hub that cannot be planned is left out with a "
+                        "tables/hubs.csv, tables/network.csv and a network page, and page 1 "
+                        "recommends the network's split. A hub that cannot be planned is left out with a "
                         "warning naming it")
     p.add_argument("--workers", type=int, default=None,
                    help="with --network: run the per-hub work on a local Dask cluster of N "

@@ -62,8 +62,8 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except OSError as err:  # a timeout too: nothing listens there
-            raise OSError(f"--scheduler {scheduler}: no Dask scheduler answered in {CONNECT_TIMEOUT} "
-                          f"({err}); start one (dask scheduler) or use --workers N for a "
+            raise OSError(f"--scheduler {scheduler}: no Dask scheduler answered in "
+                          f"{CONNECT_TIMEOUT} ({err}); start one (dask scheduler) or use --workers N for a "
                           "local cluster") from err
         with client:
             yield client

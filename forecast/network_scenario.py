@@ -187,21 +187,22 @@ class NetworkScenario:
             split[key] = raw if key not in HEADCOUNTS else _whole(raw)
         # the baseline's per-date overrides: each hub keeps the network's ratio of that day's
         # roster to its baseline, on its own baseline (its share of it, or its own value)
-        free = [uid for uid in shares if OVERRIDES not in self.changes(uid)]
-        own = {uid: float(split["staffing.baseline"].get(
-            uid, self.changes(uid).get("staffing.baseline", 0.0))) for uid in free}
-        ratio = {day: (float(workers) / float(base["staffing.baseline"])
-                       if float(base["staffing.baseline"]) > 0 else None)
-                 for day, workers in base[OVERRIDES]}
-        days = [(day, _whole({uid: float(workers) * float(shares[uid]) if ratio[day] is None
-                              else own[uid] * ratio[day] for uid in free}))
-                for day, workers in base[OVERRIDES]]
-        split[OVERRIDES] = {uid: [[day, by_hub[uid]] for day, by_hub in days] for uid in free}
+        split[OVERRIDES] = {}
+        if base[OVERRIDES]:
+            baseline = float(base["staffing.baseline"])
+            free = [uid for uid in shares if OVERRIDES not in self.changes(uid)]
+            own = {uid: float(split["staffing.baseline"].get(
+                uid, self.changes(uid).get("staffing.baseline", 0.0))) for uid in free}
+            days = [(day, _whole({uid: own[uid] * float(workers) / baseline if baseline > 0
+                                  else float(workers) * float(shares[uid]) for uid in free}))
+                    for day, workers in base[OVERRIDES]]
+            split[OVERRIDES] = {uid: [[day, by_hub[uid]] for day, by_hub in days]
+                                for uid in free}
         out = []
         for uid in sorted(shares):
             changes = self.changes(uid)
             for key in (*SHARED_BY_VOLUME, OVERRIDES):
-                if uid in split[key] and (key != OVERRIDES or split[key][uid]):
+                if uid in split[key]:
                     changes[key] = split[key][uid]
             out.append((uid, tuple(changes.items())))
         out += [(u, c) for u, c in self.hubs if u not in shares]
@@ -219,6 +220,8 @@ class NetworkScenario:
         (datetime.date(2027, 2, 6), datetime.date(2027, 2, 1))
         """
         days = lny_shift(self.base.lny, year)
+        if not days:
+            return self
         hubs = tuple((uid, tuple((k, shift_dates(v, days)) for k, v in changes))
                      for uid, changes in self.hubs)
         return NetworkScenario(self.base.for_lny(year), hubs)

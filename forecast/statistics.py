@@ -28,6 +28,7 @@ __all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above
 
 #: The tail share every "worst 10%" figure averages over.
 TAIL = 0.1
+_TOL = 1e-12
 
 
 def percent_text(p: float, *, near: float | None = None) -> str:
@@ -50,11 +51,10 @@ def percent_text(p: float, *, near: float | None = None) -> str:
         return "< 1%"
     if shown > 99:
         return "> 99%"
-    if near is not None and shown == round(100 * near) and abs(p - near) > 1e-12:
+    if near is not None and shown == round(100 * near) and abs(p - near) > _TOL:
         tenths = math.ceil(1000 * p) if p > near else math.floor(1000 * p)
         return f"{tenths / 10:.1f}%"
     return f"{shown}%"
-_TOL = 1e-12
 
 
 def central_interval(x, level: float, *, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

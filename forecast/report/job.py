@@ -72,21 +72,22 @@ def _heartbeat(progress: bool, what: str, *, every: float | None = None):
     every = HEARTBEAT_SECONDS if every is None else every
     if not every > 0:
         raise ValueError(f"every must be > 0 seconds, got {every!r}")
+    if not progress:
+        yield
+        return
     done, t0 = threading.Event(), time.perf_counter()
 
     def beat():
         while not done.wait(every):
-            _say(progress, f"  ... {what}: still working, {time.perf_counter() - t0:.0f} s")
+            _say(True, f"  ... {what}: still working, {time.perf_counter() - t0:.0f} s")
 
     beater = threading.Thread(target=beat, daemon=True, name="heartbeat")
-    if progress:
-        beater.start()
+    beater.start()
     try:
         yield
     finally:
         done.set()
-        if progress:
-            beater.join()
+        beater.join()
 
 
 #: In a network briefing, what pages 3-4 show of the single-series plan of the total.
@@ -142,9 +143,10 @@ def _whole_workers(frame: pd.DataFrame) -> pd.DataFrame:
     """Headcount columns (``*workers*``) that hold whole numbers written as integers (a
     missing one, e.g. a hub left out, as an empty cell)."""
     def whole(col) -> bool:
-        v = pd.to_numeric(frame[col], errors="coerce").dropna().to_numpy(dtype=float)
-        return frame[col].dtype.kind == "f" and np.isfinite(v).all() and \
-            (v == np.round(v)).all() and (np.abs(v) < 2**53).all()
+        if frame[col].dtype.kind != "f":
+            return False
+        v = frame[col].dropna().to_numpy()
+        return bool(np.isfinite(v).all() and (v == np.round(v)).all() and (abs(v) < 2**53).all())
 
     cols = [c for c in frame.columns if "workers" in str(c) and whole(c)]
     return frame.astype({c: "Int64" for c in cols}) if cols else frame
@@ -208,14 +210,12 @@ def _volumes(run: PlanRun, net: NetworkRun | None) -> tuple[float, float, float]
 
 
 def _facts(run: PlanRun, net: NetworkRun | None) -> list[str]:
-    """Page 1's key facts; in a network run the total's volumes say that they are the
-    total's, and the Monte Carlo error (of the total as one site) makes room for the
-    network's note."""
-    facts = tables.briefing_facts(run)
+    """Page 1's key facts; in a network run those of the total say so, and the network's
+    note follows."""
     if net is None:
-        return facts
-    volumes = facts[0].replace("Volumes:", f"Volumes of the {AS_ONE_SITE} ({run.unique_id}):", 1)
-    return [shorten(volumes, MAX_TEXT), *facts[2:], network_tables.network_fact(net, run)]
+        return tables.briefing_facts(run)
+    return [shorten(f, MAX_TEXT) for f in (*tables.briefing_facts(run, as_one_site=AS_ONE_SITE),
+                                           network_tables.network_fact(net, run))]
 
 
 def _single_site(warnings, net: NetworkRun | None) -> list[str]:

@@ -277,16 +277,22 @@ def _model_fact(run) -> str | None:
             + (f", against {others}." if others else "."))
 
 
-def briefing_facts(run) -> list[str]:
-    """Page-1 key facts of a :class:`~forecast.plan.PlanRun`, each naming its scope."""
+def briefing_facts(run, *, as_one_site: str = "") -> list[str]:
+    """Page-1 key facts of a :class:`~forecast.plan.PlanRun`, each naming its scope.
+
+    ``as_one_site`` (a network run's page 1, whose table is the network's): the volumes
+    are said to be those of the total planned that way, and the Monte Carlo error of that
+    plan is left out.
+    """
     s, rec = run.scenario, run.recommended
     demand, scored = rec.per_path["demand"], rec.per_path["arrivals"]
     mean, lo, hi = run.window_total_interval(80)
     w0, w1 = run.lny + pd.Timedelta(days=WINDOW[0]), run.lny + pd.Timedelta(days=WINDOW[1])
     lo_w, hi_w = run.spread_interval()
     queued = sum(v for _, v in s.backlog.parcels)
+    scope = f"Volumes of the {as_one_site} ({run.unique_id})" if as_one_site else "Volumes"
     facts = [
-        f"Volumes: {format_count(demand.mean())} parcels to handle in the planning window "
+        f"{scope}: {format_count(demand.mean())} parcels to handle in the planning window "
         f"({s.window.start:%d %b} to {s.window.end:%d %b}"
         + (f", {format_count(queued)} of them already queued at its start" if queued else "")
         + "); "
@@ -294,10 +300,11 @@ def briefing_facts(run) -> list[str]:
         f"{format_count(demand.mean() - scored.mean())} fall due after it. Around LNY "
         f"({w0:%d %b} to {w1:%d %b}): {format_count(mean)} (80% interval "
         f"{format_count(lo)} to {format_count(hi)}).",
-        f"Monte Carlo error: the same rule on {len(run.spread)} bootstrap resamples of the "
-        f"{run.config.n_paths:,} simulated futures recommends {format_workers(lo_w)} to "
-        f"{format_workers(hi_w)} workers.",
     ]
+    if not as_one_site:
+        facts.append(f"Monte Carlo error: the same rule on {len(run.spread)} bootstrap "
+                     f"resamples of the {run.config.n_paths:,} simulated futures recommends "
+                     f"{format_workers(lo_w)} to {format_workers(hi_w)} workers.")
     model = _model_fact(run)
     if model:
         facts.append(model)
