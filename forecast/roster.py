@@ -126,6 +126,10 @@ class Roster:
         ``capacity-lo-<level>``, ``capacity-hi-<level>``, ``capacity_flat`` (mean),
         ``arrivals`` (mean), ``late`` and ``late_flat`` (mean parcels arriving that day
         and delivered late).
+    backlog : pandas.DataFrame
+        The open ``[backlog]`` queued before the window: one row per backlog date,
+        ``ds, parcels, late, late_flat`` (mean parcels of it delivered late); no rows
+        without a backlog. With ``daily`` it adds up to the summary's ``late_mean``.
     binding : str
         What sets the roster: ``"service"``, ``"tail"`` or ``"budget"`` (the constraint
         missed by most of the cheaper rosters one worker per day away or, when none is
@@ -149,6 +153,7 @@ class Roster:
     days: pd.DataFrame
     summary: pd.DataFrame
     daily: pd.DataFrame
+    backlog: pd.DataFrame
     binding: str
     feasible: bool
     flat_feasible: bool
@@ -320,7 +325,8 @@ def optimise_roster(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
                            "workers": workers[on].astype(np.int64)}).reset_index(drop=True),
         summary=pd.DataFrame(rows, index=pd.Index(PLANS, name="plan"),
                              columns=list(SUMMARY_COLUMNS)),
-        daily=_daily(sim, labels, workers, flat, level), binding=search.binding(x),
+        daily=_daily(sim, labels, workers, flat, level), backlog=_backlog(sim, workers, flat),
+        binding=search.binding(x),
         feasible=search.evaluate(x).feasible, flat_feasible=search.evaluate(start).feasible,
         converged=converged, evaluations=search.evaluations + 2, target=target, alpha=alpha,
         budget_risk=budget_risk, tail_limit=tail_limit, tail=tail)
@@ -335,6 +341,14 @@ def _summary(search: RosterSearch, m: dict, workers: np.ndarray) -> dict:
             "late_mean": float(m["late"].mean()),
             "programme_cost": float(m["programme_cost"].mean()),
             "worker_days": float(workers.sum())}
+
+
+def _backlog(sim: Simulator, workers, flat) -> pd.DataFrame:
+    """The frame of :attr:`Roster.backlog`."""
+    ds, parcels = zip(*sim.scenario.backlog.parcels) if sim.scenario.backlog.parcels else ((), ())
+    return pd.DataFrame({"ds": pd.to_datetime(list(ds)), "parcels": np.asarray(parcels, float),
+                         "late": sim.late_backlog(workers).mean(axis=0),
+                         "late_flat": sim.late_backlog(flat).mean(axis=0)})
 
 
 def _daily(sim: Simulator, labels, workers, flat, level: float) -> pd.DataFrame:

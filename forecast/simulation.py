@@ -286,15 +286,25 @@ class Simulator:
     def late_by_day(self, workers=None) -> np.ndarray:
         """Parcels arriving each window day that are delivered after their promise (first
         tier), per path, shape (n_paths, n_days); the open backlog is queued first, and
-        its own late parcels are in no window day's column.
+        its own late parcels are in no window day's column (see :meth:`late_backlog`).
 
         ``workers`` as in :meth:`metrics`.
         """
+        return self._late(workers)[:, len(self.plan.open_parcels):]
+
+    def late_backlog(self, workers=None) -> np.ndarray:
+        """The open backlog's parcels delivered after their promise, per path and backlog
+        date, shape (n_paths, n_open); no columns without a ``[backlog]``. With
+        :meth:`late_by_day` they add up to the late parcels of :meth:`metrics`.
+        """
+        return self._late(workers)[:, :len(self.plan.open_parcels)]
+
+    def _late(self, workers) -> np.ndarray:
+        """First-tier late parcels per path and queued column (backlog dates, then days)."""
         workers = self.scenario.programme.workers if workers is None else workers
         n_open = len(self.plan.open_parcels)
-        late = late_volume(_after(self.plan.open_parcels, self.arrivals),
+        return late_volume(_after(self.plan.open_parcels, self.arrivals),
                            _after(np.zeros(n_open), self.capacity(workers)), self.plan.dues[0])
-        return late[:, n_open:]
 
     def capacity(self, workers=None) -> np.ndarray:
         """Parcels the staff can handle per path and day, shape (n_paths, n_days)."""

@@ -16,8 +16,10 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 from forecast.report.roster_plots import (  # noqa: E402
+    BACKLOG,
     OUTSIDE_PROGRAMME,
     TOTAL,
+    TOTAL_WITH_BACKLOG,
     plot_roster,
     roster_summary_table,
     roster_table,
@@ -32,7 +34,7 @@ ON = np.array([False, True, True, True, True, True, True, True, True, True, Fals
 WORKERS = np.array([0, 120, 120, 0, 35, 35, 35, 40, 900, 1100, 0])
 
 
-def hand_made(late=None, level=80) -> Roster:
+def hand_made(late=None, level=80, backlog=None) -> Roster:
     n = len(DAYS)
     demand = 1000.0 * np.arange(100, 100 + n)
     cap = 90_000.0 + 37.0 * WORKERS * 100
@@ -50,8 +52,11 @@ def hand_made(late=None, level=80) -> Roster:
          [9.0e7, 0.91, 0.08, 2.0e7, 6.9e7, 2.1e7, 234_567.0, 2.5e6, 4_500.0]],
         index=pd.Index(PLANS, name="plan"), columns=list(SUMMARY_COLUMNS))
     days = daily.loc[ON, ["ds", "phase", "workers"]].reset_index(drop=True)
+    if backlog is None:
+        backlog = pd.DataFrame({"ds": pd.to_datetime([]), "parcels": [], "late": [],
+                                "late_flat": []})
     return Roster(by="phase", workers=np.where(ON, WORKERS, 0), flat_workers=500, days=days,
-                  summary=summary, daily=daily, binding="service", feasible=True,
+                  summary=summary, daily=daily, backlog=backlog, binding="service", feasible=True,
                   flat_feasible=True, converged=True, evaluations=42, target=0.95, alpha=0.9,
                   budget_risk=0.1, tail_limit=None, tail=0.1)
 
@@ -130,6 +135,27 @@ def test_table_by_phase_exact_headcounts_and_reconciling_volumes():
     assert t.loc[TOTAL, "late parcels, flat (mean)"] == "252,000"
     assert t.loc["eve", "arrivals (mean)"] == "104,000"
     assert not t.isna().any().any()
+
+
+def test_table_states_an_open_backlog_so_that_late_parcels_add_up_to_the_summary():
+    """With a [backlog] the window days' late parcels left out the backlog's own: the table
+    gave fewer late parcels than the summary, with no row saying why."""
+    backlog = pd.DataFrame({"ds": pd.to_datetime(["2026-02-10", "2026-02-11"]),
+                            "parcels": [30_000.0, 20_000.0], "late": [4_000.0, 1_000.0],
+                            "late_flat": [0.0, 500.0]})
+    t = roster_table(hand_made(backlog=backlog))
+    assert t.index.tolist()[-3:] == [TOTAL, BACKLOG, TOTAL_WITH_BACKLOG]
+    assert t.loc[BACKLOG, ["dates", "days", "workers/day", "arrivals (mean)",
+                           "late parcels, roster (mean)", "late parcels, flat (mean)"]
+                 ].tolist() == ["10 Feb - 11 Feb", "2", "", "50,000", "5,000", "500"]
+    assert t.loc[TOTAL, "late parcels, roster (mean)"] == "126,000"  # the window days'
+    assert t.loc[TOTAL_WITH_BACKLOG, "late parcels, roster (mean)"] == "131,000"
+    assert t.loc[TOTAL_WITH_BACKLOG, "late parcels, flat (mean)"] == "252,000"
+    assert t.loc[TOTAL_WITH_BACKLOG, "worker-days"] == t.loc[TOTAL, "worker-days"]
+    assert t.loc[TOTAL_WITH_BACKLOG, ["dates", "days"]].tolist() == ["10 Feb - 11 Feb, 13 Feb - 23 Feb", "13"]
+    by_day = roster_table(hand_made(backlog=backlog), by="day")
+    assert by_day.loc[BACKLOG, ["phase", "arrivals (mean)"]].tolist() == ["", "50,000"]
+    assert not t.isna().any().any() and not by_day.isna().any().any()
 
 
 def test_table_by_day_and_bad_arguments():

@@ -206,6 +206,15 @@ def test_an_open_backlog_is_queued_first_and_its_late_parcels_are_in_no_window_d
     np.testing.assert_allclose(simulator.late_by_day(50).sum(axis=1),
                                simulator.metrics(50)["late"])
     assert simulator.metrics(50)["late"].min() > 0
+    # the backlog's own late parcels are the rest, and the roster states them
+    np.testing.assert_allclose(simulator.late_by_day(0).sum(axis=1)
+                               + simulator.late_backlog(0).sum(axis=1),
+                               simulator.metrics(0)["late"])
+    assert simulator.late_backlog(0).shape == (len(paths), 2)
+    assert r.backlog["ds"].dt.strftime("%m-%d").tolist() == ["02-28", "03-01"]
+    assert r.backlog["parcels"].tolist() == [300.0, 200.0]
+    assert r.daily["late"].sum() + r.backlog["late"].sum() == pytest.approx(
+        r.summary.loc["roster", "late_mean"])
 
 
 def test_days_without_operations_get_no_workers():

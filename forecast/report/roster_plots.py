@@ -25,6 +25,7 @@ __all__ = ["plot_roster", "roster_table", "roster_summary_table"]
 _BLUE, _GREEN, _RED, _GREY = "#1d3557", "#2a9d8f", "#c1121f", "#6c757d"
 #: Row label of the window days outside the programme, and of the totals.
 OUTSIDE_PROGRAMME, TOTAL = "outside the programme", "window total"
+BACKLOG, TOTAL_WITH_BACKLOG = "open backlog", "total with the backlog"
 
 
 def plot_roster(roster, *, level: float = 80, ax=None):
@@ -126,10 +127,14 @@ def _row(d: pd.DataFrame, flat: pd.Series) -> dict:
         "dates": _span(d["ds"]), "days": f"{len(d)}",
         "workers/day": _headcount(d["workers"]), "flat workers/day": _headcount(flat),
         "worker-days": format_workers(d["workers"].sum()),
-        "arrivals (mean)": format_count(d["arrivals"].sum()),
-        "late parcels, roster (mean)": format_count(d["late"].sum()),
-        "late parcels, flat (mean)": format_count(d["late_flat"].sum()),
+        **_volumes(d["arrivals"], d["late"], d["late_flat"]),
     }
+
+
+def _volumes(arrivals: pd.Series, late: pd.Series, late_flat: pd.Series) -> dict:
+    return {"arrivals (mean)": format_count(arrivals.sum()),
+            "late parcels, roster (mean)": format_count(late.sum()),
+            "late parcels, flat (mean)": format_count(late_flat.sum())}
 
 
 def _day_row(d: pd.DataFrame, phase: str) -> dict:
@@ -141,7 +146,9 @@ def roster_table(roster, *, by: str = "phase") -> pd.DataFrame:
     """The roster for people: one row per run of programme days in a phase, or per day.
 
     Then one row for the window days outside the programme and one for the window's total,
-    so that late parcels and arrivals add up to the window's. Headcounts exact (a range
+    so that late parcels and arrivals add up to the window's; with an open ``[backlog]``
+    (queued before the window) one row for its parcels and one for the total with it, which
+    is the summary's late parcels. Headcounts exact (a range
     ``lo - hi`` when they differ within a row), volumes to three significant figures;
     late parcels are counted by arrival day, means over paths.
 
@@ -195,6 +202,19 @@ def roster_table(roster, *, by: str = "phase") -> pd.DataFrame:
                 row.update({"workers/day": "", "flat workers/day": ""})
             names.append(name)
             rows.append(row)
+    b = roster.backlog
+    if len(b):  # queued before the window: its late parcels are in no window day
+        own = {**{k: "" for k in rows[-1]}, **_volumes(b["parcels"], b["late"], b["late_flat"])}
+        if by == "phase":
+            own.update({"dates": _span(b["ds"]), "days": f"{len(b)}"})
+        both = [pd.concat([d[c], b[k]]) for c, k in
+                (("arrivals", "parcels"), ("late", "late"), ("late_flat", "late_flat"))]
+        total = {**rows[-1], **_volumes(*both)}
+        if by == "phase":
+            total.update({"dates": _span(pd.concat([b["ds"], d["ds"]])),
+                          "days": f"{len(b) + len(d)}"})
+        rows += [own, total]
+        names += [BACKLOG, TOTAL_WITH_BACKLOG]
     out = pd.DataFrame(rows)
     out.index = pd.Index(names, name="phase" if by == "phase" else "day")
     return out
@@ -236,7 +256,9 @@ def roster_summary_table(roster) -> pd.DataFrame:
             s["p_over_budget"].map(format_percent), f"<= {roster.budget_risk:.0%}"),
         f"compensation (worst {roster.tail:.0%}, average)": (
             s["compensation_worst"].map(format_money), tail),
-        "late parcels in the window (mean)": (s["late_mean"].map(format_count), ""),
+        ("late parcels in the window (mean)" if roster.backlog.empty else
+         "late parcels, the open backlog's included (mean)"): (s["late_mean"].map(format_count),
+                                                               ""),
     }
     out = pd.DataFrame({name: {"roster": v["roster"], "flat programme": v["flat"],
                                "limit": limit} for name, (v, limit) in rows.items()}).T
