@@ -90,6 +90,23 @@ def test_pdf_has_three_pages_with_the_key_numbers(figures, tmp_path):
     assert text.count("config abababababab") == n_pages  # provenance footer on every page
 
 
+def test_long_warnings_shrink_the_headline_figure_rather_than_push_it_off_page_1(figures,
+                                                                                 tmp_path):
+    """Four long warnings and five facts once left page 1 without its figure, which stood
+    alone on page 2 (a 6-page briefing for the real files)."""
+    warning = ("The backtest's 80% intervals covered only 61% of the days of the last 3 "
+               "LNYs: widen the plan's margin or check the history for a level shift. ") * 2
+    fact = ("Volumes: the total's arrivals in the window are 8.23M parcels (80% interval "
+            "7.9M to 8.6M); 1.2M fall due after it. Around LNY (27 Jan to 26 Feb): 3.4M.")
+    for n_warnings in (0, 4):
+        out = render_briefing(make_briefing(figures, warnings=(warning,) * n_warnings,
+                                            facts=(fact,) * 5),
+                              tmp_path / f"b{n_warnings}.pdf", cjk_font=None)
+        reader = pypdf.PdfReader(out)
+        assert len(reader.pages) == 3
+        assert [len(page.images) for page in reader.pages] == [1, 3, 0]
+
+
 def test_rendering_is_reproducible(figures, tmp_path):
     briefing = make_briefing(figures)
     a = render_briefing(briefing, tmp_path / "a.pdf", cjk_font=None).read_bytes()
