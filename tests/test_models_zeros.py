@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from forecast.calendar import days_to_lny
-from forecast.models import StateSpaceModel, make_model
+from forecast.models import ShortHistoryWarning, StateSpaceModel, make_model
+from forecast.models.features import regime_start
 from forecast.models.testing import TOY_LNY_TRUTH, toy_history
 from forecast.models.zeros import Closures, closed_runs, find_closures
 
@@ -121,3 +122,51 @@ def test_recovery_of_phase_effects_is_unaffected_by_zero_handling():
     eff = m.lny_effects_.set_index("phase").multiplier
     for phase, truth in TOY_LNY_TRUTH.items():
         assert abs(eff[phase] / truth - 1) < 0.15, phase
+
+
+@pytest.mark.parametrize("closed_days", [10, 30, 120])
+def test_a_site_closed_now_is_forecast_as_reopening_and_says_so(closed_days):
+    """A history ending in zeros was forecast at 80% of its level (10 days), at its level
+    with an interval 10x too narrow (14-90 days), or at exactly 0 forever with a leaked
+    numpy 'All-NaN slice' warning (100 days and more)."""
+    base = toy_history(years=4, end="2025-12-31", seed=2)
+    shut = base.copy()
+    shut.loc[shut.index[-closed_days:], "y"] = 0.0
+    q = {}
+    for name, df in (("open", base), ("closed", shut)):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            model = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+        p = model.sample_paths(28, n_paths=1000, rng=np.random.default_rng(1))
+        q[name] = p.groupby("ds").y.quantile([0.1, 0.5, 0.9]).unstack()
+        messages = " ".join(str(w.message) for w in seen)
+        assert "All-NaN" not in messages
+    assert f"closed (y = 0) for the last {closed_days} days" in messages
+    level = (q["closed"][0.5] / q["open"][0.5]).median()
+    width = ((q["closed"][0.9] / q["closed"][0.1]) / (q["open"][0.9] / q["open"][0.1])).median()
+    assert 0.9 < level < 1.12  # its level before the closure
+    assert 0.9 < width < 1.5  # a spread at least the open series'
+
+
+def test_overdispersed_counts_keep_their_whole_history():
+    """A stationary negative binomial count at mean 20 was cut to its last months in 6 of 6
+    seeds ('current regime since ...'): its noisy local level looked like a regime
+    change."""
+    ds = pd.date_range("2022-01-01", "2025-12-31")
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        for mean in (2.0, 20.0):
+            y = rng.negative_binomial(0.5, 0.5 / (0.5 + mean), len(ds)).astype(float)
+            assert regime_start(ds, y) == 0, (seed, mean)
+            assert not closed_runs(y).any(), (seed, mean)
+    assert regime_start(ds, np.r_[np.full(400, 5.0), np.full(len(ds) - 400, 500.0)]) > 400
+
+
+def test_lny_days_closed_every_year_are_not_reported_as_unseen():
+    """They were: '3 LNY day(s) ... not seen: their deviations at the prior', a
+    short-history warning on 4 years of data (the paths are 0 there anyway)."""
+    df = toy_history(years=4, end="2026-01-20", seed=1, offset_truth={0: 0.0, 1: 0.0, 2: 0.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ShortHistoryWarning)
+        model = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    assert model.calibration_.fallback.iloc[0] == ""

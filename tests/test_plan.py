@@ -282,6 +282,9 @@ def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
     (short,) = fallback_warning([FALLBACK_NOTE + "no yearly seasonality"])
     assert short.startswith("The demand forecast rests on a short or partial history: some")
     assert short.endswith("Model notes: no yearly seasonality")
+    (shut,) = fallback_warning([FALLBACK_NOTE + "closed (y = 0) for the last 30 days, since "
+                                "2025-12-02: forecast as reopening"])
+    assert shut.startswith("The history ends in a closure (zeros): the forecast assumes")
     # a first note longer than the room left: page 1 says where the notes are
     (long,) = fallback_warning([FALLBACK_NOTE + "word " * 200])
     assert len(long) <= 400 and long.endswith('printed by forecast run ("demand model fallback").')

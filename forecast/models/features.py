@@ -23,9 +23,11 @@ from forecast.calendar import (
     lny_dates,
     lunar_new_year,
 )
+from forecast.models._core import robust_scale
+from forecast.models.zeros import closed_runs, trailing_closed_days, true_runs
 
 __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
-           "level_similarity", "local_level"]
+           "level_noise", "level_similarity", "local_level"]
 
 
 def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
@@ -259,12 +261,16 @@ def local_level(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None, window: in
 
 
 def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
-                 min_days: int = 180) -> int:
+                 min_days: int = 180, min_run: int = 28) -> int:
     """Index of the first day of the current regime of a series.
 
-    The regime starts after the last day whose local level (:func:`local_level`, LNY
-    days left out) differs from the latest one by more than a factor ``max_ratio`` (a
-    border closure, a pandemic, a network change), but keeps at least ``min_days`` days.
+    The regime starts after the last run of at least ``min_run`` days whose local level
+    (:func:`local_level`, LNY days left out) differs from the latest one by more than a
+    factor ``max_ratio`` (a border closure, a pandemic, a network change), or by more than
+    4 times the local level's own noise (:func:`level_noise`, for a noisy count), but keeps
+    at least ``min_days`` days. Closed runs of zeros (:func:`~forecast.models.zeros.closed_runs`)
+    are another regime, except one at the end (closed now), and the latest level is that
+    of the last open days.
 
     Examples
     --------
@@ -273,10 +279,32 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     >>> int(regime_start(ds, y))
     301
     """
-    m = local_level(y)
-    far = np.flatnonzero(np.abs(m - m[-14]) > np.log(max_ratio))
-    start = int(far[-1] + 1) if len(far) else 0
+    y = np.asarray(y, dtype=float)
+    closed = closed_runs(np.nan_to_num(y))
+    m = local_level(np.where(closed, np.nan, y))
+    seen = np.flatnonzero(np.isfinite(m))
+    if not len(seen):
+        return 0
+    now = m[max(seen[-1] - 13, seen[0])]
+    closed[len(closed) - trailing_closed_days(closed):] = False  # closed now: still open
+    far = (np.abs(m - now) > max(np.log(max_ratio), 4 * level_noise(m))) | closed
+    runs = [b for a, b in true_runs(far) if b - a >= min_run]
+    start = int(runs[-1]) if runs else 0
     return min(start, max(len(ds) - min_days, 0))
+
+
+def level_noise(m: np.ndarray, *, lag: int = 28) -> float:
+    """Noise sd of a local level ``m`` (log scale): the robust sd of its changes over
+    ``lag`` days (non-overlapping windows), divided by sqrt(2).
+
+    Examples
+    --------
+    >>> y = np.random.default_rng(0).poisson(1000, 400).astype(float)
+    >>> bool(level_noise(local_level(y)) < 0.01)
+    True
+    """
+    m = np.asarray(m, dtype=float)
+    return float(robust_scale(m[lag:] - m[:-lag]) / np.sqrt(2)) if len(m) > lag else 0.0
 
 
 def level_similarity(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None,
@@ -297,4 +325,7 @@ def level_similarity(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None,
     """
     x = np.log1p(y)
     m = local_level(y, ds=ds)
-    return np.exp(-(((m - np.nanmedian(x[-91:])) / scale) ** 2))
+    seen = x[np.isfinite(x)]  # the last 91 observed days (a closure at the end left out)
+    if not len(seen):
+        return np.zeros(len(x))
+    return np.exp(-(((m - np.median(seen[-91:])) / scale) ** 2))

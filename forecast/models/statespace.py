@@ -56,7 +56,13 @@ from forecast.models.residuals import (
     UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
     group_windows, level_drift_var, lny_group_sd, recent_level,
 )
-from forecast.models.zeros import Closures, closed_runs, find_closures, leading_closed_days
+from forecast.models.zeros import (
+    Closures,
+    closed_runs,
+    find_closures,
+    leading_closed_days,
+    trailing_closed_days,
+)
 
 __all__ = ["StateSpaceModel", "StateSpaceFit", "clear_fit_cache", "fit_statespace"]
 
@@ -173,6 +179,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     # from today's, e.g. a closed border): their effects stay at the prior's 0
     seen = np.bincount(dev_days[dev_days >= 0], weights=visible[dev_days >= 0],
                        minlength=len(offsets)) >= 0.5
+    seen |= np.isin(offsets, closures.lny_offsets)  # closed: paths are 0, no prior needed
     off_columns = np.zeros(X.shape[1], dtype=bool)
     off_columns[groups["dev"]] = ~seen
     phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
@@ -201,7 +208,12 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     rc = clip_outliers(r, floor=floor)
     between = between_year_sd(ds, rc, spec.dev_range, weights=np.nan_to_num(similar) * ~out)
     start = regime_start(ds, np.where(out, np.nan, y))
-    runs = np.flatnonzero(closed)
+    now = trailing_closed_days(closed)
+    if now:  # closed now: forecast as reopening, the level drifting over the closed days
+        notes.append(f"closed (y = 0) for the last {now} days, since {ds[-now].date()}: "
+                     "forecast as reopening at its level before the closure; leave the "
+                     "series out if it stays closed")
+    runs = np.flatnonzero(closed[:len(closed) - now])
     if len(runs):
         start = max(start, int(runs[-1]) + 1)  # dynamics after the last closed regime
         facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
@@ -212,6 +224,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     # included), not only as much as the residual around the fitted trend did
     drift = level_drift_var(np.where(w > 0, trend + r, np.nan)[start:])
     dyn = replace(dyn, step_var=max(dyn.step_var, drift))
+    if now:  # the level drifted unseen over the closed days
+        dyn = replace(dyn, level_var=dyn.level_var + now * dyn.step_var)
     lny_sd = lny_group_sd(max(robust_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
     lny_sd["_common"] = between

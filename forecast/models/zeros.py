@@ -27,7 +27,8 @@ import pandas as pd
 
 from forecast.calendar import days_to_lny
 
-__all__ = ["Closures", "find_closures", "closed_runs", "leading_closed_days"]
+__all__ = ["Closures", "find_closures", "closed_runs", "leading_closed_days",
+           "trailing_closed_days", "true_runs"]
 
 #: A zero is implausible where the local (29-day rolling median) level is at least this.
 MIN_OPEN_LEVEL = 20.0
@@ -80,19 +81,21 @@ class Closures:
         return ", ".join(parts)
 
 
-def _runs(zero: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(zero: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of every run of True."""
     z = np.r_[False, zero, False].astype(np.int8)
     d = np.diff(z)
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def closed_runs(y: np.ndarray, *, min_days: int = 14, max_run_prob: float = 5e-5) -> np.ndarray:
+def closed_runs(y: np.ndarray, *, min_days: int = 7, max_run_prob: float = 5e-5) -> np.ndarray:
     """Days inside runs of zeros that are not chance: a closed regime, shape (n,) bool.
 
-    A run of ``L >= min_days`` zeros is closed if ``exp(-m L) < max_run_prob`` (its
-    probability under a Poisson count at ``m``, the mean of ``y`` over every day: low when
-    the series is mostly closed, so the test errs towards ordinary zeros).
+    A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
+    chance of a zero on an ordinary day: the larger of the share of zeros outside such
+    runs (an overdispersed count has many) and ``exp(-m)`` (a Poisson count at ``m``, the
+    mean of ``y`` over every day: low when the series is mostly closed). Both err towards
+    ordinary zeros.
 
     Examples
     --------
@@ -104,15 +107,28 @@ def closed_runs(y: np.ndarray, *, min_days: int = 14, max_run_prob: float = 5e-5
     0
     """
     y = np.asarray(y, dtype=float)
-    runs = [(a, b) for a, b in _runs(y == 0) if b - a >= min_days]
+    runs = [(a, b) for a, b in true_runs(y == 0) if b - a >= min_days]
     out = np.zeros(len(y), dtype=bool)
     if not runs:
         return out
-    m = float(y.mean())
     for a, b in runs:
-        if m * (b - a) > -np.log(max_run_prob):
-            out[a:b] = True
+        out[a:b] = True
+    rest = y[~out]
+    p0 = max(float(np.mean(rest == 0)) if len(rest) else 1.0, float(np.exp(-y.mean())))
+    for a, b in runs:
+        out[a:b] = (b - a) * np.log(max(p0, 1e-300)) < np.log(max_run_prob)
     return out
+
+
+def trailing_closed_days(closed: np.ndarray) -> int:
+    """Number of days of a closed run at the end (a site closed now).
+
+    Examples
+    --------
+    >>> trailing_closed_days(np.array([True, False, True, True]))
+    2
+    """
+    return leading_closed_days(np.asarray(closed)[::-1])
 
 
 def leading_closed_days(closed: np.ndarray) -> int:
