@@ -194,6 +194,17 @@ def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
             "dates around it"] if earlier else []
 
 
+def _calendar_note(config: PlanConfig, scenario: Scenario) -> list[str]:
+    """A note when the models learn one country's holidays and the promise counts another's
+    working days (``--country TW`` with the scenario's ``[promise] calendar = "HK"``)."""
+    cal = scenario.promise.calendar
+    return [] if not config.country or config.country.upper() == str(cal).upper() else [
+        f"the demand model learns {config.country} public holidays (--country "
+        f"{config.country}), but the promise counts {cal} working days ([promise] calendar "
+        f"= \"{cal}\" in the scenario); set it to \"{config.country}\" if the parcels are "
+        f"delivered there"]
+
+
 def _lead_note(h: int) -> list[str]:
     return [] if h <= CHECKED_LEAD_DAYS else [
         f"the planning window ends {h:,} days after the history: the forecast's spread has been "
@@ -321,7 +332,8 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     fc_rng, sim_rng, spread_rng = _streams(config.seed)
     table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
                                                      cache)
-    notes[:0] = _earlier_lny_note(history, scenario)  # about the scenario: not cached with
+    notes[:0] = [*_earlier_lny_note(history, scenario), *_calendar_note(config, scenario)]
+    # about the scenario: not cached with
     # the demand forecast, which other scenarios of the same horizon reuse
     supply = copy.deepcopy(sim_rng)  # the plan's supply draws, again, for the what-ifs
     sim = Simulator(paths, scenario, rng=sim_rng)

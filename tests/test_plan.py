@@ -290,6 +290,18 @@ def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
     assert len(long) <= 400 and long.endswith('printed by forecast run ("demand model fallback").')
 
 
+def test_a_country_other_than_the_promise_calendar_is_noted():
+    """`--country TW` changed only the holidays the models learn: the promise still counted
+    Hong Kong working days, and nothing said so."""
+    from forecast.plan import _calendar_note
+
+    s = Scenario()  # [promise] calendar = "HK"
+    assert _calendar_note(PlanConfig(country="HK"), s) == []
+    (note,) = _calendar_note(PlanConfig(country="TW"), s)
+    assert "learns TW public holidays (--country TW)" in note
+    assert '[promise] calendar = "HK"' in note and 'set it to "TW"' in note
+
+
 def test_a_plan_past_the_next_lny_names_the_next_one():
     from forecast.plan import _earlier_lny_note
 

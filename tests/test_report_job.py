@@ -29,6 +29,11 @@ def test_forecast_run_publishes_everything(tmp_path, capsys):
         assert (out / "tables" / f"{table}.csv").stat().st_size > 50, table
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 0 and manifest["version"]
+    assert manifest["settings"]["model"] == "lunar-naive"  # and the country, paths, ...
+    assert manifest["settings"]["country"] == "HK" and manifest["settings"]["n_paths"] == 60
+    assert isinstance(manifest["warnings"], list)
+    assert "lunar-naive, learning HK public holidays" in " ".join(
+        " ".join(p.extract_text().split()) for p in pdf.pages)
     listed = {a["path"] for a in manifest["artefacts"]}
     assert "briefing.pdf" in listed and "tables/decision.csv" in listed
     assert len(listed) >= 4 * 2 + 1 + 9
@@ -123,6 +128,11 @@ def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
     cut = _page1(["w " * 300] * 6)
     assert len(cut) == 4 and all(len(w) <= MAX_TEXT and w.endswith("…") for w in cut)
     assert _page1(["short"]) == ("short",)
+    # more than four: none is dropped without a word (the fifth once was)
+    five = _page1([f"warning {i}" for i in range(5)])
+    assert five[:3] == ("warning 0", "warning 1", "warning 2")
+    assert five[3] == ('2 more warnings, printed by forecast run and listed in manifest.json '
+                       '("warnings"): warning 3')
 
 
 def test_page1_volumes_are_those_of_the_plan_it_recommends(tmp_path, monkeypatch):

@@ -74,6 +74,11 @@ def test_write_manifest_lists_artefacts_and_rejects_strays(tmp_path):
     assert data["artefacts"][0] == {"path": "a.pdf", "sha256": file_hash(tmp_path / "a.pdf"),
                                     "size": 4}
     assert data["timings"] == {"01": 1.0, "02": 2.0} and data["total_seconds"] == 3.0
+    assert data["settings"] == {} and data["warnings"] == []
+    with_all = json.loads(write_manifest(tmp_path, timings={}, artefacts=[], **kw,
+                                         settings={"country": "TW"},
+                                         warnings=("a warning",)).read_text())
+    assert with_all["settings"] == {"country": "TW"} and with_all["warnings"] == ["a warning"]
     assert write_manifest(tmp_path, timings={"02": 2.00049, "01": 1}, **kw,
                           artefacts=["sub/b.csv", "a.pdf"]).read_text() == text
     outside = tmp_path.parent / "outside.txt"

@@ -37,7 +37,7 @@ FIGURE_TEXT = {
 }
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_MAX_ASSUMPTIONS, _MAX_ALTERNATIVES = 12, 3
+_MAX_ASSUMPTIONS, _MAX_ALTERNATIVES = 14, 3
 #: Characters of one page-1 text (the recommendation, each warning and fact).
 MAX_TEXT = 400
 _MAX_FACTS, _MAX_WARNINGS, _MAX_RULE = 5, 4, 1200
@@ -172,7 +172,7 @@ class Briefing:
     alternatives : tuple of PlanOutcome
         Up to three plans to compare with, e.g. shutdown as usual.
     assumptions : tuple of str
-        Key assumptions, one sentence each (at most 12).
+        Key assumptions, one sentence each (at most 14).
     volume_mean, volume_lo, volume_hi : float, optional
         Forecast parcels in the window and its ``volume_level`` % interval.
     headline_figure : {"staffing_tradeoff", "fan_chart", "late_parcels", "cost_exceedance"}
@@ -190,7 +190,7 @@ class Briefing:
         How the recommendation is chosen (page 2).
     roster_text, roster_table : str, tuple of tuple of str
         The roster by LNY phase on page 2: one sentence, and a table whose first row is
-        the header (at most 12 rows of at most 8 cells).
+        the header (at most 14 rows of at most 8 cells).
     network_text, network_table : str, tuple of tuple of str
         The network page (when the network is planned): one sentence, and a table of the
         hubs whose first row is the header (at most 32 rows of at most 8 cells).
@@ -299,8 +299,8 @@ class Briefing:
         _check_text("Briefing.rule_text", self.rule_text, allow_empty=True, limit=_MAX_RULE)
         _check_text("Briefing.roster_text", self.roster_text, allow_empty=True)
         table = tuple(tuple(row) for row in self.roster_table)
-        if len(table) > 12 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):
-            raise ValueError("Briefing.roster_table must be at most 12 rows of the same "
+        if len(table) > 14 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):
+            raise ValueError("Briefing.roster_table must be at most 14 rows of the same "
                              "length, at most 8 cells each")
         for row in table:
             for cell in row:

@@ -170,6 +170,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
     volume_mean, volume_lo, volume_hi = _volumes(run, net)
     s = run.scenario
     notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
+    notes.insert(0, f"demand model: {run.config.model}, learning {run.config.country or 'no'} "
+                    f"public holidays, {run.config.n_paths:,} paths")
     return Briefing(
         title=f"Lunar New Year {run.lny.year}: holiday staffing",
         date=date,
@@ -184,7 +186,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         figures=BriefingFigures(*(figures[k] for k in (
             "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster"))),
         provenance=Provenance(__version__, *_hashes(run, net), run.config.seed),
-        assumptions=tuple(notes[:12]),
+        assumptions=tuple(notes),
         volume_mean=volume_mean,
         volume_lo=volume_lo,
         volume_hi=volume_hi,
@@ -192,8 +194,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
                                     network_tables.network_recommendation(net, run.config, s),
                                     MAX_TEXT),
         facts=tuple(_facts(run, net)),
-        warnings=_page1([*(net.plan.warnings if net is not None else ()),
-                         *_single_site(run.warnings, net)]),
+        warnings=_page1(_all_warnings(run, net)),
         network_text=network_tables.network_sentence(net) if net is not None else "",
         network_table=network_tables.network_rows(net) if net is not None else (),
         rule_text=tables.decision_rule_text(run),
@@ -224,10 +225,20 @@ def _single_site(warnings, net: NetworkRun | None) -> list[str]:
             for w in warnings]
 
 
+def _all_warnings(run: PlanRun, net: NetworkRun | None) -> list[str]:
+    """The network plan's warnings, then the plan's (as one site, in a network run)."""
+    return [*(net.plan.warnings if net is not None else ()), *_single_site(run.warnings, net)]
+
+
 def _page1(warnings) -> tuple[str, ...]:
     """At most four warnings for page 1, each cut to what fits there (the terminal and
-    the manifest keep them whole)."""
-    return tuple(shorten(w, MAX_TEXT) for w in warnings[:4])
+    the manifest keep them whole); with more, the fourth says how many more there are
+    and where."""
+    if len(warnings) > 4:
+        more = (f"{len(warnings) - 3} more warnings, printed by forecast run and listed in "
+                "manifest.json (\"warnings\"): ")
+        warnings = [*warnings[:3], more + warnings[3]]
+    return tuple(shorten(w, MAX_TEXT) for w in warnings)
 
 
 def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
@@ -373,6 +384,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
             out, version=__version__, config_hash=hashes[0], data_hash=hashes[1],
             seed=config.seed, timings=timings,
             artefacts=[*result.artefacts, *figures.values(), *csvs, pdf],
+            settings={**asdict(config), "network": network}, warnings=_all_warnings(run, net),
         )
         target = stage.commit()
     return target / MANIFEST_NAME

@@ -23,7 +23,7 @@ __all__ = ["Provenance", "write_manifest", "MANIFEST_NAME"]
 
 #: File name of the manifest written by :func:`write_manifest`.
 MANIFEST_NAME = "manifest.json"
-_MANIFEST_SCHEMA = 1
+_MANIFEST_SCHEMA = 2
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -87,6 +87,8 @@ def write_manifest(
     seed: int,
     timings: Mapping[str, float],
     artefacts: Iterable[str | os.PathLike[str]],
+    settings: Mapping[str, object] | None = None,
+    warnings: Iterable[str] = (),
 ) -> Path:
     """Write ``manifest.json`` describing a published run into ``out_dir``.
 
@@ -101,6 +103,10 @@ def write_manifest(
     artefacts : iterable of path
         Published files, absolute or relative to ``out_dir``. Each is listed with its
         path relative to ``out_dir``, sha256 and size in bytes, sorted by path.
+    settings : Mapping, optional
+        The run's options (JSON values), e.g. the ``PlanConfig``: model, country, paths.
+    warnings : iterable of str
+        Every warning of the run, whole (page 1 of the briefing shows at most four).
 
     Returns
     -------
@@ -159,6 +165,8 @@ def write_manifest(
         "timings": clean_timings,
         "total_seconds": round(sum(clean_timings.values()), 3),
         "artefacts": [listed[key] for key in sorted(listed)],
+        "settings": dict(settings or {}),
+        "warnings": [str(w) for w in warnings],
     }
     path = out_dir / MANIFEST_NAME
     path.write_text(json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
