@@ -114,6 +114,7 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
         },
         "network": {"text": b.network_text,
                     "table": [list(row) for row in b.network_table]},
+        "scope_note": b.scope_note,
         "volume": volume,
         "table": _table(b),
         "figures": {

@@ -194,6 +194,9 @@ class Briefing:
     network_text, network_table : str, tuple of tuple of str
         The network page (when the network is planned): one sentence, and a table of the
         hubs whose first row is the header (at most 32 rows of at most 8 cells).
+    scope_note : str
+        When the pages after the network page plan something else than page 1 (the
+        network total as one site): one sentence saying so, at the top of those pages.
 
     Examples
     --------
@@ -235,6 +238,7 @@ class Briefing:
     roster_table: tuple[tuple[str, ...], ...] = ()
     network_text: str = ""
     network_table: tuple[tuple[str, ...], ...] = ()
+    scope_note: str = ""
 
     def __post_init__(self) -> None:
         _check_text("Briefing.title", self.title, allow_empty=False)
@@ -307,6 +311,7 @@ class Briefing:
                 _check_text("Briefing.roster_table cell", cell, allow_empty=True, limit=80)
         object.__setattr__(self, "roster_table", table)
         _check_text("Briefing.network_text", self.network_text, allow_empty=True)
+        _check_text("Briefing.scope_note", self.scope_note, allow_empty=True)
         table = tuple(tuple(row) for row in self.network_table)
         if len(table) > 32 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):
             raise ValueError("Briefing.network_table must be at most 32 rows of the same "

@@ -11,6 +11,7 @@ import pandas as pd
 
 from forecast.calendar import lny_dates
 from forecast.report.plots import PHASE_COLOURS, figure_axes, shade_lny_phases, thousands_axis
+from forecast.report.typography import format_count
 
 __all__ = [
     "plot_late_distribution",
@@ -24,10 +25,24 @@ __all__ = [
 _BLUE, _RED, _GREY = "#1d3557", "#c1121f", "#6c757d"
 
 
+def _compact(v: float) -> str:
+    """A tick label: ``950``, ``100k``, ``2.5M``, ``1B`` (page 1 writes HK$ 2.3B, not 2,300M).
+
+    Examples
+    --------
+    >>> [_compact(v) for v in (0, 950, 1e5, 2.5e6, 1e9)]
+    ['0', '950', '100k', '2.5M', '1B']
+    """
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:,.4g}{suffix}"
+    return f"{v:,.4g}"
+
+
 def _money(ax, axis="x"):
     import matplotlib.ticker as mt
 
-    fmt = mt.FuncFormatter(lambda v, _: f"{v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"{v:,.0f}")
+    fmt = mt.FuncFormatter(lambda v, _: _compact(v))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -47,14 +62,19 @@ def plot_late_distribution(results, *, ax=None):
     ax.set_xscale("log")
     marks = (("mean", late.mean(), "-", 0.92),
              ("worst 10% (average)", results.tail_mean("late"), ":", 0.80))
+    lo, hi = np.log(ax.get_xlim())
     for label, v, ls, y in marks:  # two heights: the labels never overlap
         if v >= 1:
             ax.axvline(v, color="k", ls=ls, lw=1)
-            ax.annotate(f"{label} {v:,.0f}", (v, y), xycoords=("data", "axes fraction"),
-                        fontsize=8, xytext=(3, 0), textcoords="offset points")
+            right = np.log(v) > lo + 0.6 * (hi - lo)  # near the right edge: text on the left
+            ax.annotate(f"{label} {format_count(v)}", (v, y),
+                        xycoords=("data", "axes fraction"), fontsize=8,
+                        xytext=(-3 if right else 3, 0), textcoords="offset points",
+                        ha="right" if right else "left",
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set(title=f"Late parcels per path: {np.mean(late < 1):.0%} of paths have none",
            xlabel="parcels delivered after the promise (log scale)", ylabel="paths")
-    thousands_axis(ax, "x")
+    _money(ax, "x")
     return fig
 
 
@@ -106,12 +126,12 @@ def plot_backlog_fan(results, *, level=(50, 90), ax=None):
 
 
 def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=None,
-                  title: str = "Staffing trade-off"):
+                  title: str = "Staffing trade-off", label: str = "recommended"):
     """Holiday programme headcount against expected and worst-10% total cost.
 
     ``curve`` is :func:`forecast.planning.tradeoff_curve`'s frame (``workers``,
     ``mean_total_cost``, ``worst_total_cost`` and ``prob_on_target``, drawn on a second
-    axis).
+    axis). ``recommended`` is marked by a dashed line, labelled ``label: <workers>``.
     """
     fig, ax = figure_axes(ax, (8, 3.8))
     ax.plot(curve["workers"], curve["mean_total_cost"], color=_BLUE, marker="o", ms=3,
@@ -120,7 +140,7 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
             label="worst 10% (average)")
     if recommended is not None:
         ax.axvline(recommended, color="k", ls="--", lw=1,
-                   label=f"recommended: {recommended:,.0f}")
+                   label=f"{label}: {recommended:,.0f}")
     ax.set(xlabel="holiday programme workers", ylabel="HK$ (labour + compensation)",
            title=title)
     _money(ax, "y")

@@ -103,6 +103,15 @@ def network_decision(net, target: float) -> pd.DataFrame:
     return decision_rows(net.plan.decision_table(), target)
 
 
+def scope_note(net, run) -> str:
+    """The line atop the pages that plan the network total as one site (network run)."""
+    return (f"These pages plan the network total ({run.unique_id}) as one site, for the "
+            f"roster by phase and the key figures: {format_workers(run.recommendation.workers)} "
+            "workers. Page 1's recommendation is the split between the hubs ("
+            f"{format_workers(net.plan.decision_table().loc['recommended', 'programme_workers'])}"
+            " workers, network page).")
+
+
 def network_fact(net, run) -> str:
     """Page 1's note on scopes when the network is planned."""
     n = len(net.plan.hubs)
@@ -111,4 +120,5 @@ def network_fact(net, run) -> str:
             "on jointly drawn paths (one future per path across hubs), and the programme "
             "workers are split between them (network page). The trade-off, the roster and "
             f"the decision rule's page treat the network total ({run.unique_id}) as one site: "
-            f"it alone would need {run.recommendation.workers:,} workers.")
+            f"planned that way, the rule would pick {run.recommendation.workers:,} workers; "
+            "staff the split above.")
