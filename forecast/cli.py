@@ -120,9 +120,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     if args.series:
+        missing = sorted(set(args.series) - set(df["unique_id"]))
+        if missing:
+            raise ValueError(f"--series {missing}: no such series in {args.file}; series "
+                             f"there: {sorted(map(str, df['unique_id'].unique()))}")
         df = df[df["unique_id"].isin(args.series)]
-        if df.empty:
-            raise ValueError(f"--series {args.series}: no such series in {args.file}")
     result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
                       origin_offset=args.origin, n_paths=args.paths,
                       rng=np.random.default_rng(args.seed),

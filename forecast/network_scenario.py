@@ -28,14 +28,13 @@ split across its hubs.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from forecast.scenario import Scenario, lny_shift, shift_dates
+from forecast.scenario import Scenario, lny_shift, read_toml, shift_dates
 
 __all__ = ["HEADCOUNTS", "HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
            "check_hub_overrides", "hub_total_mismatch", "network_hubs", "volume_shares"]
@@ -241,11 +240,11 @@ class NetworkScenario:
     @classmethod
     def from_toml(cls, path: str | Path) -> NetworkScenario:
         """Load from a scenario TOML file with optional ``[hubs.<unique_id>]`` tables."""
+        table = read_toml(path)
         try:
-            with open(path, "rb") as fh:
-                return cls.from_dict(tomllib.load(fh))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+            return cls.from_dict(table)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
 
 #: Days of recent history behind each hub's volume share (see ``NetworkScenario.for_hubs``).

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import json
 import numbers
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +227,8 @@ class Scenario:
         allowed = list(_SECTIONS) + list(_TOP)
         unknown = sorted(set(nested) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown scenario key(s) {unknown}; allowed: {allowed}")
+            raise ValueError(f"unknown scenario key(s) {unknown}{_did_you_mean(unknown, allowed)}"
+                             f"; allowed: {allowed}")
         kwargs = {k: nested[k] for k in _TOP if k in nested}
         for name, sub in _SECTIONS.items():
             table = nested.get(name, {})
@@ -234,7 +237,8 @@ class Scenario:
             names = [f.name for f in dataclasses.fields(sub)]
             bad = sorted(set(table) - set(names))
             if bad:
-                raise ValueError(f"unknown key(s) {bad} in [{name}]; allowed: {names}")
+                raise ValueError(f"unknown key(s) {bad} in [{name}]{_did_you_mean(bad, names)}; "
+                                 f"allowed: {names}")
             kwargs[name] = sub(**table)
         return cls(**kwargs)
 
@@ -246,13 +250,12 @@ class Scenario:
         :class:`forecast.network_scenario.NetworkScenario`) is not part of the scenario and
         is left out here.
         """
+        table = read_toml(path)
+        table.pop("hubs", None)
         try:
-            with open(path, "rb") as fh:
-                table = tomllib.load(fh)
-            table.pop("hubs", None)
             return cls.from_dict(table)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
     def to_dict(self, *, flat: bool = False) -> dict:
         """Plain nested dict (JSON/TOML/papermill friendly); ``flat``: dotted keys."""
@@ -356,3 +359,32 @@ def _plain(value):
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def read_toml(path: str | Path) -> dict:
+    """The table of a TOML file; a ``ValueError`` naming the file, and the line it could not
+    read (with a hint when it holds a date that is not YYYY-MM-DD)."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        where = ""
+        found = re.search(r"at line (\d+)", str(exc))
+        if found:
+            lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+            n = int(found.group(1))
+            if 0 < n <= len(lines):
+                where = f"; line {n}: {lines[n - 1].strip()!r}"
+                if re.search(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}", lines[n - 1]):
+                    where += " (dates are YYYY-MM-DD, e.g. 2026-03-20)"
+        raise ValueError(f"{path}: not valid TOML ({exc}){where}") from None
+
+
+def _did_you_mean(unknown, allowed) -> str:
+    """`` (did you mean 'programme'?)`` for the first unknown key close to an allowed one."""
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {key!r}?)"
+    return ""
+

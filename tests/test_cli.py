@@ -110,3 +110,11 @@ def test_backtest_prints_and_writes_a_plain_table(tmp_path, capsys):
     assert text.lstrip().startswith("model") and "e+" not in text and "lunar-naive" in text
     header = out.read_text().splitlines()[0].split(",")
     assert header[:3] == ["model", "crps", "scaled_crps"]
+
+
+def test_backtest_of_a_series_not_in_the_file_lists_the_ones_there(capsys):
+    status = main(["backtest", "--series", "Total", "--years", "2025"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "--series ['Total']: no such series in" in err
+    assert "series there: ['chek-lap-kok', 'kowloon-bay', 'kwai-chung', 'total', 'tsing-yi']" in err

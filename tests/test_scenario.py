@@ -83,12 +83,26 @@ def test_unknown_keys_are_rejected_with_the_allowed_ones():
         Scenario.from_dict({"staff": {"baseline": 3}})
     with pytest.raises(ValueError, match=r"unknown key\(s\) \['head'\] in \[staffing\]; allowed"):
         Scenario.from_dict({"staffing": {"head": 3}})
+    # a typo gets the key it is close to
+    with pytest.raises(ValueError, match=r"\['programe'\] \(did you mean 'programme' for "
+                                         r"'programe'\?\); allowed"):
+        Scenario.from_dict({"programe": {"workers": 3}})
+    with pytest.raises(ValueError, match=r"did you mean 'baseline' for 'baseline_workers'"):
+        Scenario.from_dict({"staffing": {"baseline_workers": 3}})
 
 
 def test_bad_toml_is_a_value_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[staffing\nbaseline = 1")
     with pytest.raises(ValueError, match="not valid TOML"):
+        Scenario.from_toml(path)
+    # the file and the line it could not read; a date that is not YYYY-MM-DD is named
+    path.write_text("[window]\nstart = 2026-01-20\nend = 2026-20-03\n")
+    with pytest.raises(ValueError, match=r"bad.toml: not valid TOML .*; line 3: 'end = "
+                                         r"2026-20-03' \(dates are YYYY-MM-DD"):
+        Scenario.from_toml(path)
+    path.write_text("[staffing]\nbaseline_workers = 3\n")
+    with pytest.raises(ValueError, match=r"bad.toml: unknown key\(s\) \['baseline_workers'\]"):
         Scenario.from_toml(path)
 
 
