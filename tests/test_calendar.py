@@ -144,12 +144,17 @@ def test_lunar_new_year_returns_a_plain_date():
 
 
 def test_summary_and_lny_requirement():
-    df = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-01", "2024-12-31"), "y": 1.0}))
+    df = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-05", "2024-12-31"), "y": 1.0}))
     assert summarize_history(df)["n_lny"].tolist() == [0]
-    with pytest.raises(DataError, match="history too short"):
+    with pytest.raises(DataError, match=r"no part of a Lunar New Year window \(LNY-28..LNY\+21\)"):
         require_past_lny(df)
-    with pytest.warns(UserWarning, match="history too short"):
+    with pytest.warns(UserWarning, match="forecast run cannot plan it"):
         require_past_lny(df, strict=False)
+    # part of a window is enough (the models fit it, shrunk to their priors)
+    partial = load_history(pd.DataFrame({"ds": pd.date_range("2024-03-05", "2025-01-20"),
+                                         "y": 1.0}))  # to LNY 2025 - 9
+    assert summarize_history(partial)["lny_window_days"].tolist() == [20]
+    require_past_lny(partial)
 
 
 def test_hong_kong_general_holidays_count_good_friday():

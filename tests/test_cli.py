@@ -37,9 +37,11 @@ def test_validate_bad_input_one_line_exit_2(tmp_path, capsys, content, match):
 
 def test_validate_warns_but_passes_without_past_lny(tmp_path, capsys):
     path = tmp_path / "short.csv"
-    path.write_text("ds,y\n2024-03-01,1\n2024-03-02,2\n")
+    path.write_text("ds,y\n2024-03-05,1\n2024-03-06,2\n")
     assert main(["validate", str(path)]) == 0
-    assert "history too short" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no part of a Lunar New Year window (LNY-28..LNY+21)" in err
+    assert "forecast run cannot plan it" in err
 
 
 def test_usage_errors_exit_2(capsys):

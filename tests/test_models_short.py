@@ -137,3 +137,18 @@ def test_recent_folds_stay_inside_the_open_history():
     assert recent_folds(396, start=60) == [312, 340]  # 240 open days before each origin
     assert recent_folds(290) == []  # 234 days before the last origin: no fold
     assert recent_folds(396, max_folds=0) == []
+
+
+def test_a_year_without_any_part_of_an_lny_window_is_refused_naming_the_minimum():
+    """A 333-day history between two LNY windows was planned with no LNY effect at all
+    (LNY days 1-3 at ~4x the truth), while `forecast validate` said it needs an LNY."""
+    df = toy_history(years=2, end="2026-01-18", seed=0)
+    df = df[df.ds >= pd.Timestamp("2025-02-20")]  # LNY 2025 + 22 onwards: 333 days
+    assert len(df) == 333
+    with pytest.raises(ValueError, match=r"holds no part of a Lunar New Year window "
+                                         r"\(LNY-28..LNY\+21\)"):
+        StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    # one day of it is enough: fitted, its LNY effects at the prior, and it says so
+    with pytest.warns(ShortHistoryWarning):
+        StateSpaceModel().fit(toy_history(years=2, end="2026-01-18", seed=0).pipe(
+            lambda d: d[d.ds >= pd.Timestamp("2025-02-19")]), rng=np.random.default_rng(0))

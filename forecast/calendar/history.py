@@ -6,10 +6,25 @@ import warnings
 
 import pandas as pd
 
-from forecast.calendar.lny import lny_dates
+from forecast.calendar.lny import days_to_lny, lny_dates
 from forecast.data import DataError
 
-__all__ = ["summarize_history", "require_past_lny"]
+__all__ = ["LNY_REACH", "lny_window_days", "summarize_history", "require_past_lny"]
+
+#: Days from LNY of the window around it whose effects the demand models learn.
+LNY_REACH = (-28, 21)
+
+
+def lny_window_days(ds, reach: tuple[int, int] = LNY_REACH) -> int:
+    """Number of days of ``ds`` inside an LNY window (``reach`` days from an LNY).
+
+    Examples
+    --------
+    >>> lny_window_days(pd.date_range("2025-02-19", periods=3))  # LNY 2025-01-29 + 21..23
+    1
+    """
+    off = days_to_lny(pd.DatetimeIndex(ds))
+    return int(((off >= reach[0]) & (off <= reach[1])).sum())
 
 
 def summarize_history(df: pd.DataFrame) -> pd.DataFrame:
@@ -36,34 +51,36 @@ def summarize_history(df: pd.DataFrame) -> pd.DataFrame:
                 "days": len(g),
                 "mean_y": float(g["y"].mean()),
                 "n_lny": len(lnys),
+                "lny_window_days": lny_window_days(g["ds"]),
                 "lny_covered": ", ".join(str(d.date()) for d in lnys) or "none",
             }
         )
     return pd.DataFrame(rows)
 
 
-def require_past_lny(df: pd.DataFrame, *, n: int = 1, strict: bool = True) -> None:
-    """Check that every series contains at least ``n`` past LNY days.
+def require_past_lny(df: pd.DataFrame, *, strict: bool = True) -> None:
+    """Check that every series holds at least part of a past LNY window (:data:`LNY_REACH`).
 
-    Models that learn LNY effects call this with ``strict=True`` (a
-    :class:`~forecast.data.DataError`); ``forecast validate`` calls it with
-    ``strict=False`` (a warning).
+    The demand models refuse a series without one (they cannot learn an LNY effect);
+    ``forecast validate`` calls this with ``strict=False`` (a warning).
 
     Examples
     --------
-    >>> df = pd.DataFrame({"unique_id": "hub", "ds": pd.date_range("2024-03-01", periods=90),
+    >>> df = pd.DataFrame({"unique_id": "hub", "ds": pd.date_range("2024-03-05", periods=90),
     ...                    "y": 1.0})
     >>> require_past_lny(df)
     Traceback (most recent call last):
     ...
-    forecast.data.DataError: history too short: need >= 1 past Lunar New Year(s) in series 'hub' (2024-03-01..2024-05-29)
+    forecast.data.DataError: no part of a Lunar New Year window (LNY-28..LNY+21) in series 'hub' (2024-03-05..2024-06-02): the demand models need at least part of one to learn LNY effects, and forecast run cannot plan it
     """
     summary = summarize_history(df)
-    short = summary[summary["n_lny"] < n]
+    short = summary[summary["lny_window_days"] == 0]
     if short.empty:
         return
     names = ", ".join(f"{r.unique_id!r} ({r.first}..{r.last})" for r in short.itertuples())
-    msg = f"history too short: need >= {n} past Lunar New Year(s) in series {names}"
+    msg = (f"no part of a Lunar New Year window (LNY{LNY_REACH[0]:+d}..LNY{LNY_REACH[1]:+d}) "
+           f"in series {names}: the demand models need at least part of one to learn LNY "
+           f"effects, and forecast run cannot plan {'it' if len(short) == 1 else 'them'}")
     if strict:
         raise DataError(msg)
     warnings.warn(msg, stacklevel=2)

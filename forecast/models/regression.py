@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from forecast.calendar import LNY_REACH, lny_window_days
 from forecast.models._core import count_noise_sd, robust_scale, weighted_ridge
 
 __all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "check_history", "dev_shrinkage", "fit_regression"]
@@ -44,7 +45,8 @@ NOISE_REF = 0.15
 
 def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int = 0,
                   min_days: int = MIN_HISTORY_DAYS) -> None:
-    """``ValueError`` naming the minimum if a series has fewer than ``min_days`` open days.
+    """``ValueError`` naming the minimum if a series has fewer than ``min_days`` open days,
+    or none inside an LNY window (:data:`forecast.calendar.LNY_REACH`).
 
     Examples
     --------
@@ -54,6 +56,12 @@ def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int 
     ValueError: statespace: series 'a' has 100 days of history (2025-01-01..2025-04-10); at least 330 (about a year, including any part of an LNY window) are needed, and no option lowers this: give a longer history, or plan this site within a larger one
     """
     n = len(ds) - open_from
+    if n >= min_days and not lny_window_days(ds[open_from:]):
+        raise ValueError(
+            f"{alias}: series {uid!r} ({ds[open_from].date()}..{ds[-1].date()}) holds no "
+            f"part of a Lunar New Year window (LNY{LNY_REACH[0]:+d}..LNY{LNY_REACH[1]:+d}): "
+            "at least part of one is needed to learn its effects; give a history that "
+            "reaches back into the last one")
     if n < min_days:
         since = "" if not open_from else f" since it opened on {ds[open_from].date()}"
         raise ValueError(
