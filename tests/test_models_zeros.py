@@ -170,3 +170,25 @@ def test_lny_days_closed_every_year_are_not_reported_as_unseen():
         warnings.simplefilter("error", ShortHistoryWarning)
         model = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
     assert model.calibration_.fallback.iloc[0] == ""
+
+
+@pytest.mark.parametrize("alias", ["statespace", "auto"])
+def test_an_lny_closed_in_some_years_only_is_a_mixture_of_closed_and_open_paths(alias):
+    """Closed over LNY days 1-3 in 2 of 4 years, the days were fitted as a log-scale effect:
+    ~10 parcels a day, 80% interval [8, 13], covering neither a closed day (0) nor an open
+    one (~620 in the helper's trial)."""
+    df = toy_history(years=4, end="2026-01-20", seed=1)
+    off = days_to_lny(df.ds)
+    closed_years = df.ds.dt.year.isin([2023, 2025]) & np.isin(off, [0, 1, 2])
+    open_days = df.loc[np.isin(off, [0, 1, 2]) & ~closed_years & (df.ds.dt.year >= 2022), "y"]
+    df.loc[closed_years, "y"] = 0.0
+    p = _paths(make_model(alias), df, 40)
+    days = p[p.offset.isin([0, 1, 2])]
+    assert 0.4 < (days.y == 0).mean() < 0.6  # half of the years were closed
+    opened = days[days.y > 0].groupby("offset").y.median()
+    assert ((opened / open_days.median()).between(0.75, 1.33)).all()  # open: an open day
+    # one draw per path and LNY: a path closes the three days together
+    per_path = days.assign(zero=days.y == 0).groupby("sample_id").zero.mean()
+    assert set(per_path.round(6)) <= {0.0, 1.0}
+    neighbours = _by_offset(p).loc[[-1, 3], "hi"]
+    assert (neighbours > 0).all()  # the days around are never closed

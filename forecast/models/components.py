@@ -39,8 +39,8 @@ class Components:
     shared, noise : ndarray, shape (n_paths, h)
     log_scale : bool, default True
         Paths are ``expm1(...)`` of the sum (else the sum itself), clipped at 0.
-    closed : ndarray of bool, shape (h,), optional
-        Structurally closed days: every path is 0 there.
+    closed : ndarray of bool, shape (h,) or (n_paths, h), optional
+        Structurally closed days: every path (or each path, per row) is 0 there.
     round_u : ndarray, shape (n_paths, h), optional
         Uniform [0, 1) draws: paths become counts ``floor(y + u)``.
 
@@ -76,8 +76,9 @@ class Components:
                 f"Components: shapes disagree, center {self.center.shape}, shared "
                 f"{self.shared.shape}, noise {self.noise.shape}"
             )
-        if self.closed is not None and self.closed.shape != (h,):
-            raise ValueError(f"Components: closed must have shape ({h},), got {self.closed.shape}")
+        if self.closed is not None and self.closed.shape not in ((h,), self.shared.shape):
+            raise ValueError(f"Components: closed must have shape ({h},) or "
+                             f"{self.shared.shape}, got {self.closed.shape}")
         if self.round_u is not None and self.round_u.shape != self.shared.shape:
             raise ValueError(f"Components: round_u must have shape {self.shared.shape}, got "
                              f"{self.round_u.shape}")
@@ -96,5 +97,5 @@ class Components:
         if self.round_u is not None:
             out = np.floor(out + self.round_u)
         if self.closed is not None and self.closed.any():
-            out[:, self.closed] = 0.0
+            out[np.broadcast_to(self.closed, out.shape)] = 0.0
         return out

@@ -153,9 +153,10 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                    holiday_block=holiday_block)
     names = holiday_names(country, ds, exclude=spec.dev_range)
     closures = find_closures(ds, y, names=names, dev_range=spec.dev_range, exclude=closed)
-    out = closed | closures.mask(ds, names)  # zeros that are facts: not fitted
+    out = closed | closures.fit_mask(ds, y, names)  # zeros that are facts: not fitted
     if closures:
-        facts.append(f"structural closures (paths are 0 there): {closures.describe()}")
+        facts.append(f"closures (paths are 0 there; offsets closed in some years only: on "
+                     f"that share of paths): {closures.describe()}")
     similar = level_similarity(np.where(out, np.nan, y))
     # whether an LNY day was seen at today's level: its local level without the LNY days
     # (a deep trough is an LNY effect, not another regime)
@@ -324,10 +325,10 @@ class StateSpaceModel(ForecastModel):
         level = level + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng,
                                          shared=shared)
         closed = None
-        if state.closures:
-            closed = state.closures.mask(ds, holiday_names(state.spec.country, ds,
-                                                           exclude=state.spec.dev_range))
         local = rng if shared is None else hub_rng(shared, state.uid)
+        if state.closures:
+            closed = state.closures.draw_mask(ds, n_paths, rng=local, names=holiday_names(
+                state.spec.country, ds, exclude=state.spec.dev_range))
         u = local.random((n_paths, h)) if state.counts else None
         return Components(center, level, noise, closed=closed, round_u=u)
 

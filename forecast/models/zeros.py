@@ -10,6 +10,11 @@ are therefore taken out of the regression and the dynamics and put back as facts
   on Sundays), an LNY offset (closed on LNY days 1-3), a named public holiday. Those days
   get weight 0 in the fit and every path is exactly 0 on future days with the same key
   (like capacity 0);
+- **closures in some years only** (``Closures.lny_partial``): an LNY offset that is zero in
+  some years and open in others (closed over LNY in 2 of 4 years). Its zero days get weight
+  0 (its effect is learnt from the open years) and each path closes it with the share of
+  years it was closed, one draw per path and LNY (a path closes every such day of an LNY
+  whose share is above its draw), so the paths are a mixture of closed and open holidays;
 - **closed regimes** (:func:`closed_runs`): a run of zeros too long to be chance at the
   series' open level (a site not yet open, a closed border). Its days get weight 0 and the
   residual dynamics start after it, so it does not inflate the spread.
@@ -20,6 +25,7 @@ ordinary count, and the open level decides that (``min_level``, ``max_run_prob``
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,9 +65,10 @@ class Closures:
     weekdays: tuple[int, ...] = ()
     lny_offsets: tuple[int, ...] = ()
     holidays: tuple[str, ...] = ()
+    lny_partial: tuple[tuple[int, float], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.weekdays or self.lny_offsets or self.holidays)
+        return bool(self.weekdays or self.lny_offsets or self.holidays or self.lny_partial)
 
     def mask(self, ds, names: np.ndarray | None = None) -> np.ndarray:
         """Whether each date is closed, shape (len(ds),); ``names``: holiday names of ds."""
@@ -73,11 +80,41 @@ class Closures:
             out |= np.isin(names, self.holidays)
         return out
 
+    def fit_mask(self, ds, y: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
+        """Days left out of a fit, shape (len(ds),): :meth:`mask`, and the zero days of the
+        offsets closed in some years only (their effect is learnt from the open years)."""
+        out = self.mask(ds, names)
+        if self.lny_partial:
+            partial = [o for o, _ in self.lny_partial]
+            out |= np.isin(days_to_lny(pd.DatetimeIndex(ds)), partial) & (np.asarray(y) == 0)
+        return out
+
+    def draw_mask(self, ds, n_paths: int, *, rng: np.random.Generator,
+                  names: np.ndarray | None = None) -> np.ndarray:
+        """Closed days per path, shape (n_paths, len(ds)): :meth:`mask` on every path, and
+        each offset of ``lny_partial`` closed on a path when the path's draw for that LNY
+        (uniform, one per path and LNY) is below the offset's share of closed years."""
+        ds = pd.DatetimeIndex(ds)
+        out = np.broadcast_to(self.mask(ds, names), (n_paths, len(ds))).copy()
+        if not self.lny_partial:
+            return out
+        off = days_to_lny(ds)
+        year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+        years = np.unique(year)
+        u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
+        for o, share in self.lny_partial:
+            on = off == o
+            out[:, on] |= u[:, on] < share
+        return out
+
     def describe(self) -> str:
         """One line for a record, e.g. ``weekdays [6], LNY offsets [0, 1, 2]``."""
         parts = [f"{k} {list(v)}" for k, v in (("weekdays", self.weekdays),
                                               ("LNY offsets", self.lny_offsets),
                                               ("holidays", self.holidays)) if v]
+        if self.lny_partial:
+            parts.append("LNY offsets closed in some years (share of years) "
+                         + str({o: round(share, 2) for o, share in self.lny_partial}))
         return ", ".join(parts)
 
 
@@ -197,5 +234,13 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     if names is not None:
         names = np.asarray(names, dtype=object)
         holidays = closed_keys(names, sorted(set(names[zero & ok]) - {""}), 1)
-    return Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
-                    tuple(str(h) for h in holidays))
+    found = Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
+                     tuple(str(h) for h in holidays))
+    # LNY offsets zero in some years only (not explained by a weekday or holiday closure)
+    rest = ok & ~found.mask(ds, names)
+    partial = []
+    for o in range(dev_range[0], dev_range[1] + 1):
+        sel = rest & (off == o)
+        if sel.any() and zero[sel].any():
+            partial.append((o, float(zero[sel].mean())))
+    return dataclasses.replace(found, lny_partial=tuple(partial))
