@@ -60,12 +60,19 @@ def check_scored(sim: Simulator, over: str) -> str:
 
 
 def upper_bound(sim: Simulator) -> int:
-    """A headcount whose programme capacity alone covers the busiest path-day, plus any open
-    backlog at the window's start, twice over."""
-    s = sim.scenario
+    """A headcount whose programme capacity alone covers, twice over, the busiest path-day
+    plus any open backlog at the window's start, and every parcel arriving up to the
+    programme's last day (the queue built before the programme, when the baseline roster
+    falls short) within the programme's operating days."""
+    s, plan = sim.scenario, sim.plan
     per_worker = s.productivity.mean * max(s.attendance.programme, 1e-3)
-    busiest = sim.arrivals.max(initial=0) + sim.plan.open_parcels.sum()
-    return int(min(_MAX_WORKERS, 2 * math.ceil(busiest / per_worker) + 1))
+    open_parcels = plan.open_parcels.sum()
+    need = (sim.arrivals.max(initial=0) + open_parcels) / per_worker
+    on = np.flatnonzero(plan.programme & plan.operating)
+    if len(on):
+        queued = sim.arrivals[:, :on[-1] + 1].sum(axis=1).max(initial=0) + open_parcels
+        need = max(need, queued / (per_worker * len(on)))
+    return int(min(_MAX_WORKERS, 2 * math.ceil(need) + 1))
 
 
 def smallest_headcount(ok, hi: int) -> int | None:

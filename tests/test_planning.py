@@ -274,3 +274,16 @@ def test_the_optimised_row_is_the_scenario_with_that_headcount_in_its_own_mode()
     plan = Simulator(paths, s, rng=rng, dates=dates).results(600).decision_summary(0.95)
     pd.testing.assert_series_equal(cmp.loc["optimised"].astype(float), plan.astype(float),
                                    check_names=False)
+
+
+def test_the_search_limit_covers_the_queue_built_before_the_programme():
+    """With no one at work before a 4-day programme, a network's hubs were searched only up
+    to twice their busiest day: the warning said no split reaches the target (64% on the
+    real HK file) where the one-site search, with no such limit, found one."""
+    from forecast.planning import upper_bound
+
+    paths = np.full((3, N_DAYS), 1000.0)  # 14 days; nobody at work before 12 Mar
+    s = deterministic(**{"programme.start": "2026-03-12"})
+    limit = upper_bound(sim(paths, s))
+    assert limit >= 2 * 14_000 / (10 * 4)  # all 14 days' parcels in the 4 programme days
+    assert upper_bound(sim(paths, deterministic())) == 2 * 100 + 1  # the busiest day's
