@@ -147,8 +147,9 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
             p = search.p_on_time(late, due)
             return Allocation(w, False, "none", p, steps,
                               "no allocation up to each hub's search limit (twice the "
-                              "programme headcount that alone handles its busiest day, or its "
-                              "parcels up to the programme's end) reaches P(network "
+                              "larger of the programme headcounts that alone handle its "
+                              "busiest day and its parcels up to the programme's end, at most "
+                              "1,000,000) reaches P(network "
                               f"on-time >= {target:.0%}) >= {alpha:.0%} (reached "
                               f"{percent_text(p, near=alpha)})")
         # a hub that took a block is likely to take the next ones: fetch them with it

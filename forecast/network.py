@@ -76,7 +76,7 @@ class Hub:
     unique_id: str
     planned: float  # the scenario's programme workers
     cost_optimal: int  # least expected labour + compensation
-    upper: int  # a headcount covering the busiest path-day twice over
+    upper: int  # the search limit (forecast.planning.upper_bound)
     budget: float  # the hub's own programme budget (HK$)
 
 

@@ -58,6 +58,9 @@ def fallback_warning(notes, *, width: int = 400) -> list[str]:
                 "on: its LNY effects are partly default values and its spread was checked on "
                 "recent months only. Keep a margin and re-plan when more data arrive. "
                 "Model notes: ")
+    elif found[0].startswith("level shift"):
+        text = ("The history ends on a new level (a step in the last weeks): the forecast "
+                "starts from it. Check that the step is real and lasting. Model notes: ")
     elif found[0].startswith("closed (y = 0)"):
         text = ("The history ends in a closure (zeros): the forecast assumes the site "
                 "reopens at its level before it. Model notes: ")

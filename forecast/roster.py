@@ -345,8 +345,7 @@ def _summary(search: RosterSearch, m: dict, workers: np.ndarray) -> dict:
 
 def _backlog(sim: Simulator, workers, flat) -> pd.DataFrame:
     """The frame of :attr:`Roster.backlog`."""
-    ds, parcels = zip(*sim.scenario.backlog.parcels) if sim.scenario.backlog.parcels else ((), ())
-    return pd.DataFrame({"ds": pd.to_datetime(list(ds)), "parcels": np.asarray(parcels, float),
+    return pd.DataFrame({"ds": sim.plan.open_dates, "parcels": sim.plan.open_parcels,
                          "late": sim.late_backlog(workers).mean(axis=0),
                          "late_flat": sim.late_backlog(flat).mean(axis=0)})
 

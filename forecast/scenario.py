@@ -38,7 +38,7 @@ from forecast.scenario_sections import (
 
 __all__ = ["Window", "Backlog", "Promise", "Staffing", "Programme", "Productivity",
            "Attendance", "Operations", "Compensation", "Labour", "Scenario", "MAX_BACKLOG_DAYS",
-           "lny_shift", "shift_dates"]
+           "lny_shift", "read_toml", "shift_dates"]
 
 
 _SECTIONS = {
@@ -375,9 +375,27 @@ def read_toml(path: str | Path) -> dict:
             n = int(found.group(1))
             if 0 < n <= len(lines):
                 where = f"; line {n}: {lines[n - 1].strip()!r}"
-                if re.search(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}", lines[n - 1]):
+                if _bad_date(lines[n - 1]):
                     where += " (dates are YYYY-MM-DD, e.g. 2026-03-20)"
         raise ValueError(f"{path}: not valid TOML ({exc}){where}") from None
+
+
+def _bad_date(line: str) -> bool:
+    """Whether ``line`` holds a date that is not a valid YYYY-MM-DD (2026-20-03, 31/12/2025).
+
+    Examples
+    --------
+    >>> _bad_date("end = 2026-20-03"), _bad_date("start = 2026-02-01,"), _bad_date("d = 1/2/2026")
+    (True, False, True)
+    """
+    if re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", line):
+        return True
+    for found in re.findall(r"\b\d{4}-\d{1,2}-\d{1,2}\b", line):
+        try:
+            dt.date.fromisoformat(found)
+        except ValueError:
+            return True
+    return False
 
 
 def _did_you_mean(unknown, allowed) -> str:
@@ -387,4 +405,3 @@ def _did_you_mean(unknown, allowed) -> str:
         if close:
             return f" (did you mean {close[0]!r} for {key!r}?)"
     return ""
-

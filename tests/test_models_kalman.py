@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
@@ -40,3 +41,43 @@ def test_likelihood_and_state_agree_with_statsmodels(seed, level_sd):
     assert fit["phi"] == pytest.approx(p["ar.L1"], abs=0.03)
     assert fit["s2"] == pytest.approx(p["sigma2.ar"], rel=0.05)
     assert fit["level"] == pytest.approx(res.filtered_state[0, -1], abs=0.01)
+
+
+@pytest.mark.parametrize("days", [7, 28, 42])
+def test_a_level_step_in_the_last_weeks_is_forecast_from_the_new_level(days):
+    """A series doubled in its last 7-42 days was forecast at 0.51-0.72 of its new level,
+    with an 80% interval excluding both levels, and no word: clipping flattened the step
+    and the AR(1) treated it as a passing deviation."""
+    import warnings
+
+    from forecast.models import ShortHistoryWarning, StateSpaceModel
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=4, end="2025-11-30", seed=4)
+    step = df.ds > df.ds.max() - pd.Timedelta(days=days)
+    doubled = df.assign(y=np.where(step, 2.0 * df.y, df.y))
+    medians = {}
+    for name, frame in (("plain", df), ("doubled", doubled)):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            m = StateSpaceModel().fit(frame, rng=np.random.default_rng(0))
+        p = m.sample_paths(28, n_paths=500, rng=np.random.default_rng(1))
+        medians[name] = p.groupby("ds").y.median()
+        found = [str(w.message) for w in seen if issubclass(w.category, ShortHistoryWarning)]
+    ratio = float((medians["doubled"] / medians["plain"]).median())
+    assert 1.8 < ratio < 2.2
+    assert any(f"found {days} days before the history's end" in w for w in found)
+
+
+def test_no_level_shift_in_a_series_without_one():
+    from forecast.models.kalman import level_shift
+
+    rng = np.random.default_rng(3)
+    e = np.zeros(730)
+    for t in range(1, 730):
+        e[t] = 0.8 * e[t - 1] + rng.normal(0, 0.05)
+    e[-12:-9] -= 1.5  # a typhoon: three days nearly shut, then back
+    from forecast.models.residuals import fit_level_ar
+
+    assert level_shift(e[:-12], 0.8, 1e-4, 0.0025) is None  # nothing before the typhoon
+    assert fit_level_ar(e).shift_days == 0  # and the typhoon is not a sustained new level

@@ -152,3 +152,14 @@ def test_a_year_without_any_part_of_an_lny_window_is_refused_naming_the_minimum(
     with pytest.warns(ShortHistoryWarning):
         StateSpaceModel().fit(toy_history(years=2, end="2026-01-18", seed=0).pipe(
             lambda d: d[d.ds >= pd.Timestamp("2025-02-19")]), rng=np.random.default_rng(0))
+
+
+def test_recent_folds_cut_before_the_only_lny_still_calibrate():
+    """The LNY-window requirement once applied to the calibration folds too: a history whose
+    only LNY lies in its last weeks lost folds (3 -> 2) and changed its spread."""
+    df = toy_history(years=3, end="2025-04-20", seed=0)
+    df = df[df.ds >= pd.Timestamp("2024-03-05")]  # LNY 2024 + 24: only LNY 2025 inside
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    assert m.calibration_.n_folds.iloc[0] == RECENT_FOLDS

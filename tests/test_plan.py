@@ -285,6 +285,9 @@ def test_the_page1_fallback_warning_keeps_whole_notes_that_fit():
     (shut,) = fallback_warning([FALLBACK_NOTE + "closed (y = 0) for the last 30 days, since "
                                 "2025-12-02: forecast as reopening"])
     assert shut.startswith("The history ends in a closure (zeros): the forecast assumes")
+    (step,) = fallback_warning([FALLBACK_NOTE + "level shift x2.00 found 28 days before the "
+                                "history's end (since 2025-11-03): forecast from the new level"])
+    assert step.startswith("The history ends on a new level (a step in the last weeks)")
     # a first note longer than the room left: page 1 says where the notes are
     (long,) = fallback_warning([FALLBACK_NOTE + "word " * 200])
     assert len(long) <= 400 and long.endswith('printed by forecast run ("demand model fallback").')

@@ -216,7 +216,7 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     # a short history (no past LNY fold since the series opened, not only none in the
     # current level regime, whose folds would be fitted across regimes): its latest
     # folds, without an LNY
-    opened = leading_closed_days(closed_runs(y))
+    opened = leading_closed_days(closed_runs(y, ds=ds))
     recent = not plan and not calibration_folds(ds, start=opened, max_folds=1)
     if recent:
         mask = np.arange(HORIZON) + ORIGIN_OFFSET

@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.calendar import (
     DEFAULT_LNY_PHASES,
+    LNY_REACH,
     LnyPhase,
     WorkCalendar,
     days_to_lny,
@@ -30,7 +31,7 @@ __all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_ho
            "level_noise", "level_similarity", "local_level"]
 
 
-def public_holidays(country: str | None, start, end, *, exclude=(-28, 21)) -> pd.DatetimeIndex:
+def public_holidays(country: str | None, start, end, *, exclude=LNY_REACH) -> pd.DatetimeIndex:
     """Public holidays of ``country`` between ``start`` and ``end``, minus LNY-window days.
 
     Examples
@@ -65,7 +66,7 @@ def lny_groups(phases, dev_range: tuple[int, int]) -> list[tuple[str, int, int]]
     return groups
 
 
-def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=(-28, 21)) -> np.ndarray:
+def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=LNY_REACH) -> np.ndarray:
     """Name of the public holiday on each date ('' if none or inside the LNY range).
 
     Examples
@@ -154,7 +155,7 @@ class FeatureSpec:
     country: str | None = "HK"
     phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES
     n_fourier: int = 4
-    dev_range: tuple[int, int] = (-28, 21)
+    dev_range: tuple[int, int] = LNY_REACH
     holiday_names: tuple[str, ...] = ()
     #: (month, day) of e-commerce shopping days (6.18, 11.11, 12.12): one effect per day
     #: for ``peak_days`` days from each; shrunk to zero where a series has no such peaks
@@ -177,7 +178,7 @@ class FeatureSpec:
         """Spec with trend knots every ``knot_days`` inside the history (none in the last)."""
         span = (ds[-1] - ds[0]).days
         knots = tuple(k / 365.25 for k in range(knot_days, span - knot_days + 1, knot_days))
-        names = holiday_names(kw.get("country", "HK"), ds, exclude=kw.get("dev_range", (-28, 21)))
+        names = holiday_names(kw.get("country", "HK"), ds, exclude=kw.get("dev_range", LNY_REACH))
         return cls(t0=ds[0], knots=knots, holiday_names=tuple(sorted(set(names) - {""})), **kw)
 
     def matrix(self, ds: pd.DatetimeIndex) -> tuple[np.ndarray, dict[str, slice]]:
@@ -236,7 +237,7 @@ class FeatureSpec:
 
 
 def local_level(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None, window: int = 28,
-                skip: tuple[int, int] = (-28, 21)) -> np.ndarray:
+                skip: tuple[int, int] = LNY_REACH) -> np.ndarray:
     """The ``window``-day centred rolling median of ``log1p(y)``, LNY days left out.
 
     With ``ds``, days within ``skip`` offsets of LNY do not enter the medians and get the
@@ -265,9 +266,9 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     """Index of the first day of the current regime of a series.
 
     The regime starts after the last run of at least ``min_run`` days whose local level
-    (:func:`local_level`, LNY days left out) differs from the latest one by more than a
-    factor ``max_ratio`` (a border closure, a pandemic, a network change), or by more than
-    4 times the local level's own noise (:func:`level_noise`, for a noisy count), but keeps
+    (:func:`local_level`) differs from the latest one by more than a factor ``max_ratio``
+    (a border closure, a pandemic, a network change) and by more than 4 times the local
+    level's own noise (:func:`level_noise`: a noisy count needs a larger move), but keeps
     at least ``min_days`` days. Closed runs of zeros (:func:`~forecast.models.zeros.closed_runs`)
     are another regime, except one at the end (closed now), and the latest level is that
     of the last open days.
@@ -280,7 +281,7 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
     301
     """
     y = np.asarray(y, dtype=float)
-    closed = closed_runs(np.nan_to_num(y))
+    closed = closed_runs(np.nan_to_num(y), ds=ds)
     m = local_level(np.where(closed, np.nan, y))
     seen = np.flatnonzero(np.isfinite(m))
     if not len(seen):
@@ -295,7 +296,7 @@ def regime_start(ds: pd.DatetimeIndex, y: np.ndarray, *, max_ratio: float = 2.5,
 
 def level_noise(m: np.ndarray, *, lag: int = 28) -> float:
     """Noise sd of a local level ``m`` (log scale): the robust sd of its changes over
-    ``lag`` days (non-overlapping windows), divided by sqrt(2).
+    ``lag`` days (windows that do not overlap, taken at every day), divided by sqrt(2).
 
     Examples
     --------
@@ -309,7 +310,8 @@ def level_noise(m: np.ndarray, *, lag: int = 28) -> float:
 
 def level_similarity(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None,
                      scale: float = 0.6) -> np.ndarray:
-    """Weight of each day by how close its local level is to the latest one, in (0, 1].
+    """Weight of each day by how close its local level is to the latest one, in [0, 1]
+    (all 0 for a series with no observed day).
 
     ``exp(-(d / scale)^2)`` with ``d`` the log ratio of the local level
     (:func:`local_level`; with ``ds``, LNY days left out, so an LNY trough keeps its

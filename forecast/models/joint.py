@@ -123,6 +123,10 @@ class SharedDraws:
         Standard normals of each LNY day's own effect, by horizon day.
     block_u : ndarray, shape (n_paths,)
         Uniforms in [0, 1): start of a resampled block of errors (``lunar-naive``).
+    closure_u : ndarray, shape (n_paths,)
+        Uniforms in [0, 1): whether a path closes the LNY offsets that were closed in some
+        years only (:meth:`forecast.models.zeros.Closures.draw_mask`), the same for every
+        hub, so that hubs closed together in the history close together in a path.
     """
 
     seed: int
@@ -135,6 +139,7 @@ class SharedDraws:
     lny_phase: np.ndarray
     lny_day: np.ndarray
     block_u: np.ndarray
+    closure_u: np.ndarray
 
     @property
     def n_paths(self) -> int:
@@ -200,6 +205,7 @@ def shared_draws(rng: np.random.Generator, n_paths: int, h: int, *,
         lny_phase=rng.standard_normal((n_paths, n_off)),
         lny_day=rng.standard_normal((n_paths, h)),
         block_u=rng.random(n_paths),
+        closure_u=rng.random(n_paths),
     )
 
 

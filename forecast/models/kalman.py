@@ -14,20 +14,28 @@ around the best pair. The result agrees with ``statsmodels``' MLE to the grid re
 
 Initialisation: the level is diffuse (variance ``1e6``, the first observation is left
 out of the likelihood), the AR(1) state starts at its stationary variance.
+
+A **level shift** near the end (a new client, a lost one: the series steps to another
+level for good) is the same model with one extra level variance on the day it starts (an
+intervention, as ``statsmodels``' ``UnobservedComponents`` would take through an
+exogenous step). :func:`level_shift` scores every such day of the last weeks by its
+likelihood ratio in one more vectorised pass.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["filter_level_ar", "fit_level_ar_grid"]
+__all__ = ["filter_level_ar", "fit_level_ar_grid", "level_shift"]
 
 _DIFFUSE = 1e6
 PHI_GRID = np.linspace(-0.5, 0.95, 30)
 RATIO_GRID = np.r_[0.0, np.geomspace(1e-5, 1.0, 16)]
 
 
-def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray) -> dict[str, np.ndarray]:
+def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray, *,
+                    shift_at: np.ndarray | None = None, shift_var: float = 0.0,
+                    ) -> dict[str, np.ndarray]:
     """Concentrated log-likelihood and final filtered state for each ``(phi, ratio)``.
 
     Parameters
@@ -36,6 +44,11 @@ def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray) -> dict[s
         Observations (log-scale residuals); NaN marks a missing day (a closure).
     phi, ratio : ndarray, shape (K,)
         AR(1) coefficient in (-1, 1) and level-to-AR variance ratio ``q >= 0``.
+    shift_at : ndarray of int, shape (K,), optional
+        Day (index into ``z``) on which each column's level gets ``shift_var`` more
+        variance (a level shift starting that day); -1: none.
+    shift_var : float
+        That variance, in units of the AR innovation variance.
 
     Returns
     -------
@@ -59,8 +72,11 @@ def filter_level_ar(z: np.ndarray, phi: np.ndarray, ratio: np.ndarray) -> dict[s
     a_mu, a_e = np.zeros(k), np.zeros(k)
     p11, p12, p22 = np.full(k, _DIFFUSE), np.zeros(k), 1.0 / (1.0 - phi**2)
     ss, logdet = np.zeros(k), np.zeros(k)
+    shift_at = np.full(k, -1) if shift_at is None else np.asarray(shift_at)
     seen = 0
     for t in range(len(z)):
+        if shift_var and (shift_at == t).any():
+            p11 = p11 + np.where(shift_at == t, shift_var, 0.0)
         if not np.isnan(z[t]):  # a missing day (NaN) is predicted, not updated
             v = z[t] - a_mu - a_e
             f = p11 + 2.0 * p12 + p22
@@ -116,3 +132,50 @@ def fit_level_ar_grid(z: np.ndarray) -> dict[str, float]:
     return {"phi": float(fp[b]), "ratio": float(fr[b]), "s2": float(fine["s2"][b]),
             "llf": float(fine["llf"][b]), "level": float(fine["level"][b]),
             "ar": float(fine["ar"][b]), "p_level": float(fine["p_level"][b])}
+
+
+#: Likelihood ratio a level shift must reach (2 log; ~50 days tested, so far above the
+#: chi-square(1) quantiles: a false alarm on a series without a shift is rare).
+SHIFT_LLR = 30.0
+
+
+def level_shift(z: np.ndarray, phi: float, ratio: float, s2: float, *, min_days: int = 7,
+                max_days: int = 56, sd: float = 1.0) -> dict[str, float] | None:
+    """The most likely level shift starting ``min_days..max_days`` days before the end.
+
+    Each candidate day gets a level variance of ``sd**2`` (log scale) in the filter of the
+    fitted ``(phi, ratio)``; the one with the largest likelihood ratio against no shift is
+    returned if that ratio exceeds :data:`SHIFT_LLR`.
+
+    Returns
+    -------
+    dict or None
+        ``days`` (from the shift's first day to the end, inclusive), ``llr``, and the
+        filtered state with the shift: ``level``, ``ar``, ``p_level`` (absolute).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(0, 0.05, 400)
+    >>> z[-20:] += 0.7  # doubled 20 days ago
+    >>> found = level_shift(z, 0.3, 1e-4, 0.0025)
+    >>> found["days"], round(found["level"], 1)
+    (20, 0.7)
+    >>> level_shift(rng.normal(0, 0.05, 400), 0.3, 1e-4, 0.0025) is None
+    True
+    """
+    z = np.asarray(z, dtype=float)
+    n = len(z)
+    days = np.arange(min_days, min(max_days, n - 60) + 1)
+    if not len(days) or s2 <= 0:
+        return None
+    at = np.r_[-1, n - days]
+    out = filter_level_ar(z, np.full(len(at), phi), np.full(len(at), ratio), shift_at=at,
+                          shift_var=sd**2 / s2)
+    llr = 2.0 * (out["llf"][1:] - out["llf"][0])
+    j = int(np.nanargmax(llr)) if np.isfinite(llr).any() else 0
+    if not llr[j] > SHIFT_LLR:
+        return None
+    return {"days": int(days[j]), "llr": float(llr[j]), "level": float(out["level"][j + 1]),
+            "ar": float(out["ar"][j + 1]), "p_level": float(out["p_level"][j + 1])}
+

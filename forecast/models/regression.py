@@ -46,7 +46,8 @@ NOISE_REF = 0.15
 def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int = 0,
                   min_days: int = MIN_HISTORY_DAYS) -> None:
     """``ValueError`` naming the minimum if a series has fewer than ``min_days`` open days,
-    or none inside an LNY window (:data:`forecast.calendar.LNY_REACH`).
+    or, for a full fit (``min_days >= MIN_HISTORY_DAYS``; a calibration fold may be cut
+    before the only LNY), none inside an LNY window (:data:`forecast.calendar.LNY_REACH`).
 
     Examples
     --------
@@ -56,7 +57,7 @@ def check_history(uid: str, ds: pd.DatetimeIndex, alias: str, *, open_from: int 
     ValueError: statespace: series 'a' has 100 days of history (2025-01-01..2025-04-10); at least 330 (about a year, including any part of an LNY window) are needed, and no option lowers this: give a longer history, or plan this site within a larger one
     """
     n = len(ds) - open_from
-    if n >= min_days and not lny_window_days(ds[open_from:]):
+    if n >= min_days >= MIN_HISTORY_DAYS and not lny_window_days(ds[open_from:]):
         raise ValueError(
             f"{alias}: series {uid!r} ({ds[open_from].date()}..{ds[-1].date()}) holds no "
             f"part of a Lunar New Year window (LNY{LNY_REACH[0]:+d}..LNY{LNY_REACH[1]:+d}): "

@@ -24,7 +24,7 @@ import pandas as pd
 from forecast.calendar import days_to_lny
 from forecast.models._core import ar1_filter, robust_scale, simulate_ar1, simulate_random_walk
 from forecast.models.joint import SharedDraws, resample_by_date
-from forecast.models.kalman import fit_level_ar_grid
+from forecast.models.kalman import fit_level_ar_grid, level_shift
 
 #: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
 #: group never seen in the current regime is drawn with this sd; seen groups combine it
@@ -52,6 +52,10 @@ class LevelAR:
     shocks: np.ndarray | None = field(default=None, repr=False)
     #: days before the last observation of each shock (the joint bootstrap by date)
     shock_ages: np.ndarray | None = field(default=None, repr=False)
+    #: a level shift found near the end (:func:`forecast.models.kalman.level_shift`): its
+    #: days up to the end and its size (log scale); 0 without one
+    shift_days: int = 0
+    shift_size: float = 0.0
 
     def __post_init__(self) -> None:
         if not -1 < self.phi < 1:
@@ -82,6 +86,20 @@ class LevelAR:
                  + np.cumsum(shared.steps * np.sqrt(self.step_var), axis=1))
         z = resample_by_date(self.shocks, self.shock_ages, shared) * np.sqrt(self.noise_var)
         return level, ar1_filter(self.phi, z)
+
+
+def _sustained(raw: np.ndarray, days: int, *, before: int = 56, k: float = 3.0,
+               share: float = 0.8) -> bool:
+    """Whether the last ``days`` of ``raw`` sit on a new level: their median moved by more
+    than ``k`` robust sd of the ``before`` days before them, and at least ``share`` of
+    them lie beyond the midpoint, on the side of the move."""
+    post, pre = raw[-days:], raw[-days - before:-days]
+    post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
+    if len(post) < 5 or len(pre) < 14:
+        return False
+    jump = float(np.median(post) - np.median(pre))
+    side = np.sign(jump) * (post - np.median(pre) - jump / 2) > 0
+    return abs(jump) > k * max(robust_scale(pre), 1e-6) and side.mean() >= share
 
 
 def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
@@ -115,12 +133,16 @@ def _shocks(z: np.ndarray, phi: float) -> tuple[np.ndarray, np.ndarray]:
     return (u / sd, ages) if sd > 0 else (np.zeros(0), np.zeros(0, dtype=int))
 
 
-def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
+def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = None) -> LevelAR:
     """Fit a local level + AR(1) to the last ``window`` values of ``z`` (MLE).
 
     The maximum-likelihood fit of ``statsmodels``' ``UnobservedComponents(level="rwalk",
     autoregressive=1)``, computed by :func:`forecast.models.kalman.fit_level_ar_grid`
-    (same likelihood, one vectorised filter pass over a parameter grid). Falls back to a
+    (same likelihood, one vectorised filter pass over a parameter grid); a level shift in
+    the last weeks (:func:`~forecast.models.kalman.level_shift`, tested on ``raw``, the
+    residuals before their outliers were clipped, if given: clipping flattens a step)
+    restarts the level there.
+    Falls back to a
     plain AR(1) around the recent mean when the fit is degenerate. The standardised
     empirical innovations are kept (``shocks``) so that paths resample them instead of
     drawing normal ones: daily errors have heavier tails than a normal.
@@ -135,15 +157,23 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730) -> LevelAR:
     True
     """
     z = np.asarray(z, dtype=float)[-window:]
+    raw = z if raw is None else np.asarray(raw, dtype=float)[-window:]
     ok = np.isfinite(z)
     fit = fit_level_ar_grid(z) if ok.sum() >= 30 and np.nanstd(z) > 0 else None
     if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
         phi = float(np.clip(fit["phi"], -0.95, 0.98))
         shocks, ages = _shocks(z, phi)
+        shift = level_shift(raw, fit["phi"], fit["ratio"], fit["s2"])
+        if shift is not None and not _sustained(raw, shift["days"]):
+            shift = None  # a few extreme days (a typhoon), not a new level
+        end = fit if shift is None else shift  # the filtered state: from the shift on
         return LevelAR(
-            level=fit["level"], level_var=max(fit["p_level"], 0.0), ar0=fit["ar"], phi=phi,
+            level=end["level"], level_var=max(end["p_level"], 0.0), ar0=end["ar"], phi=phi,
             step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
             shocks=shocks, shock_ages=ages,
+            shift_days=0 if shift is None else shift["days"],
+            shift_size=0.0 if shift is None else shift["level"] - float(
+                np.nanmedian(raw[-shift["days"] - 56:-shift["days"]])),
         )
     tail = z[ok][-90:] if ok.any() else np.zeros(2)
     d = tail - tail.mean()

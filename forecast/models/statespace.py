@@ -143,7 +143,7 @@ def fit_statespace(ds: pd.DatetimeIndex, y: np.ndarray, *, uid: str = "series",
 def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, resid_window,
          holiday_block, min_days) -> StateSpaceFit:
     notes, facts = [], []
-    closed = closed_runs(y)
+    closed = closed_runs(y, ds=ds)
     first = leading_closed_days(closed)
     check_history(uid, ds, alias, open_from=first, min_days=min_days)
     if first:
@@ -211,16 +211,20 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     start = regime_start(ds, np.where(out, np.nan, y))
     now = trailing_closed_days(closed)
     if now:  # closed now: forecast as reopening, the level drifting over the closed days
-        notes.append(f"closed (y = 0) for the last {now} days, since {ds[-now].date()}: "
-                     "forecast as reopening at its level before the closure; leave the "
-                     "series out if it stays closed")
+        notes.insert(0, f"closed (y = 0) for the last {now} days, since {ds[-now].date()}: "
+                        "forecast as reopening at its level before the closure; leave the "
+                        "series out if it stays closed")
     runs = np.flatnonzero(closed[:len(closed) - now])
     if len(runs):
         start = max(start, int(runs[-1]) + 1)  # dynamics after the last closed regime
         facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
                      ": not fitted, dynamics start after them")
     resid = clip_outliers(r[start:], floor=floor)  # clipped within the current regime
-    dyn = fit_level_ar(resid, window=resid_window)
+    dyn = fit_level_ar(resid, window=resid_window, raw=r[start:])
+    if dyn.shift_days:  # first among the notes: it moves the whole forecast
+        notes.insert(0, f"level shift x{np.exp(dyn.shift_size):.2f} found "
+                        f"{dyn.shift_days} days before the history's end (since "
+                        f"{ds[-dyn.shift_days].date()}): forecast from the new level")
     # long leads: the level drifts as much as the deseasonalised series did (trend moves
     # included), not only as much as the residual around the fitted trend did
     drift = level_drift_var(np.where(w > 0, trend + r, np.nan)[start:])
@@ -327,8 +331,9 @@ class StateSpaceModel(ForecastModel):
         closed = None
         local = rng if shared is None else hub_rng(shared, state.uid)
         if state.closures:
-            closed = state.closures.draw_mask(ds, n_paths, rng=local, names=holiday_names(
-                state.spec.country, ds, exclude=state.spec.dev_range))
+            closed = state.closures.draw_mask(
+                ds, n_paths, rng=local, u=None if shared is None else shared.closure_u,
+                names=holiday_names(state.spec.country, ds, exclude=state.spec.dev_range))
         u = local.random((n_paths, h)) if state.counts else None
         return Components(center, level, noise, closed=closed, round_u=u)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import days_to_lny
+from forecast.calendar import LNY_REACH, days_to_lny
 
 __all__ = ["Closures", "find_closures", "closed_runs", "leading_closed_days",
            "trailing_closed_days", "true_runs"]
@@ -54,6 +54,9 @@ class Closures:
         Days from LNY.
     holidays : tuple of str
         Names of public holidays (as :func:`forecast.models.features.holiday_names`).
+    lny_partial : tuple of (int, float)
+        LNY offsets closed in some years only, with the share of years they were closed
+        (:meth:`draw_mask` closes them on that share of paths).
 
     Examples
     --------
@@ -89,19 +92,33 @@ class Closures:
             out |= np.isin(days_to_lny(pd.DatetimeIndex(ds)), partial) & (np.asarray(y) == 0)
         return out
 
-    def draw_mask(self, ds, n_paths: int, *, rng: np.random.Generator,
-                  names: np.ndarray | None = None) -> np.ndarray:
-        """Closed days per path, shape (n_paths, len(ds)): :meth:`mask` on every path, and
-        each offset of ``lny_partial`` closed on a path when the path's draw for that LNY
-        (uniform, one per path and LNY) is below the offset's share of closed years."""
+    def draw_mask(self, ds, n_paths: int, *, rng: np.random.Generator | None = None,
+                  u: np.ndarray | None = None, names: np.ndarray | None = None) -> np.ndarray:
+        """Closed days per path, shape (n_paths, len(ds)).
+
+        :meth:`mask` on every path, and each offset of ``lny_partial`` closed on a path when
+        the path's uniform for that LNY is below the offset's share of closed years: one
+        uniform per path and LNY from ``rng``, or ``u`` (shape (n_paths,), one per path for
+        every LNY of ``ds``: a joint draw's, shared by its hubs).
+
+        Examples
+        --------
+        >>> c = Closures(lny_partial=((0, 0.5),))
+        >>> ds = pd.date_range("2026-02-16", periods=3)  # LNY 2026-02-17 is the middle day
+        >>> c.draw_mask(ds, 4, u=np.array([0.1, 0.4, 0.6, 0.9])).astype(int).tolist()
+        [[0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]
+        """
         ds = pd.DatetimeIndex(ds)
         out = np.broadcast_to(self.mask(ds, names), (n_paths, len(ds))).copy()
         if not self.lny_partial:
             return out
         off = days_to_lny(ds)
-        year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
-        years = np.unique(year)
-        u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
+        if u is None:
+            year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+            years = np.unique(year)
+            u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
+        else:
+            u = np.broadcast_to(np.asarray(u, dtype=float)[:, None], out.shape)
         for o, share in self.lny_partial:
             on = off == o
             out[:, on] |= u[:, on] < share
@@ -125,10 +142,13 @@ def true_runs(zero: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def closed_runs(y: np.ndarray, *, min_days: int = 7, max_run_prob: float = 5e-5) -> np.ndarray:
+def closed_runs(y: np.ndarray, *, ds=None, min_days: int = 7,
+                max_run_prob: float = 5e-5) -> np.ndarray:
     """Days inside runs of zeros that are not chance: a closed regime, shape (n,) bool.
 
-    A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
+    With ``ds``, runs inside an LNY window (:data:`forecast.calendar.LNY_REACH`) are left
+    to :func:`find_closures` (a site closed for a week every LNY is a calendar fact, not a
+    regime). A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
     chance of a zero on an ordinary day: the larger of the share of zeros outside such
     runs (an overdispersed count has many) and ``exp(-m)`` (a Poisson count at ``m``, the
     mean of ``y`` over every day: low when the series is mostly closed). Both err towards
@@ -145,6 +165,10 @@ def closed_runs(y: np.ndarray, *, min_days: int = 7, max_run_prob: float = 5e-5)
     """
     y = np.asarray(y, dtype=float)
     runs = [(a, b) for a, b in true_runs(y == 0) if b - a >= min_days]
+    if ds is not None:
+        off = days_to_lny(pd.DatetimeIndex(ds))
+        in_window = (off >= LNY_REACH[0]) & (off <= LNY_REACH[1])
+        runs = [(a, b) for a, b in runs if not in_window[a:b].all()]
     out = np.zeros(len(y), dtype=bool)
     if not runs:
         return out
@@ -180,7 +204,7 @@ def leading_closed_days(closed: np.ndarray) -> int:
 
 
 def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | None = None,
-                  dev_range: tuple[int, int] = (-28, 21), exclude: np.ndarray | None = None,
+                  dev_range: tuple[int, int] = LNY_REACH, exclude: np.ndarray | None = None,
                   min_level: float = MIN_OPEN_LEVEL, min_share: float = MIN_ZERO_SHARE,
                   ) -> Closures:
     """Calendar keys on which ``y`` is zero while the series is open around them.
@@ -237,10 +261,13 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     found = Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
                      tuple(str(h) for h in holidays))
     # LNY offsets zero in some years only (not explained by a weekday or holiday closure)
+    # (a zero in one year only counts with a zero next to it: a single day is an outage)
     rest = ok & ~found.mask(ds, names)
+    near = rest & zero & (np.abs(off) <= max(abs(dev_range[0]), dev_range[1]))
+    paired = near & (np.r_[False, near[:-1]] | np.r_[near[1:], False])
     partial = []
     for o in range(dev_range[0], dev_range[1] + 1):
         sel = rest & (off == o)
-        if sel.any() and zero[sel].any():
+        if (zero[sel].sum() >= 2 or (paired & (off == o)).any()) and zero[sel].mean() < 1:
             partial.append((o, float(zero[sel].mean())))
     return dataclasses.replace(found, lny_partial=tuple(partial))

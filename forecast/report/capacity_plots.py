@@ -39,7 +39,7 @@ def _compact(v: float) -> str:
     return f"{v:,.4g}"
 
 
-def _money(ax, axis="x"):
+def _compact_axis(ax, axis="x"):
     import matplotlib.ticker as mt
 
     fmt = mt.FuncFormatter(lambda v, _: _compact(v))
@@ -74,7 +74,7 @@ def plot_late_distribution(results, *, ax=None):
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set(title=f"Late parcels per path: {np.mean(late < 1):.0%} of paths have none",
            xlabel="parcels delivered after the promise (log scale)", ylabel="paths")
-    _money(ax, "x")
+    _compact_axis(ax, "x")
     return fig
 
 
@@ -100,7 +100,7 @@ def plot_cost_exceedance(results, *, ax=None):
     ax.set(title=f"Cost exceedance (P(over budget) = {results.prob_over_budget:.1%})",
            xlabel="HK$ (log scale above 100k)", ylabel="P(cost > x), log scale",
            xlim=(0, top), ylim=(0.5 / n, 1.3))
-    _money(ax)
+    _compact_axis(ax)
     ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -143,7 +143,7 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
                    label=f"{label}: {recommended:,.0f}")
     ax.set(xlabel="holiday programme workers", ylabel="HK$ (labour + compensation)",
            title=title)
-    _money(ax, "y")
+    _compact_axis(ax, "y")
     ax2 = ax.twinx()
     ax2.plot(curve["workers"], curve["prob_on_target"], color=_GREY, ls=":",
              label="P(on-time target met)")
@@ -172,7 +172,7 @@ def plot_tornado(frame: pd.DataFrame, *, value: str = "worst-10% total cost (ave
     ax.axvline(base, color="k", lw=1)
     ax.set_yticks(y, [f.replace("_", " ") for f in wide.index])
     ax.set(title=f"Sensitivity of the {value}", xlabel=value)
-    _money(ax)
+    _compact_axis(ax)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
 
@@ -193,6 +193,6 @@ def plot_scenarios(frame: pd.DataFrame, *, ax=None):
                label=col.replace("_", " "))
     ax.set_xticks(x, wide.index)
     ax.set(ylabel="HK$ (mean over paths)", title="Scenario comparison")
-    _money(ax, "y")
+    _compact_axis(ax, "y")
     ax.legend(frameon=False, fontsize=8)
     return fig

@@ -171,7 +171,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
     volume_mean, volume_lo, volume_hi = _volumes(run, net)
     s = run.scenario
     notes = [f"{k}: {v}" for k, v in tables.assumptions(s)["value"].items()]
-    notes.insert(0, f"demand model: {run.config.model}, learning {run.config.country or 'no'} "
+    notes.insert(0, f"demand model: {run.config.model}, learning {run.config.country} "
                     f"public holidays, {run.config.n_paths:,} paths")
     return Briefing(
         title=f"Lunar New Year {run.lny.year}: holiday staffing",
@@ -228,8 +228,12 @@ def _single_site(warnings, net: NetworkRun | None) -> list[str]:
 
 
 def _all_warnings(run: PlanRun, net: NetworkRun | None) -> list[str]:
-    """The network plan's warnings, then the plan's (as one site, in a network run)."""
-    return [*(net.plan.warnings if net is not None else ()), *_single_site(run.warnings, net)]
+    """The hubs left out and the network plan's warnings, then the plan's (as one site, in
+    a network run)."""
+    network = [] if net is None else [
+        *(f"hub {uid!r} left out of the network plan: {why}" for uid, why in net.skipped.items()),
+        *net.plan.warnings]
+    return [*network, *_single_site(run.warnings, net)]
 
 
 def _page1(warnings) -> tuple[str, ...]:
