@@ -88,12 +88,12 @@ class LevelAR:
         return level, ar1_filter(self.phi, z)
 
 
-def _sustained(raw: np.ndarray, days: int, *, before: int = 56, k: float = 3.0,
+def _sustained(raw: np.ndarray, days: int, *, before: int = 56, gap: int = 0, k: float = 3.0,
                share: float = 0.8) -> bool:
     """Whether the last ``days`` of ``raw`` sit on a new level: their median moved by more
-    than ``k`` robust sd of the ``before`` days before them, and at least ``share`` of
-    them lie beyond the midpoint, on the side of the move."""
-    post, pre = raw[-days:], raw[-days - before:-days]
+    than ``k`` robust sd of the ``before`` days ending ``gap`` days before them, and at
+    least ``share`` of them lie beyond the midpoint, on the side of the move."""
+    post, pre = raw[-days:], raw[-days - gap - before:-days - gap]
     post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
     if len(post) < 5 or len(pre) < 14:
         return False
@@ -163,7 +163,10 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = N
     if fit is not None and np.isfinite(fit["llf"]) and fit["s2"] > 0:
         phi = float(np.clip(fit["phi"], -0.95, 0.98))
         shocks, ages = _shocks(z, phi)
-        shift = level_shift(raw, fit["phi"], fit["ratio"], fit["s2"])
+        # (only when the last week sits away from the weeks before any candidate: most
+        # series have no step, and the test costs one more filter pass)
+        shift = level_shift(raw, fit["phi"], fit["ratio"], fit["s2"]) if _sustained(
+            raw, 7, before=56, gap=49) else None
         if shift is not None and not _sustained(raw, shift["days"]):
             shift = None  # a few extreme days (a typhoon), not a new level
         end = fit if shift is None else shift  # the filtered state: from the shift on
