@@ -148,9 +148,10 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     lowest = percent_text(min(risk), near=budget_risk)  # as page 1 says it
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
-        f"no headcount that meets the service target keeps P(over budget) <= "
-        f"{budget_risk:.0%}: among those that do, the lowest budget risk, {lowest}, "
-        f"is at {closest:,} workers")
+        f"the on-time target needs at least {floor:,} workers, and from there on the "
+        f"bonus and compensation exceed the budget in "
+        f"{lowest if lowest.startswith('>') else lowest + ' or more'} of futures (at most "
+        f"{budget_risk:.0%} accepted); the lowest risk is at {closest:,} workers")
 
 
 def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:
