@@ -173,11 +173,13 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
         late, due, ms = search.sums(w)
         steps += len(take)
     # refine: the fewest workers per hub that keep the target (others held fixed), searched
-    # down from w: 1, 2, 4, 8 fewer (fetched for every hub in one batch), then bisection
+    # down from w: 1, 2, 4, 8 fewer (fetched for every hub in one batch), then bisection;
+    # hubs whose last block is worth least (network lateness added per HK$ saved) first,
+    # so the slack comes off where a worker does least (not off the first hub by name)
     search.get({u: w[u] - 1 for u in w if w[u] > start[u]},
                ahead={u: [w[u] - 2**j for j in range(1, 4) if w[u] - 2**j >= start[u]]
                       for u in w})
-    for u in sorted(w):
+    for u in _trim_order(search, w, start, block, late, due, ms):
         good, bad, step = w[u], start[u] - 1, 1  # ok at good; not ok at bad (or below start)
         while good - bad > 1:
             probe = max(w[u] - step, bad + 1) if step else (good + bad) // 2
@@ -192,3 +194,22 @@ def allocate(hubs, evaluate: Evaluate, *, target: float = 0.95, alpha: float = 0
               "where a worker cuts the most network lateness per HK$" if binding == "service"
               else "every hub at its own least expected cost already meets the network target")
     return Allocation(w, True, binding, search.p_on_time(late, due), steps, reason)
+
+
+def _trim_order(search, w: dict, start: dict, block: int, late, due, ms) -> list[str]:
+    """Hubs in the order the refinement trims them: by the network shortfall one block
+    fewer adds per HK$ it saves, least first (ties and hubs at their start: by name)."""
+    down = {u: max(w[u] - block, start[u]) for u in w if w[u] > start[u]}
+    cand = search.get(down) if down else {}
+    now = search.shortfall(late, due)
+
+    def worth(u):
+        if u not in down:
+            return (np.inf, u)
+        c, m = cand[u], ms[u]
+        loss = search.shortfall(late - m["late_programme"] + c["late_programme"], due) - now
+        saving = float(m["total_cost"].mean() - c["total_cost"].mean())
+        return (loss / max(saving, 1.0), u)
+
+    return sorted(w, key=worth)
+

@@ -143,15 +143,24 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
         return Recommendation(within, "budget", True, w_service, w_tail, w_cost,
                               _reason("budget", target, alpha, budget_risk, tail_limit))
     grid = np.unique(np.linspace(floor, hi, 33).round().astype(int))
-    risk = [prob_above(sim.metrics(int(w))["spend"], budget) for w in grid]
-    closest = int(grid[int(np.argmin(risk))])
-    lowest = percent_text(min(risk), near=budget_risk)  # as page 1 says it
+    runs = [sim.metrics(int(w)) for w in grid]
+    risk = np.array([prob_above(m["spend"], budget) for m in runs])
+    cost = np.array([m["total_cost"].mean() for m in runs])
+    # the lowest risk; among headcounts as risky (within 0.5 point), the least expected cost
+    near = np.flatnonzero(risk <= risk.min() + 0.005)
+    closest = int(grid[near[np.argmin(cost[near])]])
+    lowest = percent_text(risk.min(), near=budget_risk)  # as page 1 says it
+    bonus = float(runs[0]["programme_cost"][0])
+    why = (f"; the programme bonus alone, HK${bonus:,.0f} at {floor:,} workers, is over the "
+           f"HK${budget:,.0f} budget: raise the budget or lower the bonus"
+           if bonus > budget else "")
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
         f"the on-time target needs at least {floor:,} workers, and from there on the "
         f"bonus and compensation exceed the budget in "
         f"{lowest if lowest.startswith('>') else lowest + ' or more'} of futures (at most "
-        f"{budget_risk:.0%} accepted); the lowest risk is at {closest:,} workers")
+        f"{budget_risk:.0%} accepted){why}; the closest is {closest:,} workers, the least "
+        "expected cost among the least risky")
 
 
 def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:

@@ -195,11 +195,12 @@ def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
 
 
 def _calendar_note(config: PlanConfig, scenario: Scenario) -> list[str]:
-    """A note when the models learn one country's holidays and the promise counts another's
-    working days (``--country TW`` with the scenario's ``[promise] calendar = "HK"``)."""
+    """A warning when the models learn one country's holidays and the promise counts
+    another's working days (``--country TW`` with the scenario's ``[promise] calendar =
+    "HK"``)."""
     cal = scenario.promise.calendar
     return [] if not config.country or config.country.upper() == str(cal).upper() else [
-        f"the demand model learns {config.country} public holidays (--country "
+        f"The demand model learns {config.country} public holidays (--country "
         f"{config.country}), but the promise counts {cal} working days ([promise] calendar "
         f"= \"{cal}\" in the scenario); set it to \"{config.country}\" if the parcels are "
         f"delivered there"]
@@ -332,8 +333,7 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     fc_rng, sim_rng, spread_rng = _streams(config.seed)
     table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
                                                      cache)
-    notes[:0] = [*_earlier_lny_note(history, scenario), *_calendar_note(config, scenario)]
-    # about the scenario: not cached with
+    notes[:0] = _earlier_lny_note(history, scenario)  # about the scenario: not cached with
     # the demand forecast, which other scenarios of the same horizon reuse
     supply = copy.deepcopy(sim_rng)  # the plan's supply draws, again, for the what-ifs
     sim = Simulator(paths, scenario, rng=sim_rng)
@@ -357,7 +357,8 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   selection=selection,
                   spread=spread,
                   warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
-                            *_lead_note(h), *fallback_warning(notes)],
+                            *_lead_note(h), *fallback_warning(notes),
+                            *_calendar_note(config, scenario)],
                   timings=step.timings, notes=notes)
     run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
                       "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),

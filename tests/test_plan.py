@@ -301,7 +301,7 @@ def test_a_country_other_than_the_promise_calendar_is_noted():
     s = Scenario()  # [promise] calendar = "HK"
     assert _calendar_note(PlanConfig(country="HK"), s) == []
     (note,) = _calendar_note(PlanConfig(country="TW"), s)
-    assert "learns TW public holidays (--country TW)" in note
+    assert note.startswith("The demand model learns TW public holidays (--country TW)")
     assert '[promise] calendar = "HK"' in note and 'set it to "TW"' in note
 
 

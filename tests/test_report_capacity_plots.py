@@ -93,7 +93,7 @@ def test_cost_exceedance_draws_both_survival_curves_and_the_budget():
     assert lines[2].get_xdata()[0] == 3.55e6
     # programme + compensation exceeds 3.55M on 3.6M .. 3.9M: 4 of 10 paths
     assert res.prob_over_budget == 0.4
-    assert ax.get_title() == "Cost exceedance (P(over budget) = 40.0%)"
+    assert ax.get_title() == "Cost exceedance (P(over budget) = 40%)"
     assert ax.get_xlim() == pytest.approx((0, 3.9e6 * 1.3))  # the largest cost, with room
     assert ax.get_ylim() == pytest.approx((0.05, 1.3))  # down to half a path in 10
     assert (ax.get_xscale(), ax.get_yscale()) == ("symlog", "log")

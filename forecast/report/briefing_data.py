@@ -128,7 +128,7 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
             "programme's days.",
             "Probabilities and worst-10% values come from simulated holiday periods that combine "
             "demand uncertainty with the staffing plan's capacity.",
-            "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million.",
+            "Money is in Hong Kong dollars (HK$), rounded: k = thousand, M = million, B = billion.",
         ],
         "provenance": [
             ["Package version", f"forecast {p.version}"],

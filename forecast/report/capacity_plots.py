@@ -11,7 +11,7 @@ import pandas as pd
 
 from forecast.calendar import lny_dates
 from forecast.report.plots import PHASE_COLOURS, figure_axes, shade_lny_phases, thousands_axis
-from forecast.report.typography import format_count
+from forecast.report.typography import format_count, format_percent
 
 __all__ = [
     "plot_late_distribution",
@@ -97,7 +97,7 @@ def plot_cost_exceedance(results, *, ax=None):
     top = max(float(curves["programme + compensation"].max()), budget) * 1.3
     ax.set_xscale("symlog", linthresh=1e5)
     ax.set_yscale("log")
-    ax.set(title=f"Cost exceedance (P(over budget) = {results.prob_over_budget:.1%})",
+    ax.set(title=f"Cost exceedance (P(over budget) = {format_percent(results.prob_over_budget)})",
            xlabel="HK$ (log scale above 100k)", ylabel="P(cost > x), log scale",
            xlim=(0, top), ylim=(0.5 / n, 1.3))
     _compact_axis(ax)

@@ -49,6 +49,9 @@ def network_recommendation(net, config, scenario) -> str:
                 f"{format_workers(rec['programme_workers'])} workers {days}.")
     skipped = (f" Left out: {', '.join(sorted(net.skipped))} (see the network page)."
                if net.skipped else "")
+    if any(w.lower().startswith("the hubs' volume") for w in plan.warnings):  # overlapping
+        head = ("Check the hubs first: they do not add up to the network total (below). "
+                + head)
     text = (f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= "
             f"{config.target:.0%} of the network's programme-day parcels on time; "
             f"compensation {format_money(rec['compensation_mean'])} expected; budget risk "

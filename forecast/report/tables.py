@@ -153,8 +153,9 @@ def recommendation(run) -> str:
         head = (f"Keep {r.workers:,} holiday-programme workers on duty {days} (planned: "
                 f"{s.programme.workers:,.0f}). Set by {_BINDING[r.binding]}.")
     else:
-        head = (f"No programme size meets every target ({r.reason}). Closest: {r.workers:,} "
-                f"workers {days} (planned: {s.programme.workers:,.0f}).")
+        head = (f"No programme size meets every target (why: under \"Check before acting\"). "
+                f"Closest: {r.workers:,} workers {days} (planned: "
+                f"{s.programme.workers:,.0f}).")
     return (
         f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= {cfg.target:.0%} "
         f"of programme-day parcels on time; window compensation "
