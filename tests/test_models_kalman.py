@@ -81,3 +81,37 @@ def test_no_level_shift_in_a_series_without_one():
 
     assert level_shift(e[:-12], 0.8, 1e-4, 0.0025) is None  # nothing before the typhoon
     assert fit_level_ar(e).shift_days == 0  # and the typhoon is not a sustained new level
+
+
+def _median_ratio(df, base):
+    import warnings
+
+    from forecast.models import StateSpaceModel
+
+    medians = []
+    for frame in (df, base):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = StateSpaceModel().fit(frame, rng=np.random.default_rng(0))
+        p = m.sample_paths(30, n_paths=300, rng=np.random.default_rng(1))
+        medians.append(p.groupby("ds").y.median())
+    return float((medians[0] / medians[1]).median()), m
+
+
+def test_zeros_spikes_and_outliers_at_the_end_are_not_new_levels():
+    """Six zeros at the end were 'level shift x0.00' (the forecast ~0 for a month); a spike
+    that ended a day before the end was a new level; a typhoon day after a real step pulled
+    the new level down to x0.44 of the old (the step was x0.6)."""
+    from forecast.models.testing import toy_history
+
+    base = toy_history(years=4, end="2025-11-30", seed=4)
+    y = base.y.to_numpy()
+    zeros = base.assign(y=np.r_[y[:-6], np.zeros(6)])
+    spike = base.assign(y=np.r_[y[:-9], 2 * y[-9:-1], y[-1:]])
+    step = y.copy()
+    step[-20:] *= 0.6
+    step[-10] *= 0.1
+    assert 0.85 < _median_ratio(zeros, base)[0] < 1.05
+    assert 0.9 < _median_ratio(spike, base)[0] < 1.15
+    ratio, model = _median_ratio(base.assign(y=step), base)
+    assert 0.55 < ratio < 0.65

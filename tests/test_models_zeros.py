@@ -209,7 +209,7 @@ def test_one_zero_day_in_one_year_is_an_outage_not_a_closure():
     df = toy_history(years=4, end="2026-01-20", seed=1)
     df.loc[df.ds == pd.Timestamp("2023-01-02"), "y"] = 0.0  # LNY 2023 - 20
     closures = StateSpaceModel().fit(df, rng=np.random.default_rng(0)).states_["toy"].closures
-    assert closures.lny_partial == ()
+    assert closures.lny_years == ()
 
 
 def test_hubs_closed_together_in_the_history_close_together_in_joint_paths():
@@ -226,3 +226,37 @@ def test_hubs_closed_together_in_the_history_close_together_in_joint_paths():
     closed = day == 0
     assert 0.3 < closed["a"].mean() < 0.7
     assert (closed["a"] == closed["b"]).all()
+
+
+def test_a_closure_that_moves_between_years_keeps_its_length_in_every_path():
+    """One uniform per path against each offset's share of closed years cut a 3-day closure
+    that moved by a day each year into 0, 2, 4 or 6 closed days, never 3 (and 26% of paths
+    open although the site closed every year): each path now repeats one past LNY."""
+    df = toy_history(years=5, end="2026-01-20", seed=1)
+    off = days_to_lny(df.ds)
+    year = (df.ds - pd.to_timedelta(off, unit="D")).dt.year
+    for y, first in ((2021, -2), (2022, -1), (2023, 0), (2024, 1), (2025, 2)):
+        df.loc[(year == y) & np.isin(off, range(first, first + 3)), "y"] = 0.0
+    p = _paths(StateSpaceModel(), df, 40)
+    closed = p[p.offset.between(-4, 6)].assign(zero=lambda d: d.y == 0)
+    per_path = closed.groupby("sample_id").zero.sum()
+    assert (per_path == 3).all()
+
+
+def test_recent_lnys_weigh_more_in_which_closures_repeat():
+    df = toy_history(years=5, end="2026-01-20", seed=1)
+    off = days_to_lny(df.ds)
+    first = (df.ds - pd.to_timedelta(off, unit="D")).dt.year == 2022
+    df.loc[first & np.isin(off, [0, 1, 2]), "y"] = 0.0  # closed over one early LNY only
+    p = _paths(StateSpaceModel(), df, 40)
+    share = (p[p.offset == 0].y == 0).mean()
+    assert 0.07 < share < 0.17  # 3 LNYs back: 0.13 of the weight, not 1 in 5
+
+
+def test_a_site_closed_over_the_lny_at_the_history_end_is_forecast_as_reopening():
+    """Zeros ending inside an LNY window were left to the calendar closures, which missed
+    them: the site was forecast closed for good (median 0 for 60 days)."""
+    df = toy_history(years=3, end="2025-02-12", seed=2)  # LNY 2025-01-29 + 14
+    df.loc[df.index[-20:], "y"] = 0.0
+    p = _paths(StateSpaceModel(), df, 60)
+    assert p.groupby("ds").y.median().iloc[20:].min() > 1000

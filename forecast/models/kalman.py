@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["filter_level_ar", "fit_level_ar_grid", "level_shift"]
+__all__ = ["SHIFT_LLR", "SHIFT_SD", "filter_level_ar", "fit_level_ar_grid", "level_shift"]
 
 _DIFFUSE = 1e6
 PHI_GRID = np.linspace(-0.5, 0.95, 30)
@@ -134,13 +134,15 @@ def fit_level_ar_grid(z: np.ndarray) -> dict[str, float]:
             "ar": float(fine["ar"][b]), "p_level": float(fine["p_level"][b])}
 
 
+#: Log-scale sd of the level's jump allowed on a level shift's first day.
+SHIFT_SD = 1.0
 #: Likelihood ratio a level shift must reach (2 log; ~50 days tested, so far above the
 #: chi-square(1) quantiles: a false alarm on a series without a shift is rare).
 SHIFT_LLR = 30.0
 
 
 def level_shift(z: np.ndarray, phi: float, ratio: float, s2: float, *, min_days: int = 7,
-                max_days: int = 56, sd: float = 1.0) -> dict[str, float] | None:
+                max_days: int = 56, sd: float = SHIFT_SD) -> dict[str, float] | None:
     """The most likely level shift starting ``min_days..max_days`` days before the end.
 
     Each candidate day gets a level variance of ``sd**2`` (log scale) in the filter of the

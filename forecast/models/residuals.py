@@ -24,7 +24,7 @@ import pandas as pd
 from forecast.calendar import days_to_lny
 from forecast.models._core import ar1_filter, robust_scale, simulate_ar1, simulate_random_walk
 from forecast.models.joint import SharedDraws, resample_by_date
-from forecast.models.kalman import fit_level_ar_grid, level_shift
+from forecast.models.kalman import SHIFT_SD, filter_level_ar, fit_level_ar_grid, level_shift
 
 #: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
 #: group never seen in the current regime is drawn with this sd; seen groups combine it
@@ -88,18 +88,36 @@ class LevelAR:
         return level, ar1_filter(self.phi, z)
 
 
+def _refilter(z: np.ndarray, raw: np.ndarray, days: int, fit: dict) -> dict:
+    """The end state with a level shift ``days`` before the end, filtered on ``z`` (the
+    clipped residuals) whose last ``days`` are ``raw`` clipped around the shifted level:
+    an outlier after the shift (a typhoon day) pulls the new level no more than one before
+    it would."""
+    post = raw[-days:]
+    jump = float(np.nanmedian(post) - np.nanmedian(raw[-days - 56:-days]))
+    lo, hi = np.nanmin(z), np.nanmax(z)
+    z = z.copy()
+    z[-days:] = np.clip(post - jump, lo, hi) + jump
+    out = filter_level_ar(z, np.array([fit["phi"]]), np.array([fit["ratio"]]),
+                          shift_at=np.array([len(z) - days]),
+                          shift_var=SHIFT_SD**2 / max(fit["s2"], 1e-12))
+    return {k: float(out[k][0]) for k in ("level", "ar", "p_level")}
+
+
 def _sustained(raw: np.ndarray, days: int, *, before: int = 56, gap: int = 0, k: float = 3.0,
                share: float = 0.8) -> bool:
     """Whether the last ``days`` of ``raw`` sit on a new level: their median moved by more
     than ``k`` robust sd of the ``before`` days ending ``gap`` days before them, and at
-    least ``share`` of them lie beyond the midpoint, on the side of the move."""
+    least ``share`` of them, and the last two, lie beyond the midpoint, on the side of the
+    move."""
     post, pre = raw[-days:], raw[-days - gap - before:-days - gap]
     post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
     if len(post) < 5 or len(pre) < 14:
         return False
     jump = float(np.median(post) - np.median(pre))
     side = np.sign(jump) * (post - np.median(pre) - jump / 2) > 0
-    return abs(jump) > k * max(robust_scale(pre), 1e-6) and side.mean() >= share
+    return (abs(jump) > k * max(robust_scale(pre), 1e-6) and side.mean() >= share
+            and bool(side[-2:].all()))  # still there at the end: not a spike just over
 
 
 def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
@@ -169,13 +187,13 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = N
             raw, 7, before=56, gap=49) else None
         if shift is not None and not _sustained(raw, shift["days"]):
             shift = None  # a few extreme days (a typhoon), not a new level
-        end = fit if shift is None else shift  # the filtered state: from the shift on
+        end = fit if shift is None else _refilter(z, raw, shift["days"], fit)
         return LevelAR(
             level=end["level"], level_var=max(end["p_level"], 0.0), ar0=end["ar"], phi=phi,
             step_var=fit["ratio"] * fit["s2"], noise_var=max(fit["s2"], 1e-10),
             shocks=shocks, shock_ages=ages,
             shift_days=0 if shift is None else shift["days"],
-            shift_size=0.0 if shift is None else shift["level"] - float(
+            shift_size=0.0 if shift is None else end["level"] - float(
                 np.nanmedian(raw[-shift["days"] - 56:-shift["days"]])),
         )
     tail = z[ok][-90:] if ok.any() else np.zeros(2)

@@ -48,7 +48,7 @@ from forecast.models._core import count_noise_sd, robust_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
 from forecast.models.features import (
-    FeatureSpec, holiday_names, level_similarity, lny_groups, regime_start,
+    FeatureSpec, holiday_names, level_similarity, lny_groups, local_level, regime_start,
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
@@ -57,6 +57,7 @@ from forecast.models.residuals import (
     group_windows, level_drift_var, lny_group_sd, recent_level,
 )
 from forecast.models.zeros import (
+    MIN_OPEN_LEVEL,
     Closures,
     closed_runs,
     find_closures,
@@ -155,8 +156,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     closures = find_closures(ds, y, names=names, dev_range=spec.dev_range, exclude=closed)
     out = closed | closures.fit_mask(ds, y, names)  # zeros that are facts: not fitted
     if closures:
-        facts.append(f"closures (paths are 0 there; offsets closed in some years only: on "
-                     f"that share of paths): {closures.describe()}")
+        facts.append(f"closures (paths are 0 there; days closed in some LNYs only: each "
+                     f"path repeats one past LNY's, recent ones likelier): "
+                     f"{closures.describe()}")
     similar = level_similarity(np.where(out, np.nan, y))
     # whether an LNY day was seen at today's level: its local level without the LNY days
     # (a deep trough is an LNY effect, not another regime)
@@ -220,7 +222,10 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
         facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
                      ": not fitted, dynamics start after them")
     resid = clip_outliers(r[start:], floor=floor)  # clipped within the current regime
-    dyn = fit_level_ar(resid, window=resid_window, raw=r[start:])
+    # (zeros at an open level are closures or outages, not a new level: left out of the
+    # level-shift test)
+    open_zero = (y == 0) & (np.nan_to_num(local_level(y)) >= np.log1p(MIN_OPEN_LEVEL))
+    dyn = fit_level_ar(resid, window=resid_window, raw=np.where(open_zero, np.nan, r)[start:])
     if dyn.shift_days:  # first among the notes: it moves the whole forecast
         notes.insert(0, f"level shift x{np.exp(dyn.shift_size):.2f} found "
                         f"{dyn.shift_days} days before the history's end (since "

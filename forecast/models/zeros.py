@@ -10,11 +10,12 @@ are therefore taken out of the regression and the dynamics and put back as facts
   on Sundays), an LNY offset (closed on LNY days 1-3), a named public holiday. Those days
   get weight 0 in the fit and every path is exactly 0 on future days with the same key
   (like capacity 0);
-- **closures in some years only** (``Closures.lny_partial``): an LNY offset that is zero in
-  some years and open in others (closed over LNY in 2 of 4 years). Its zero days get weight
-  0 (its effect is learnt from the open years) and each path closes it with the share of
-  years it was closed, one draw per path and LNY (a path closes every such day of an LNY
-  whose share is above its draw), so the paths are a mixture of closed and open holidays;
+- **closures in some years only** (``Closures.lny_years``): LNY days that are zero in
+  some years and open in others (closed over LNY in 2 of 4 years, a closure that moves by a
+  day or changes length). Those zero days get weight 0 (the effects are learnt from the
+  open years) and each path repeats one past LNY's closures, drawn with recent LNYs likelier
+  (half-life :data:`CLOSURE_HALF_LIFE` LNYs), one draw per path and LNY (shared by the hubs
+  of a joint draw), so the paths are a mixture of the holidays seen;
 - **closed regimes** (:func:`closed_runs`): a run of zeros too long to be chance at the
   series' open level (a site not yet open, a closed border). Its days get weight 0 and the
   residual dynamics start after it, so it does not inflate the spread.
@@ -33,13 +34,15 @@ import pandas as pd
 
 from forecast.calendar import LNY_REACH, days_to_lny
 
-__all__ = ["Closures", "find_closures", "closed_runs", "leading_closed_days",
+__all__ = ["CLOSURE_HALF_LIFE", "MIN_OPEN_LEVEL", "MIN_ZERO_SHARE", "Closures", "find_closures", "closed_runs", "leading_closed_days",
            "trailing_closed_days", "true_runs"]
 
 #: A zero is implausible where the local (29-day rolling median) level is at least this.
 MIN_OPEN_LEVEL = 20.0
 #: Share of a key's open occurrences that must be zero for a structural closure.
 MIN_ZERO_SHARE = 0.8
+#: LNYs after which a past LNY's closures are half as likely to repeat in a path.
+CLOSURE_HALF_LIFE = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,10 @@ class Closures:
         Days from LNY.
     holidays : tuple of str
         Names of public holidays (as :func:`forecast.models.features.holiday_names`).
-    lny_partial : tuple of (int, float)
-        LNY offsets closed in some years only, with the share of years they were closed
-        (:meth:`draw_mask` closes them on that share of paths).
+    lny_years : tuple of (int, tuple of int)
+        When some LNY days were closed in some years only: every past LNY observed at an
+        open level, with the offsets closed that year (empty if none); :meth:`draw_mask`
+        repeats one of them per path.
 
     Examples
     --------
@@ -68,10 +72,10 @@ class Closures:
     weekdays: tuple[int, ...] = ()
     lny_offsets: tuple[int, ...] = ()
     holidays: tuple[str, ...] = ()
-    lny_partial: tuple[tuple[int, float], ...] = ()
+    lny_years: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.weekdays or self.lny_offsets or self.holidays or self.lny_partial)
+        return bool(self.weekdays or self.lny_offsets or self.holidays or self.lny_years)
 
     def mask(self, ds, names: np.ndarray | None = None) -> np.ndarray:
         """Whether each date is closed, shape (len(ds),); ``names``: holiday names of ds."""
@@ -84,44 +88,49 @@ class Closures:
         return out
 
     def fit_mask(self, ds, y: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
-        """Days left out of a fit, shape (len(ds),): :meth:`mask`, and the zero days of the
-        offsets closed in some years only (their effect is learnt from the open years)."""
+        """Days left out of a fit, shape (len(ds),): :meth:`mask`, and the zero days at the
+        offsets closed in some years only (their effects are learnt from the open years)."""
         out = self.mask(ds, names)
-        if self.lny_partial:
-            partial = [o for o, _ in self.lny_partial]
-            out |= np.isin(days_to_lny(pd.DatetimeIndex(ds)), partial) & (np.asarray(y) == 0)
+        if self.lny_years:
+            some = sorted({o for _, offsets in self.lny_years for o in offsets})
+            out |= np.isin(days_to_lny(pd.DatetimeIndex(ds)), some) & (np.asarray(y) == 0)
         return out
 
     def draw_mask(self, ds, n_paths: int, *, rng: np.random.Generator | None = None,
                   u: np.ndarray | None = None, names: np.ndarray | None = None) -> np.ndarray:
         """Closed days per path, shape (n_paths, len(ds)).
 
-        :meth:`mask` on every path, and each offset of ``lny_partial`` closed on a path when
-        the path's uniform for that LNY is below the offset's share of closed years: one
-        uniform per path and LNY from ``rng``, or ``u`` (shape (n_paths,), one per path for
-        every LNY of ``ds``: a joint draw's, shared by its hubs).
+        :meth:`mask` on every path; with ``lny_years``, each path's LNY repeats the closures
+        of one past LNY, drawn by a uniform with weights halving every
+        :data:`CLOSURE_HALF_LIFE` LNYs back: one uniform per path and LNY from ``rng``, or
+        ``u`` (shape (n_paths,), one per path for every LNY of ``ds``: a joint draw's,
+        shared by its hubs, so hubs closed together close together).
 
         Examples
         --------
-        >>> c = Closures(lny_partial=((0, 0.5),))
+        >>> c = Closures(lny_years=((2024, ()), (2025, (0, 1))))  # 2025 weighs 2 ** 0.5 more
         >>> ds = pd.date_range("2026-02-16", periods=3)  # LNY 2026-02-17 is the middle day
-        >>> c.draw_mask(ds, 4, u=np.array([0.1, 0.4, 0.6, 0.9])).astype(int).tolist()
-        [[0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]
+        >>> c.draw_mask(ds, 3, u=np.array([0.1, 0.5, 0.9])).astype(int).tolist()
+        [[0, 0, 0], [0, 1, 1], [0, 1, 1]]
         """
         ds = pd.DatetimeIndex(ds)
         out = np.broadcast_to(self.mask(ds, names), (n_paths, len(ds))).copy()
-        if not self.lny_partial:
+        if not self.lny_years:
             return out
         off = days_to_lny(ds)
+        year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
         if u is None:
-            year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
             years = np.unique(year)
             u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
         else:
             u = np.broadcast_to(np.asarray(u, dtype=float)[:, None], out.shape)
-        for o, share in self.lny_partial:
-            on = off == o
-            out[:, on] |= u[:, on] < share
+        past = np.array([y for y, _ in self.lny_years])
+        weight = 0.5 ** ((past.max() - past) / CLOSURE_HALF_LIFE)
+        pick = np.searchsorted(np.cumsum(weight) / weight.sum(), u, side="right")
+        pick = np.minimum(pick, len(past) - 1)  # (n_paths, len(ds)): the LNY repeated
+        for k, (_, offsets) in enumerate(self.lny_years):
+            if offsets:
+                out |= (pick == k) & np.isin(off, offsets)[None, :]
         return out
 
     def describe(self) -> str:
@@ -129,9 +138,9 @@ class Closures:
         parts = [f"{k} {list(v)}" for k, v in (("weekdays", self.weekdays),
                                               ("LNY offsets", self.lny_offsets),
                                               ("holidays", self.holidays)) if v]
-        if self.lny_partial:
-            parts.append("LNY offsets closed in some years (share of years) "
-                         + str({o: round(share, 2) for o, share in self.lny_partial}))
+        if self.lny_years:
+            parts.append("LNY days closed in some years only (offsets by LNY) "
+                         + ", ".join(f"{y}: {list(o)}" for y, o in self.lny_years))
         return ", ".join(parts)
 
 
@@ -148,7 +157,7 @@ def closed_runs(y: np.ndarray, *, ds=None, min_days: int = 7,
 
     With ``ds``, runs inside an LNY window (:data:`forecast.calendar.LNY_REACH`) are left
     to :func:`find_closures` (a site closed for a week every LNY is a calendar fact, not a
-    regime). A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
+    regime), except a run that reaches the history's end (a site closed now). A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
     chance of a zero on an ordinary day: the larger of the share of zeros outside such
     runs (an overdispersed count has many) and ``exp(-m)`` (a Poisson count at ``m``, the
     mean of ``y`` over every day: low when the series is mostly closed). Both err towards
@@ -165,10 +174,10 @@ def closed_runs(y: np.ndarray, *, ds=None, min_days: int = 7,
     """
     y = np.asarray(y, dtype=float)
     runs = [(a, b) for a, b in true_runs(y == 0) if b - a >= min_days]
-    if ds is not None:
+    if ds is not None:  # (a run to the end of the history is closed now, LNY or not)
         off = days_to_lny(pd.DatetimeIndex(ds))
         in_window = (off >= LNY_REACH[0]) & (off <= LNY_REACH[1])
-        runs = [(a, b) for a, b in runs if not in_window[a:b].all()]
+        runs = [(a, b) for a, b in runs if b == len(y) or not in_window[a:b].all()]
     out = np.zeros(len(y), dtype=bool)
     if not runs:
         return out
@@ -261,13 +270,25 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     found = Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
                      tuple(str(h) for h in holidays))
     # LNY offsets zero in some years only (not explained by a weekday or holiday closure)
-    # (a zero in one year only counts with a zero next to it: a single day is an outage)
+    # LNY days zero in some years only (not explained by a weekday or holiday closure): a
+    # closure if the offset is zero in 2+ years or next to another zero that year (a
+    # single zero day in one year is an outage)
     rest = ok & ~found.mask(ds, names)
-    near = rest & zero & (np.abs(off) <= max(abs(dev_range[0]), dev_range[1]))
+    inside = (off >= dev_range[0]) & (off <= dev_range[1])
+    near = rest & zero & inside
     paired = near & (np.r_[False, near[:-1]] | np.r_[near[1:], False])
-    partial = []
-    for o in range(dev_range[0], dev_range[1] + 1):
-        sel = rest & (off == o)
-        if (zero[sel].sum() >= 2 or (paired & (off == o)).any()) and zero[sel].mean() < 1:
-            partial.append((o, float(zero[sel].mean())))
-    return dataclasses.replace(found, lny_partial=tuple(partial))
+    offsets = np.arange(dev_range[0], dev_range[1] + 1)
+    often = offsets[[zero[rest & (off == o)].sum() >= 2 for o in offsets]]
+    closed = near & (paired | np.isin(off, often))
+    if not closed.any():
+        return found
+    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    some = np.unique(off[closed])
+    years = []
+    for y in np.unique(year[inside]):  # the LNYs whose closure days were all observed
+        this = year == y
+        if np.isin(some, off[this & rest]).all():
+            years.append((int(y), tuple(int(o) for o in np.unique(off[this & closed]))))
+    if len({o for _, o in years}) < 2:  # the same every year: structural (or unseen)
+        return found
+    return dataclasses.replace(found, lny_years=tuple(years))
