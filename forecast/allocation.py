@@ -10,7 +10,8 @@ Greedy marginal allocation with common random numbers:
    ``max(1, n_open // ROUND_SHARE)`` best hubs whose block reduces it), the shortfall of
    a path being ``max(0, late_programme - (1 - target) * due_programme)`` summed over
    hubs (zero on a path exactly when the path meets the target);
-3. refine: for each hub in turn, the fewest workers (down to its start) that keep the
+3. refine: for each hub in turn, hubs whose last block is worth least first (network
+   lateness added per HK$ saved), the fewest workers (down to its start) that keep the
    target, others held fixed, searched down from its headcount (1, 2, 4, ... fewer, then
    bisection; the first probes of every hub are evaluated in one parallel batch).
 

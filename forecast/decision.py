@@ -154,13 +154,14 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     why = (f"; the programme bonus alone, HK${bonus:,.0f} at {floor:,} workers, is over the "
            f"HK${budget:,.0f} budget: raise the budget or lower the bonus"
            if bonus > budget else "")
+    what = ("the on-time target and the tail limit need" if w_tail and w_tail > w_service
+            else "the on-time target needs")
     return Recommendation(
         closest, "none", False, w_service, w_tail, w_cost,
-        f"the on-time target needs at least {floor:,} workers, and from there on the "
-        f"bonus and compensation exceed the budget in "
-        f"{lowest if lowest.startswith('>') else lowest + ' or more'} of futures (at most "
-        f"{budget_risk:.0%} accepted){why}; the closest is {closest:,} workers, the least "
-        "expected cost among the least risky")
+        f"{what} at least {floor:,} workers, and on every headcount tried from there the "
+        f"chance that bonus and compensation exceed the budget stays above the "
+        f"{budget_risk:.0%} accepted (at best {lowest}){why}; the closest is {closest:,} "
+        "workers, the least expected cost among the least risky")
 
 
 def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:

@@ -278,6 +278,10 @@ def volume_shares(history: pd.DataFrame, hubs) -> dict[str, float]:
     return {u: (float(v) / total if total > 0 else 1 / len(hubs)) for u, v in volume.items()}
 
 
+#: How :func:`hub_total_mismatch`'s warning starts (the report looks for it).
+HUB_MISMATCH = "the hubs' volume"
+
+
 def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
                        tolerance: float = 0.05) -> str | None:
     """A warning if the hubs' volume over the last :data:`SHARE_DAYS` days differs from the
@@ -305,7 +309,7 @@ def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
     ratio = float(recent.loc[recent["unique_id"].isin(list(hubs)), "y"].sum()) / base
     if abs(ratio - 1.0) <= tolerance:
         return None
-    return (f"the hubs' volume over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
+    return (f"{HUB_MISMATCH} over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
             f"{total!r}: the hubs do not add up to the network total (overlapping or missing "
             f"series?); pages 3-4 plan {total!r} as one site, page 1 and the network page "
             "the sum of the hubs")

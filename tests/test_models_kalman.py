@@ -115,3 +115,16 @@ def test_zeros_spikes_and_outliers_at_the_end_are_not_new_levels():
     assert 0.9 < _median_ratio(spike, base)[0] < 1.15
     ratio, model = _median_ratio(base.assign(y=step), base)
     assert 0.55 < ratio < 0.65
+
+
+def test_a_typhoon_day_at_the_end_does_not_hide_a_level_shift():
+    from forecast.models.residuals import clip_outliers, fit_level_ar
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 0.05, 400)
+    z[-20:] += 0.7
+    z[-1] = -5.0  # the last day nearly shut
+    fit = fit_level_ar(clip_outliers(z), raw=z)
+    assert fit.shift_days == 20 and abs(fit.level - 0.7) < 0.1
+    z[-5:] = np.nan  # and the last days missing (closed): the test still runs
+    assert fit_level_ar(clip_outliers(z), raw=z).shift_days == 20

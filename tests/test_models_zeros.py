@@ -260,3 +260,18 @@ def test_a_site_closed_over_the_lny_at_the_history_end_is_forecast_as_reopening(
     df.loc[df.index[-20:], "y"] = 0.0
     p = _paths(StateSpaceModel(), df, 60)
     assert p.groupby("ds").y.median().iloc[20:].min() > 1000
+
+
+def test_hubs_with_different_histories_repeat_the_same_past_lny():
+    """Each hub turned the shared uniform into a past LNY with its own weights: a hub with
+    6 past LNYs and one with 3, both closed only in 2023, never closed together."""
+    from forecast.models.zeros import Closures
+
+    a = Closures(lny_years=tuple((y, (0, 1) if y == 2023 else ()) for y in range(2020, 2026)))
+    b = Closures(lny_years=tuple((y, (0, 1) if y == 2023 else ()) for y in range(2023, 2026)))
+    ds = pd.date_range("2026-02-16", periods=3)
+    u = np.linspace(0, 0.999, 1000)
+    closed_a, closed_b = (c.draw_mask(ds, len(u), u=u)[:, 1] for c in (a, b))
+    both_hold = u < 0.78  # up to 3 LNYs back (2023): both hubs have the LNY drawn
+    assert 0.05 < closed_a.mean() < 0.3
+    assert (closed_a[both_hold] == closed_b[both_hold]).all() and closed_a[both_hold].any()

@@ -209,13 +209,14 @@ def test_recommend_budget_pushes_towards_fewer_late_parcels_or_says_it_cannot():
     r1 = recommend(sim(paths, s.updated({"budget": 20_000})), target=1.0, alpha=0.5,
                    budget_risk=0.1)
     assert not r1.feasible and r1.binding == "none" and "budget" in r1.reason
-    assert r1.reason == ("the on-time target needs at least 100 workers, and from there on the "
-                         "bonus and compensation exceed the budget in 50% or more of futures "
-                         "(at most 10% accepted); the closest is 100 workers, the least "
-                         "expected cost among the least risky")
+    assert r1.reason == ("the on-time target needs at least 100 workers, and on every "
+                         "headcount tried from there the chance that bonus and compensation "
+                         "exceed the budget stays above the 10% accepted (at best 50%); the "
+                         "closest is 100 workers, the least expected cost among the least "
+                         "risky")
     # every headcount over budget on every path: said as page 1 says it, not as certainty
     r3 = recommend(sim(paths, s.updated({"budget": 1.0})), target=1.0, alpha=0.5)
-    assert "exceed the budget in > 99% of futures (at most" in r3.reason
+    assert "stays above the 10% accepted (at best > 99%)" in r3.reason
     # as risky everywhere: the cheapest of them, and the bonus alone is named as the cause
     # (150 workers x HK$10 x 14 days = HK$21,000 > HK$1)
     assert "the programme bonus alone, HK$14,000 at 100 workers, is over the HK$1 budget: " \

@@ -124,9 +124,9 @@ class SharedDraws:
     block_u : ndarray, shape (n_paths,)
         Uniforms in [0, 1): start of a resampled block of errors (``lunar-naive``).
     closure_u : ndarray, shape (n_paths,)
-        Uniforms in [0, 1): whether a path closes the LNY offsets that were closed in some
-        years only (:meth:`forecast.models.zeros.Closures.draw_mask`), the same for every
-        hub, so that hubs closed together in the history close together in a path.
+        Uniforms in [0, 1): which past LNY's closures a path repeats where LNY days were
+        closed in some years only (:meth:`forecast.models.zeros.Closures.draw_mask`), the
+        same past LNY for every hub.
     """
 
     seed: int

@@ -88,6 +88,14 @@ class LevelAR:
         return level, ar1_filter(self.phi, z)
 
 
+def _local_clip(raw: np.ndarray, *, k: float = 3.5, width: int = 15) -> np.ndarray:
+    """``raw`` winsorised at ``k`` robust sd around its ``width``-day centred rolling
+    median: a typhoon day is clipped, a step (which the median follows) is kept."""
+    local = pd.Series(raw).rolling(width, center=True, min_periods=3).median().to_numpy()
+    s = max(robust_scale(raw), 1e-6)
+    return np.where(np.isfinite(local), np.clip(raw, local - k * s, local + k * s), raw)
+
+
 def _refilter(z: np.ndarray, raw: np.ndarray, days: int, fit: dict) -> dict:
     """The end state with a level shift ``days`` before the end, filtered on ``z`` (the
     clipped residuals) whose last ``days`` are ``raw`` clipped around the shifted level:
@@ -105,19 +113,21 @@ def _refilter(z: np.ndarray, raw: np.ndarray, days: int, fit: dict) -> dict:
 
 
 def _sustained(raw: np.ndarray, days: int, *, before: int = 56, gap: int = 0, k: float = 3.0,
-               share: float = 0.8) -> bool:
+               share: float = 0.8, odd: float = 4.0) -> bool:
     """Whether the last ``days`` of ``raw`` sit on a new level: their median moved by more
     than ``k`` robust sd of the ``before`` days ending ``gap`` days before them, and at
     least ``share`` of them, and the last two, lie beyond the midpoint, on the side of the
-    move."""
+    move. NaN days and outliers (``odd`` sd from both levels: a typhoon day) do not count;
+    a last day back at the old level does (a spike that just ended)."""
     post, pre = raw[-days:], raw[-days - gap - before:-days - gap]
     post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
     if len(post) < 5 or len(pre) < 14:
         return False
-    jump = float(np.median(post) - np.median(pre))
-    side = np.sign(jump) * (post - np.median(pre) - jump / 2) > 0
-    return (abs(jump) > k * max(robust_scale(pre), 1e-6) and side.mean() >= share
-            and bool(side[-2:].all()))  # still there at the end: not a spike just over
+    old, new, sd = float(np.median(pre)), float(np.median(post)), max(robust_scale(pre), 1e-6)
+    post = post[(np.abs(post - old) <= odd * sd) | (np.abs(post - new) <= odd * sd)]
+    side = np.sign(new - old) * (post - (old + new) / 2) > 0
+    return (abs(new - old) > k * sd and len(post) >= 2 and side.mean() >= share
+            and bool(side[-2:].all()))
 
 
 def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
@@ -183,8 +193,10 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = N
         shocks, ages = _shocks(z, phi)
         # (only when the last week sits away from the weeks before any candidate: most
         # series have no step, and the test costs one more filter pass)
-        shift = level_shift(raw, fit["phi"], fit["ratio"], fit["s2"]) if _sustained(
-            raw, 7, before=56, gap=49) else None
+        seen = np.flatnonzero(np.isfinite(raw))  # the last 7 observed days (outages skipped)
+        last = max(7, len(raw) - seen[-7]) if len(seen) >= 7 else 7
+        shift = level_shift(_local_clip(raw), fit["phi"], fit["ratio"], fit["s2"]) if (
+            _sustained(raw, last, before=56, gap=max(56 - last, 0))) else None
         if shift is not None and not _sustained(raw, shift["days"]):
             shift = None  # a few extreme days (a typhoon), not a new level
         end = fit if shift is None else _refilter(z, raw, shift["days"], fit)

@@ -34,8 +34,9 @@ import pandas as pd
 
 from forecast.calendar import LNY_REACH, days_to_lny
 
-__all__ = ["CLOSURE_HALF_LIFE", "MIN_OPEN_LEVEL", "MIN_ZERO_SHARE", "Closures", "find_closures", "closed_runs", "leading_closed_days",
-           "trailing_closed_days", "true_runs"]
+__all__ = ["CLOSURE_HALF_LIFE", "CLOSURE_YEARS", "MIN_OPEN_LEVEL", "MIN_ZERO_SHARE", "Closures",
+           "find_closures", "closed_runs", "leading_closed_days", "trailing_closed_days",
+           "true_runs"]
 
 #: A zero is implausible where the local (29-day rolling median) level is at least this.
 MIN_OPEN_LEVEL = 20.0
@@ -43,6 +44,8 @@ MIN_OPEN_LEVEL = 20.0
 MIN_ZERO_SHARE = 0.8
 #: LNYs after which a past LNY's closures are half as likely to repeat in a path.
 CLOSURE_HALF_LIFE = 2.0
+#: Past LNYs whose closures a path may repeat (the most recent ones).
+CLOSURE_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -101,17 +104,19 @@ class Closures:
         """Closed days per path, shape (n_paths, len(ds)).
 
         :meth:`mask` on every path; with ``lny_years``, each path's LNY repeats the closures
-        of one past LNY, drawn by a uniform with weights halving every
-        :data:`CLOSURE_HALF_LIFE` LNYs back: one uniform per path and LNY from ``rng``, or
-        ``u`` (shape (n_paths,), one per path for every LNY of ``ds``: a joint draw's,
-        shared by its hubs, so hubs closed together close together).
+        of one past LNY: ``k`` LNYs before it (``k`` < :data:`CLOSURE_YEARS`, weights
+        halving every :data:`CLOSURE_HALF_LIFE`), or the nearest LNY the history holds
+        (the more recent on a tie). ``k`` comes from a uniform: one per path and LNY from
+        ``rng``, or ``u`` (shape (n_paths,), one per path for every LNY of ``ds``: a joint
+        draw's), and ``k`` does not depend on the series, so the hubs of a joint draw
+        repeat the same past LNY.
 
         Examples
         --------
-        >>> c = Closures(lny_years=((2024, ()), (2025, (0, 1))))  # 2025 weighs 2 ** 0.5 more
+        >>> c = Closures(lny_years=((2024, ()), (2025, (0, 1))))
         >>> ds = pd.date_range("2026-02-16", periods=3)  # LNY 2026-02-17 is the middle day
         >>> c.draw_mask(ds, 3, u=np.array([0.1, 0.5, 0.9])).astype(int).tolist()
-        [[0, 0, 0], [0, 1, 1], [0, 1, 1]]
+        [[0, 1, 1], [0, 0, 0], [0, 0, 0]]
         """
         ds = pd.DatetimeIndex(ds)
         out = np.broadcast_to(self.mask(ds, names), (n_paths, len(ds))).copy()
@@ -124,11 +129,13 @@ class Closures:
             u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
         else:
             u = np.broadcast_to(np.asarray(u, dtype=float)[:, None], out.shape)
-        past = np.array([y for y, _ in self.lny_years])
-        weight = 0.5 ** ((past.max() - past) / CLOSURE_HALF_LIFE)
-        pick = np.searchsorted(np.cumsum(weight) / weight.sum(), u, side="right")
-        pick = np.minimum(pick, len(past) - 1)  # (n_paths, len(ds)): the LNY repeated
-        for k, (_, offsets) in enumerate(self.lny_years):
+        weight = 0.5 ** (np.arange(CLOSURE_YEARS) / CLOSURE_HALF_LIFE)
+        back = np.minimum(np.searchsorted(np.cumsum(weight) / weight.sum(), u, side="right"),
+                          CLOSURE_YEARS - 1)
+        wanted = year[None, :] - 1 - back  # (n_paths, len(ds)): the LNY to repeat
+        past = np.array([y for y, _ in self.lny_years])[::-1]  # recent first: wins ties
+        pick = np.abs(wanted[..., None] - past).argmin(axis=-1)
+        for k, (_, offsets) in enumerate(self.lny_years[::-1]):
             if offsets:
                 out |= (pick == k) & np.isin(off, offsets)[None, :]
         return out
@@ -157,7 +164,8 @@ def closed_runs(y: np.ndarray, *, ds=None, min_days: int = 7,
 
     With ``ds``, runs inside an LNY window (:data:`forecast.calendar.LNY_REACH`) are left
     to :func:`find_closures` (a site closed for a week every LNY is a calendar fact, not a
-    regime), except a run that reaches the history's end (a site closed now). A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
+    regime), except a run that reaches the history's end (a site closed now).
+    A run of ``L >= min_days`` zeros is closed if ``p0 ** L < max_run_prob``, ``p0`` the
     chance of a zero on an ordinary day: the larger of the share of zeros outside such
     runs (an overdispersed count has many) and ``exp(-m)`` (a Poisson count at ``m``, the
     mean of ``y`` over every day: low when the series is mostly closed). Both err towards
@@ -269,7 +277,6 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
         holidays = closed_keys(names, sorted(set(names[zero & ok]) - {""}), 1)
     found = Closures(tuple(int(w) for w in weekdays), tuple(int(o) for o in offsets),
                      tuple(str(h) for h in holidays))
-    # LNY offsets zero in some years only (not explained by a weekday or holiday closure)
     # LNY days zero in some years only (not explained by a weekday or holiday closure): a
     # closure if the offset is zero in 2+ years or next to another zero that year (a
     # single zero day in one year is an outage)
@@ -285,10 +292,10 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
     some = np.unique(off[closed])
     years = []
-    for y in np.unique(year[inside]):  # the LNYs whose closure days were all observed
-        this = year == y
+    for lny in np.unique(year[inside]):  # the LNYs whose closure days were all observed
+        this = year == lny
         if np.isin(some, off[this & rest]).all():
-            years.append((int(y), tuple(int(o) for o in np.unique(off[this & closed]))))
+            years.append((int(lny), tuple(int(o) for o in np.unique(off[this & closed]))))
     if len({o for _, o in years}) < 2:  # the same every year: structural (or unseen)
         return found
     return dataclasses.replace(found, lny_years=tuple(years))

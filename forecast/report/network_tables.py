@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecast.network_scenario import HUB_MISMATCH
+from forecast.report.names import shorten
 from forecast.report.tables import decision_rows
 from forecast.report.typography import format_money, format_percent, format_workers
 
@@ -49,14 +51,14 @@ def network_recommendation(net, config, scenario) -> str:
                 f"{format_workers(rec['programme_workers'])} workers {days}.")
     skipped = (f" Left out: {', '.join(sorted(net.skipped))} (see the network page)."
                if net.skipped else "")
-    if any(w.lower().startswith("the hubs' volume") for w in plan.warnings):  # overlapping
+    if any(w.lower().startswith(HUB_MISMATCH) for w in plan.warnings):  # overlapping series
         head = ("Check the hubs first: they do not add up to the network total (below). "
                 + head)
     text = (f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= "
             f"{config.target:.0%} of the network's programme-day parcels on time; "
             f"compensation {format_money(rec['compensation_mean'])} expected; budget risk "
             f"{format_percent(rec['p_over_budget'])}.{skipped}")
-    return text[:400]
+    return shorten(text, 400)
 
 
 def network_checks(net) -> str:

@@ -140,7 +140,7 @@ def decision_summary(run) -> pd.DataFrame:
 
 def recommendation(run) -> str:
     """The decision: headcount, what set it, what it buys (page 1 cuts it to 400 characters;
-    only an infeasible plan's long reason comes near).
+    an infeasible plan points to its reason in the warnings).
 
     Scopes: the service probability judges parcels arriving on programme days;
     compensation covers the whole planning window; the budget compares programme bonus +
