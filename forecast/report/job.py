@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import os
 import sys
 import tempfile
@@ -403,6 +404,10 @@ def _temporary_files(folder: Path, enabled: bool):
     if not enabled:
         yield
         return
+    # cmdstanpy (Prophet's) makes its temporary folder once, on import: imported here, it
+    # stays in the usual place; first imported inside, it would live in ``folder`` and be
+    # gone after the run for every later Prophet fit of this process
+    importlib.import_module("cmdstanpy")
     folder.mkdir()
     before = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
