@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import os
 import sys
 import tempfile
@@ -404,12 +403,9 @@ def _temporary_files(folder: Path, enabled: bool):
     if not enabled:
         yield
         return
-    # cmdstanpy (Prophet's) makes its temporary folder once, on import: imported here, it
-    # stays in the usual place; first imported inside, it would live in ``folder`` and be
-    # gone after the run for every later Prophet fit of this process
-    importlib.import_module("cmdstanpy")
     folder.mkdir()
     before = tempfile.tempdir, os.environ.get("TMPDIR")
+    had_stan = "cmdstanpy" in sys.modules
     tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
     try:
         yield
@@ -419,3 +415,19 @@ def _temporary_files(folder: Path, enabled: bool):
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = before[1]
+        if not had_stan:
+            _move_stan_tmpdir(folder)
+
+
+def _move_stan_tmpdir(folder: Path) -> None:
+    """cmdstanpy (Prophet's) makes its temporary folder once, when first imported, and its
+    modules keep their own copy of the path: first imported inside ``folder``, it would be
+    deleted with the run, and every later Prophet fit of this process would fail. Point
+    them all at a new folder in the usual place (cmdstanpy removes it at exit)."""
+    inside = [m for name, m in list(sys.modules.items())
+              if (name == "cmdstanpy" or name.startswith("cmdstanpy."))
+              and str(getattr(m, "_TMPDIR", "")).startswith(str(folder))]
+    if inside:
+        fresh = tempfile.mkdtemp()
+        for module in inside:
+            module._TMPDIR = fresh
