@@ -190,20 +190,3 @@ def test_work_without_steps_of_its_own_says_it_is_still_running(capsys):
         with _heartbeat(True, "network", every=0):
             pass
 
-
-def test_prophet_still_fits_after_a_run_that_owned_the_temporary_folder(tmp_path):
-    """cmdstanpy makes its temporary folder once, on import: first imported inside a run's
-    own temporary folder (`forecast run`), it pointed into a deleted folder afterwards, and
-    every later Prophet fit of the process failed with FileNotFoundError."""
-    import subprocess
-    import sys
-
-    code = (
-        "import os, pathlib, sys\n"
-        "from forecast.report.job import _temporary_files\n"
-        f"with _temporary_files(pathlib.Path({str(tmp_path / 'tmp')!r}), True):\n"
-        "    import cmdstanpy\n"
-        f"import shutil; shutil.rmtree({str(tmp_path / 'tmp')!r})\n"
-        "sys.exit(0 if os.path.isdir(cmdstanpy._TMPDIR) else 1)\n"
-    )
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +38,7 @@ from forecast.plan import PlanConfig, PlanRun
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import notebook_parameters, publish
-from forecast.report.staging import Staging
+from forecast.report.staging import Staging, temporary_files
 
 __all__ = ["NOTEBOOKS_DIR", "NOTEBOOKS", "NETWORK_NOTEBOOK", "run_job"]
 
@@ -322,7 +320,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     # the kernels run elsewhere: they need absolute paths
     config = replace(config, data_path=str(Path(config.data_path).resolve()),
                      scenario_path=str(Path(config.scenario_path).resolve()))
-    with Staging(out_dir) as stage, _temporary_files(stage.work / "tmp", own_tmp):
+    with Staging(out_dir) as stage, temporary_files(stage.work / "tmp", own_tmp):
         out, work = stage.path, stage.work
         # The demand forecast is computed once here and kept in the data-only cache, where
         # notebooks 02-04 find it (same history, same options): every artefact shows one plan.
@@ -394,40 +392,3 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         )
         target = stage.commit()
     return target / MANIFEST_NAME
-
-
-@contextlib.contextmanager
-def _temporary_files(folder: Path, enabled: bool):
-    """While active (if ``enabled``), temporary files of this process and its children go
-    to ``folder``."""
-    if not enabled:
-        yield
-        return
-    folder.mkdir()
-    before = tempfile.tempdir, os.environ.get("TMPDIR")
-    had_stan = "cmdstanpy" in sys.modules
-    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
-    try:
-        yield
-    finally:
-        tempfile.tempdir = before[0]
-        if before[1] is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = before[1]
-        if not had_stan:
-            _move_stan_tmpdir(folder)
-
-
-def _move_stan_tmpdir(folder: Path) -> None:
-    """cmdstanpy (Prophet's) makes its temporary folder once, when first imported, and its
-    modules keep their own copy of the path: first imported inside ``folder``, it would be
-    deleted with the run, and every later Prophet fit of this process would fail. Point
-    them all at a new folder in the usual place (cmdstanpy removes it at exit)."""
-    inside = [m for name, m in list(sys.modules.items())
-              if (name == "cmdstanpy" or name.startswith("cmdstanpy."))
-              and str(getattr(m, "_TMPDIR", "")).startswith(str(folder))]
-    if inside:
-        fresh = tempfile.mkdtemp()
-        for module in inside:
-            module._TMPDIR = fresh

@@ -20,6 +20,7 @@ held for the run's life tells stale leftovers from a concurrent live run.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -28,11 +29,13 @@ import json
 import os
 import secrets
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 from forecast.hashing import file_hash
 
-__all__ = ["Staging", "verify_report"]
+__all__ = ["Staging", "temporary_files", "verify_report"]
 
 _MANIFEST = "manifest.json"
 _WORK = ".work"
@@ -294,3 +297,40 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def temporary_files(folder: Path, enabled: bool):
+    """While active (if ``enabled``), temporary files of this process and its children go
+    to ``folder``."""
+    if not enabled:
+        yield
+        return
+    folder.mkdir()
+    before = tempfile.tempdir, os.environ.get("TMPDIR")
+    had_stan = "cmdstanpy" in sys.modules
+    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before[0]
+        if before[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before[1]
+        if not had_stan:
+            _move_stan_tmpdir(folder)
+
+
+def _move_stan_tmpdir(folder: Path) -> None:
+    """cmdstanpy (Prophet's) makes its temporary folder once, when first imported, and its
+    modules keep their own copy of the path: first imported inside ``folder``, it would be
+    deleted with the run, and every later Prophet fit of this process would fail. Point
+    them all at a new folder in the usual place (cmdstanpy removes it at exit)."""
+    inside = [m for name, m in list(sys.modules.items())
+              if (name == "cmdstanpy" or name.startswith("cmdstanpy."))
+              and str(getattr(m, "_TMPDIR", "")).startswith(str(folder))]
+    if inside:
+        fresh = tempfile.mkdtemp()
+        for module in inside:
+            module._TMPDIR = fresh
