@@ -54,3 +54,21 @@ def test_chinese_series_names_render_with_the_bundled_font(history, recwarn):
     fig = plots.plot_lny_overlay(renamed, "全網絡")
     fig.canvas.draw()
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+def test_a_fan_over_next_years_lny_shows_the_last_months_not_a_year():
+    """Planned from this year's data, next year's LNY window was a sliver at the right edge
+    of a 13-month fan chart."""
+    import matplotlib.dates as mdates
+
+    hist = generate_demo()
+    hist = hist[hist["ds"] >= "2024-01-01"]
+    fig = plots.plot_fan(hist, _paths(hist, h=440), history_days=45)
+    ax = fig.axes[0]
+    lo, hi = (mdates.num2date(x).date() for x in ax.get_xlim())
+    assert (hi - lo).days < 180
+    assert not any(line.get_label() == "history" and len(line.get_xdata())
+                   for line in ax.get_lines())  # a year before: not drawn
+    short = plots.plot_fan(hist, _paths(hist, h=45), history_days=45).axes[0]
+    history_line = [x for x in short.get_lines() if x.get_label() == "history"][0]
+    assert len(history_line.get_xdata()) == 45  # the usual chart keeps its history

@@ -141,7 +141,7 @@ def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=N
 
 def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | None = None,
              level=(50, 80, 95), history_days: int = 70, actual: pd.DataFrame | None = None,
-             ax=None):
+             max_days: int = 150, ax=None):
     """Fan chart: history, then the paths' central intervals, with LNY phases shaded.
 
     Parameters
@@ -152,11 +152,18 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
         Central interval levels, in percent.
     actual : pandas.DataFrame, optional
         What really happened over the horizon (drawn in black), e.g. in a backtest.
+    max_days : int
+        Horizon days shown at most: the last ones (next year's LNY planned from this year's
+        data is a sliver at the edge of a year-long chart); the history is drawn only
+        when it reaches that part.
     """
     fig, ax = figure_axes(ax, (10, 4.5))
     uid = unique_id if unique_id is not None else paths["unique_id"].iloc[0]
+    own = paths[paths["unique_id"] == uid]
+    own = own[own["ds"] > own["ds"].max() - pd.Timedelta(days=max_days)]
     hist = history[history["unique_id"] == uid].tail(history_days)
-    wide = paths[paths["unique_id"] == uid].pivot(index="ds", columns="sample_id", values="y")
+    hist = hist[hist["ds"] >= own["ds"].min() - pd.Timedelta(days=history_days + 1)]
+    wide = own.pivot(index="ds", columns="sample_id", values="y")
     for lv in sorted(level, reverse=True):
         lo, hi = central_interval(wide.to_numpy(), lv, axis=1)
         ax.fill_between(wide.index, lo, hi, color=_BLUE, alpha=0.12 + 0.1 * (lv < 90),
