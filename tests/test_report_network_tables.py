@@ -24,8 +24,9 @@ def test_network_tables_speak_of_every_hub_and_the_network():
     assert frames["network"].loc["recommended", "programme_workers"] == total
     text = network_recommendation(net, config, network.base)
     assert text.startswith("Network of 4 hubs: keep ") and len(text) <= 400
-    rows = network_rows(net)
+    rows = network_rows(net, config.target)
     assert rows[0][0] == "hub" and rows[-1][0] == "network" and len(rows) == 6
+    assert rows[0][3] == "P(>= 95% on time)"  # the chance of what, as page 1 says it
     assert "least expected cost" in network_sentence(net)
 
 

@@ -79,12 +79,13 @@ def network_sentence(net) -> str:
             "compensation one extra programme worker at that hub avoids." + more)[:400]
 
 
-def network_rows(net) -> tuple[tuple[str, ...], ...]:
-    """The network page's table: header, one row per hub (busiest first), the network."""
+def network_rows(net, target: float) -> tuple[tuple[str, ...], ...]:
+    """The network page's table: header, one row per hub (busiest first), the network;
+    ``target`` is the on-time share the chance column is about."""
     t = net.plan.hub_table().join(net.forecasts)
     t = t.sort_values("window_demand_mean", ascending=False).head(MAX_PAGE_HUBS)
-    rows = [("hub", "planned", "recommended", "P(on time)", "compensation, expected",
-             "one more worker saves")]
+    rows = [("hub", "planned", "recommended", f"P(>= {target:.0%} on time)",
+             "compensation, expected", "one more worker saves")]
     for uid, r in t.iterrows():
         rows.append((str(uid)[:40], format_workers(r["planned_workers"]),
                      format_workers(r["programme_workers"]), format_percent(r["p_on_time"]),
@@ -97,9 +98,9 @@ def network_rows(net) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def hub_summary(net) -> pd.DataFrame:
+def hub_summary(net, target: float) -> pd.DataFrame:
     """The network page's hub table as a frame (one row per hub, busiest first)."""
-    rows = network_rows(net)
+    rows = network_rows(net, target)
     return pd.DataFrame(list(rows[1:]), columns=list(rows[0])).set_index(rows[0][0])
 
 
