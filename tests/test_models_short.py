@@ -163,3 +163,18 @@ def test_recent_folds_cut_before_the_only_lny_still_calibrate():
         warnings.simplefilter("ignore", ShortHistoryWarning)
         m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
     assert m.calibration_.n_folds.iloc[0] == RECENT_FOLDS
+
+
+def test_a_sliver_of_an_lny_window_keeps_the_weekday_pattern_over_the_next_holiday():
+    """With no holiday-block day seen, the block switched the weekday effects off: every
+    block day sat at the strongest weekday's level (1.12x the recent mean on the toy)."""
+    lny = pd.Timestamp("2025-01-29")
+    df = toy_history(years=3, end="2026-01-18", seed=0)
+    df = df[df.ds >= lny + pd.Timedelta(days=18)]  # LNY+18..+21 of 2025 only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    assert "weekday effects kept over the holiday" in m.calibration_.fallback.iloc[0]
+    p = m.sample_paths(60, n_paths=300, rng=np.random.default_rng(1))
+    block = p[np.isin(days_to_lny(p.ds), range(0, 7))].groupby("ds").y.median()
+    assert (block / df.y.tail(56).mean()).median() < 1.05

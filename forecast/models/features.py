@@ -27,7 +27,7 @@ from forecast.calendar import (
 from forecast.models._core import robust_scale
 from forecast.models.zeros import closed_runs, trailing_closed_days, true_runs
 
-__all__ = ["FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
+__all__ = ["BLOCK_REACH", "FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
            "level_noise", "level_similarity", "local_level"]
 
 
@@ -86,7 +86,12 @@ def holiday_names(country: str | None, ds: pd.DatetimeIndex, *, exclude=LNY_REAC
     return out
 
 
-def lny_block(country: str | None, ds: pd.DatetimeIndex, *, reach: tuple[int, int] = (-10, 14)) -> np.ndarray:
+#: Days from LNY searched for the holiday block (:func:`lny_block`).
+BLOCK_REACH = (-10, 14)
+
+
+def lny_block(country: str | None, ds: pd.DatetimeIndex, *,
+              reach: tuple[int, int] = BLOCK_REACH) -> np.ndarray:
     """Whether each date lies in the run of days off (weekend or public holiday) around LNY.
 
     The block is the longest run of consecutive days off that contains LNY day 0 or the

@@ -48,7 +48,7 @@ from forecast.models._core import count_noise_sd, robust_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
 from forecast.models.features import (
-    FeatureSpec, holiday_names, level_similarity, lny_groups, local_level, regime_start,
+    BLOCK_REACH, FeatureSpec, holiday_names, level_similarity, lny_groups, local_level, regime_start,
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
@@ -167,7 +167,6 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     w = 0.5 ** (age / half_life_days) * np.nan_to_num(similar) * ~out
     glist = lny_groups(spec.phases, spec.dev_range)
     windows = group_windows(ds, visible, glist)
-    X, groups = spec.matrix(ds)
     override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
     if override:
         notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality")
@@ -183,6 +182,13 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     seen = np.bincount(dev_days[dev_days >= 0], weights=visible[dev_days >= 0],
                        minlength=len(offsets)) >= 0.5
     seen |= np.isin(offsets, closures.lny_offsets)  # closed: paths are 0, no prior needed
+    block = (offsets >= BLOCK_REACH[0]) & (offsets <= BLOCK_REACH[1])
+    if spec.holiday_block and not seen[block].any():
+        # no holiday block day seen: switching the weekday effects off there would put
+        # every such day at the reference weekday's level, not at the prior's "no effect"
+        spec = replace(spec, holiday_block=False)
+        notes.append("no LNY holiday-block day seen: weekday effects kept over the holiday")
+    X, groups = spec.matrix(ds)
     off_columns = np.zeros(X.shape[1], dtype=bool)
     off_columns[groups["dev"]] = ~seen
     phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
