@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.scenario import Scenario, lny_shift, read_toml, shift_dates
+from forecast.scenario import Scenario, lny_shift, shift_dates
+from forecast.scenario_files import read_toml
 
 __all__ = ["HEADCOUNTS", "HUB_SECTIONS", "SHARED_BY_VOLUME", "SHARE_DAYS", "NetworkScenario",
            "check_hub_overrides", "hub_total_mismatch", "network_hubs", "volume_shares"]

@@ -325,8 +325,7 @@ def optimise_roster(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
                            "workers": workers[on].astype(np.int64)}).reset_index(drop=True),
         summary=pd.DataFrame(rows, index=pd.Index(PLANS, name="plan"),
                              columns=list(SUMMARY_COLUMNS)),
-        daily=_daily(sim, labels, workers, flat, level), backlog=_backlog(sim, workers, flat),
-        binding=search.binding(x),
+        **_late_frames(sim, labels, workers, flat, level), binding=search.binding(x),
         feasible=search.evaluate(x).feasible, flat_feasible=search.evaluate(start).feasible,
         converged=converged, evaluations=search.evaluations + 2, target=target, alpha=alpha,
         budget_risk=budget_risk, tail_limit=tail_limit, tail=tail)
@@ -343,18 +342,20 @@ def _summary(search: RosterSearch, m: dict, workers: np.ndarray) -> dict:
             "worker_days": float(workers.sum())}
 
 
-def _backlog(sim: Simulator, workers, flat) -> pd.DataFrame:
-    """The frame of :attr:`Roster.backlog`."""
-    return pd.DataFrame({"ds": sim.plan.open_dates, "parcels": sim.plan.open_parcels,
-                         "late": sim.late_backlog(workers).mean(axis=0),
-                         "late_flat": sim.late_backlog(flat).mean(axis=0)})
+def _late_frames(sim: Simulator, labels, workers, flat, level: float) -> dict:
+    """:attr:`Roster.daily` and :attr:`Roster.backlog` (one queue pass per headcount)."""
+    (back, late), (back_flat, late_flat) = sim.late_split(workers), sim.late_split(flat)
+    backlog = pd.DataFrame({"ds": sim.plan.open_dates, "parcels": sim.plan.open_parcels,
+                            "late": back.mean(axis=0), "late_flat": back_flat.mean(axis=0)})
+    return {"daily": _daily(sim, labels, workers, flat, level, late, late_flat),
+            "backlog": backlog}
 
 
-def _daily(sim: Simulator, labels, workers, flat, level: float) -> pd.DataFrame:
+def _daily(sim: Simulator, labels, workers, flat, level: float, late, late_flat
+           ) -> pd.DataFrame:
     """The per-day frame of :attr:`Roster.daily`."""
     a, plan = sim.arrivals, sim.plan
     cap, cap_flat = sim.capacity(workers), sim.capacity(flat)
-    late, late_flat = sim.late_by_day(workers), sim.late_by_day(flat)
     on = plan.programme & plan.operating
     d_lo, d_hi = central_interval(a, level)
     c_lo, c_hi = central_interval(cap, level)

@@ -290,21 +290,22 @@ class Simulator:
 
         ``workers`` as in :meth:`metrics`.
         """
-        return self._late(workers)[:, len(self.plan.open_parcels):]
+        return self.late_split(workers)[1]
 
     def late_backlog(self, workers=None) -> np.ndarray:
         """The open backlog's parcels delivered after their promise, per path and backlog
         date, shape (n_paths, n_open); no columns without a ``[backlog]``. With
         :meth:`late_by_day` they add up to the late parcels of :meth:`metrics`.
         """
-        return self._late(workers)[:, :len(self.plan.open_parcels)]
+        return self.late_split(workers)[0]
 
-    def _late(self, workers) -> np.ndarray:
-        """First-tier late parcels per path and queued column (backlog dates, then days)."""
+    def late_split(self, workers=None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`late_backlog` and :meth:`late_by_day` from one pass of the queue."""
         workers = self.scenario.programme.workers if workers is None else workers
         n_open = len(self.plan.open_parcels)
-        return late_volume(_after(self.plan.open_parcels, self.arrivals),
+        late = late_volume(_after(self.plan.open_parcels, self.arrivals),
                            _after(np.zeros(n_open), self.capacity(workers)), self.plan.dues[0])
+        return late[:, :n_open], late[:, n_open:]
 
     def capacity(self, workers=None) -> np.ndarray:
         """Parcels the staff can handle per path and day, shape (n_paths, n_days)."""

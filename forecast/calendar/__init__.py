@@ -4,7 +4,13 @@
 (:mod:`~forecast.calendar.history`).
 """
 
-from forecast.calendar.history import LNY_REACH, lny_window_days, require_past_lny, summarize_history
+from forecast.calendar.history import (
+    LNY_REACH,
+    in_lny_window,
+    lny_window_days,
+    require_past_lny,
+    summarize_history,
+)
 from forecast.calendar.lny import (
     DEFAULT_LNY_PHASES,
     HORIZON,
@@ -31,5 +37,5 @@ __all__ = [
     "LnyPhase", "DEFAULT_LNY_PHASES", "WINDOW", "ORIGIN_OFFSET", "HORIZON", "LnyFold",
     "lunar_new_year", "lny_dates", "days_to_lny", "lny_phase_frame", "lny_holiday_table",
     "lny_phase_table", "lny_folds", "WorkCalendar", "holiday_calendar", "promise_deadlines",
-    "supported_countries", "summarize_history", "require_past_lny", "LNY_REACH", "lny_window_days",
+    "supported_countries", "summarize_history", "require_past_lny", "LNY_REACH", "in_lny_window", "lny_window_days",
 ]

@@ -4,27 +4,39 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from forecast.calendar.lny import days_to_lny, lny_dates
 from forecast.data import DataError
 
-__all__ = ["LNY_REACH", "lny_window_days", "summarize_history", "require_past_lny"]
+__all__ = ["LNY_REACH", "in_lny_window", "lny_window_days", "summarize_history", "require_past_lny"]
 
 #: Days from LNY of the window around it whose effects the demand models learn.
 LNY_REACH = (-28, 21)
 
 
+def in_lny_window(ds, reach: tuple[int, int] = LNY_REACH) -> np.ndarray:
+    """Whether each day of ``ds`` lies in an LNY window (``reach`` days from an LNY).
+
+    Examples
+    --------
+    >>> in_lny_window(pd.date_range("2025-02-19", periods=3)).tolist()  # LNY 2025-01-29 + 21
+    [True, False, False]
+    """
+    off = days_to_lny(pd.DatetimeIndex(ds))
+    return (off >= reach[0]) & (off <= reach[1])
+
+
 def lny_window_days(ds, reach: tuple[int, int] = LNY_REACH) -> int:
-    """Number of days of ``ds`` inside an LNY window (``reach`` days from an LNY).
+    """Number of days of ``ds`` inside an LNY window (:func:`in_lny_window`).
 
     Examples
     --------
     >>> lny_window_days(pd.date_range("2025-02-19", periods=3))  # LNY 2025-01-29 + 21..23
     1
     """
-    off = days_to_lny(pd.DatetimeIndex(ds))
-    return int(((off >= reach[0]) & (off <= reach[1])).sum())
+    return int(in_lny_window(ds, reach).sum())
 
 
 def summarize_history(df: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, LNY_REACH, days_to_lny
+from forecast.calendar import DEFAULT_LNY_PHASES, days_to_lny, in_lny_window
 from forecast.models._core import count_noise_sd, robust_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
@@ -219,7 +219,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     start = regime_start(ds, np.where(out, np.nan, y))
     now = trailing_closed_days(closed)
     if now:  # closed now: forecast as reopening, the level drifting over the closed days
-        lny = LNY_REACH[0] <= int(days_to_lny(ds[-now:][:1])[0]) <= LNY_REACH[1]
+        lny = bool(in_lny_window(ds[-now:][:1])[0])
         notes.insert(0, f"closed (y = 0) for the last {now} days, since {ds[-now].date()}"
                         + (" (over the LNY)" if lny else "") + ": forecast as reopening at "
                         "its level before the closure"

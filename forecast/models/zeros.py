@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import LNY_REACH, days_to_lny
+from forecast.calendar import LNY_REACH, days_to_lny, in_lny_window
 
 __all__ = ["CLOSURE_HALF_LIFE", "CLOSURE_YEARS", "MIN_OPEN_LEVEL", "MIN_ZERO_SHARE", "Closures",
            "find_closures", "closed_runs", "leading_closed_days", "trailing_closed_days",
@@ -123,7 +123,7 @@ class Closures:
         if not self.lny_years:
             return out
         off = days_to_lny(ds)
-        year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+        year = _lny_year(ds, off)
         if u is None:
             years = np.unique(year)
             u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
@@ -149,6 +149,11 @@ class Closures:
             parts.append("LNY days closed in some years only (offsets by LNY) "
                          + ", ".join(f"{y}: {list(o)}" for y, o in self.lny_years))
         return ", ".join(parts)
+
+
+def _lny_year(ds: pd.DatetimeIndex, off: np.ndarray) -> np.ndarray:
+    """The year of the LNY each day belongs to (``off``: its days from that LNY)."""
+    return (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
 
 
 def true_runs(zero: np.ndarray) -> list[tuple[int, int]]:
@@ -183,8 +188,7 @@ def closed_runs(y: np.ndarray, *, ds=None, min_days: int = 7,
     y = np.asarray(y, dtype=float)
     runs = [(a, b) for a, b in true_runs(y == 0) if b - a >= min_days]
     if ds is not None:  # (a run to the end of the history is closed now, LNY or not)
-        off = days_to_lny(pd.DatetimeIndex(ds))
-        in_window = (off >= LNY_REACH[0]) & (off <= LNY_REACH[1])
+        in_window = in_lny_window(ds)
         runs = [(a, b) for a, b in runs if b == len(y) or not in_window[a:b].all()]
     out = np.zeros(len(y), dtype=bool)
     if not runs:
@@ -289,7 +293,7 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     closed = near & (paired | np.isin(off, often))
     if not closed.any():
         return found
-    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    year = _lny_year(ds, off)
     some = np.unique(off[closed])
     years = []
     for lny in np.unique(year[inside]):  # the LNYs whose closure days were all observed
