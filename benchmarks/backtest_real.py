@@ -138,11 +138,13 @@ def per_fold(res: BacktestResult) -> pd.DataFrame:
     d = res.daily.copy()
     d["part"] = pd.cut(d["offset"], [-10**6, -8, 14, 10**6], labels=["pre", "window", "post"])
     d["bias"] = np.log(d["median"] / d["y"].clip(lower=1))
-    g = d.groupby(["model", "lny_year", "part"], observed=True)
+    keys = ["model", "unique_id", "lny_year"]
+    g = d.groupby([*keys, "part"], observed=True)
     t = pd.concat({"cov80": g["in_80"].mean(), "bias": g["bias"].mean()}, axis=1).unstack("part")
     t.columns = [f"{a}_{b}" for a, b in t.columns]
-    t["cov80"] = d.groupby(["model", "lny_year"])["in_80"].mean()
-    t["window_in_80"] = res.windows.set_index(["model", "lny_year"])["in_80"]
+    t["cov80"] = d.groupby(keys)["in_80"].mean()
+    t["scaled_crps"] = d.groupby(keys)["crps"].mean() / d.groupby(keys)["y"].mean()
+    t["window_in_80"] = res.windows.set_index(keys)["in_80"]
     return t.reset_index()
 
 

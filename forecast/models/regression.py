@@ -5,6 +5,8 @@ re-weighting. Weights decay with age, with distance from today's level, and are 
 days :mod:`forecast.models.zeros` takes out (structural closures, closed regimes). The
 Huber scale is never below the noise a count has at its fitted level
 (:func:`forecast.models._core.count_noise_sd`), so a sparse series keeps its non-zero days.
+Past LNY windows are also weighted as wholes (:func:`year_weights`): with three or more of
+them, one whose mean residual is far from the others' (a lockdown year) counts less.
 
 Priors (ridge penalties, in units of a day's weight): the LNY phase effects have a weak
 prior around 0 (a phase never seen stays at 0: no effect, see
@@ -24,7 +26,8 @@ from scipy import sparse
 from forecast.calendar import LNY_REACH, lny_window_days
 from forecast.models._core import count_noise_sd, robust_scale, weighted_ridge
 
-__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "check_history", "dev_shrinkage", "fit_regression"]
+__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "YEAR_CUT", "check_history", "dev_shrinkage",
+           "fit_regression", "year_weights"]
 
 #: Shortest history (days from the first open day) the regression models accept: about a
 #: year, so that any history holds part of an LNY window (lunar years last 354-385 days and
@@ -125,10 +128,66 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
     return noise_var / tau2
 
 
+#: A past LNY window whose mean residual lies more than this many scales from the other
+#: windows' median is down-weighted (:func:`year_weights`).
+YEAR_CUT = 2.0
+
+
+def year_weights(r: np.ndarray, w: np.ndarray, window_year: np.ndarray, noise_sd: float, *,
+                 cut: float = YEAR_CUT) -> np.ndarray:
+    """Weight of each past LNY window, robust to one odd year.
+
+    ``m_k`` is the weighted mean residual over window ``k``'s days (a window with less
+    than one day's total weight does not count). With at least three windows,
+    ``z_k = |m_k - median(m)| / scale``, ``scale`` the larger of 1.4826 x the median
+    absolute deviation of ``m`` and ``noise_sd / 2`` (about the sampling sd of a 22-day
+    mean of residuals whose lag-1 autocorrelation is ~0.7); the weight is 1 for
+    ``z_k <= cut`` and ``(cut / z_k)^2`` beyond (a Cauchy-like tail). A window lower or
+    higher as a whole than the others (a lockdown year: Kaohsiung's LNY 2022 at ~0.8x)
+    then no longer pulls the LNY effects every other year agrees on; day-level Huber
+    weights barely touch a window that is off by 2-3 daily noise sds. With one or two
+    windows no year can be told odd, and all weigh 1.
+
+    Parameters
+    ----------
+    r, w : ndarray, shape (n,)
+        Residuals and current weights.
+    window_year : ndarray of int, shape (n,)
+        Index of the LNY window holding each day, -1 outside every window.
+    noise_sd : float
+        Daily residual scale.
+
+    Returns
+    -------
+    ndarray, shape (n_windows,)
+
+    Examples
+    --------
+    >>> wy = np.repeat(np.arange(4), 20)
+    >>> r = np.repeat([0.02, -0.01, 0.0, -0.4], 20)
+    >>> year_weights(r, np.ones(80), wy, 0.1).round(2).tolist()
+    [1.0, 1.0, 1.0, 0.06]
+    """
+    k = int(window_year.max()) + 1 if len(window_year) else 0
+    sel = window_year >= 0
+    sw = np.bincount(window_year[sel], weights=w[sel], minlength=k)
+    m = np.bincount(window_year[sel], weights=(w * r)[sel], minlength=k) / np.maximum(sw, 1e-12)
+    live = sw > 1.0  # windows with at least a day's weight
+    out = np.ones(k)
+    if live.sum() < 3:
+        return out
+    med = np.median(m[live])
+    scale = max(1.4826 * np.median(np.abs(m[live] - med)), noise_sd / 2)
+    z = np.abs(m - med) / scale
+    out[live] = np.where(z[live] <= cut, 1.0, (cut / np.maximum(z[live], 1e-12)) ** 2)
+    return out
+
+
 def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.ndarray,
                    dev_penalty: float | str, override: dict | None = None, n_pass: int = 2,
                    count_floor: bool = True, dev_phase: np.ndarray | None = None,
-                   dev_days: np.ndarray | None = None, off_columns: np.ndarray | None = None):
+                   dev_days: np.ndarray | None = None, off_columns: np.ndarray | None = None,
+                   window_year: np.ndarray | None = None):
     """Robust weighted ridge fit of ``x = log1p(y)`` on ``X``.
 
     Parameters
@@ -152,6 +211,9 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
     off_columns : ndarray of bool, shape (p,), optional
         Single columns switched off (e.g. LNY days never seen at today's level: their
         effect stays at the prior's 0 instead of being learnt from near-zero weights).
+    window_year : ndarray of int, shape (n,), optional
+        Index of the past LNY window holding each day (-1 outside): each pass multiplies
+        the window's days by :func:`year_weights`.
 
     Returns
     -------
@@ -197,6 +259,9 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
             s = max(s, count_noise_sd(np.expm1(fitted[used])))
         s = max(s, 1e-6)
         w = w0 * np.minimum(1.0, 2.5 * s / np.maximum(np.abs(r), 1e-12))
+        if window_year is not None and (window_year >= 0).any():
+            yw = year_weights(r, w, window_year, s)
+            w = w * np.where(window_year >= 0, yw[np.maximum(window_year, 0)], 1.0)
         if k == 0 and s > NOISE_REF:
             for name, sl in groups.items():
                 if name != "dev":

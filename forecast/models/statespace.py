@@ -9,7 +9,9 @@ Two stages, both fast and deterministic:
    by year; weekday effects are off inside it). Weights decay with age
    (``half_life_days``), with distance from today's level (:func:`level_similarity`: a
    border closure or lockdown barely counts) and for outliers (Huber, two passes), so
-   typhoon days or a data glitch do not bend the LNY effects. Structural closures and
+   typhoon days or a data glitch do not bend the LNY effects; with three or more past LNY
+   windows, one that is off as a whole counts less
+   (:func:`~forecast.models.regression.year_weights`). Structural closures and
    closed regimes (:mod:`forecast.models.zeros`) get weight 0 and are put back as facts:
    paths are exactly 0 on future closed days.
 2. The residual of the current regime (:func:`regime_start`, and after the last closed
@@ -43,7 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, days_to_lny, in_lny_window
+from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, days_to_lny, in_lny_window
 from forecast.models._core import count_noise_sd, robust_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
@@ -203,7 +205,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     beta, r, w_fit, pen = fit_regression(np.log1p(y), X, groups, weights=w,
                                          dev_penalty=dev_penalty, override=override,
                                          dev_phase=dev_phase, dev_days=dev_days,
-                                         off_columns=off_columns)
+                                         off_columns=off_columns,
+                                         window_year=_window_year(ds))
     # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
     # (weighted) and the penalty (the prior); days never seen get the prior's sd
     noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
@@ -251,6 +254,18 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))), str(uid))
+
+
+def _window_year(ds: pd.DatetimeIndex) -> np.ndarray:
+    """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day, -1
+    outside every window."""
+    off = days_to_lny(ds)
+    inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
+    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    out = np.full(len(ds), -1)
+    if inside.any():
+        out[inside] = year[inside] - year[inside].min()
+    return out
 
 
 class StateSpaceModel(ForecastModel):
