@@ -11,7 +11,7 @@ import pytest
 
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome
 from forecast.report.briefing_data import briefing_data, format_window
-from forecast.report.briefing_model import FIGURE_TEXT
+from forecast.report.briefing_model import FIGURE_TEXT, OWN_PAGE_FIGURES
 from forecast.report.provenance import Provenance
 from forecast.report.typography import BASE_FONT, CjkFont
 
@@ -140,23 +140,25 @@ def test_header_dates_volume_and_provenance_come_from_the_inputs():
         "1,400,000).")
 
 
-@pytest.mark.parametrize("headline", [k for k in FIGURE_TEXT if k != "roster"])
+@pytest.mark.parametrize("headline", [k for k in FIGURE_TEXT if k not in OWN_PAGE_FIGURES])
 def test_every_figure_is_shown_once_with_its_own_text(headline):
     figures = briefing_data(make(headline_figure=headline), None)[0]["figures"]
     shown = [figures["headline"], *figures["others"]]
     assert figures["headline"]["path"] == f"fig_{headline}.png"
-    # the four key figures once each; the roster chart belongs to the roster section
+    # the key figures once each; the roster's and the hubs' charts have pages of their own
     assert sorted(f["path"] for f in shown) == sorted(
-        f"fig_{k}.png" for k in FIGURE_TEXT if k != "roster")
+        f"fig_{k}.png" for k in FIGURE_TEXT if k not in OWN_PAGE_FIGURES)
     assert figures["headline"]["path"] != "fig_roster.png"
     for f in shown:
         key = f["path"][len("fig_"):-len(".png")]
         assert (f["title"], f["caption"]) == FIGURE_TEXT[key]
 
 
-def test_every_value_is_text_json_ready_with_no_breakable_currency():
+def test_every_value_is_text_json_ready_with_no_breakable_currency(tmp_path):
+    hubs = tmp_path / "h.png"
+    hubs.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + (900).to_bytes(4, "big") * 2)
     b = make(volume_mean=10.0, volume_lo=5.0, volume_hi=20.0,
-             figures=BriefingFigures("f.png", "l.png", "c.png", "s.png", "r.png"),
+             figures=BriefingFigures("f.png", "l.png", "c.png", "s.png", "r.png", hubs),
              roster_text="By phase.", roster_table=(("phase", "workers"), ("eve", "0")))
     data, _ = briefing_data(b, None)
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
@@ -199,9 +201,29 @@ def test_with_a_covering_cjk_font_chinese_text_is_kept():
 
 
 def test_the_network_page_is_optional_and_carries_its_table():
-    assert briefing_data(make(), None)[0]["network"] == {"text": "", "table": []}
+    assert briefing_data(make(), None)[0]["network"] == {"text": "", "table": [],
+                                                         "figure": None}
     table = (("hub", "recommended"), ("kwai-chung", "429"), ("network", "1,138"))
     data = briefing_data(make(network_text="Per hub.", network_table=table), None)[0]
     assert data["network"]["table"][1] == ["kwai-chung", "429"]
     with pytest.raises(ValueError, match="network_table must be at most 32 rows"):
         make(network_table=(("a", "b"),) * 33)
+
+
+def test_the_network_page_shows_its_hub_chart_at_the_text_width(tmp_path):
+    """The network page was a table on a page left mostly white: it now has the hubs'
+    chart, as tall as the text width makes it (a chart of many hubs is capped)."""
+    import struct
+
+    def png(name, width, height):
+        path = tmp_path / name
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + struct.pack(">II", width, height))
+        return path
+
+    figs = BriefingFigures("f.png", "l.png", "c.png", "s.png", hubs=png("h.png", 1350, 537))
+    data = briefing_data(make(figures=figs, network_text="Per hub."), None)[0]
+    assert data["network"]["figure"]["path"] == "fig_hubs.png"
+    assert data["network"]["figure"]["height_cm"] == "7.0"
+    assert "fig_hubs.png" not in [f["path"] for f in data["figures"]["others"]]
+    tall = BriefingFigures("f.png", "l.png", "c.png", "s.png", hubs=png("t.png", 1350, 3000))
+    assert briefing_data(make(figures=tall), None)[0]["network"]["figure"]["height_cm"] == "15.0"

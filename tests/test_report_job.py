@@ -116,8 +116,11 @@ def test_forecast_run_plans_the_network_on_two_dask_workers(tmp_path, capsys, mo
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["config_hash"] != single.provenance["config_hash"]
     assert manifest["data_hash"] != single.provenance["data_hash"]
-    page1 = PdfReader(out / "briefing.pdf").pages[0].extract_text()
-    assert "Network of 4 hubs" in " ".join(page1.split())
+    pdf = PdfReader(out / "briefing.pdf")
+    assert "Network of 4 hubs" in " ".join(pdf.pages[0].extract_text().split())
+    # the network page shows the hubs' chart below their table
+    assert (out / "figures" / "hubs.png").is_file()
+    assert "By hub." in pdf.pages[1].extract_text() and len(pdf.pages[1].images) == 1
 
 
 def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():

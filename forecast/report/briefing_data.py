@@ -7,9 +7,10 @@ every character printable with the available fonts. Typst never sees user text a
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
-from forecast.report.briefing_model import FIGURE_TEXT, Briefing
+from forecast.report.briefing_model import FIGURE_TEXT, OWN_PAGE_FIGURES, Briefing
 from forecast.report.names import shorten
 from forecast.report.typography import (
     BASE_FONT,
@@ -56,6 +57,27 @@ def _table(b: Briefing) -> dict[str, object]:
         "out worst. The window is the whole planning window; the on-time chance judges the "
         "parcels arriving on the holiday programme's days.",
     }
+
+
+#: Text width of the briefing's pages (A4 less 2 x 1.7 cm margins), and the tallest a
+#: page's own figure may be.
+_TEXT_WIDTH_CM, _MAX_FIGURE_CM = 17.6, 15.0
+
+
+def _fit_height(png) -> str:
+    r"""Height in cm, as text like every value of the data, of a PNG shown at the text
+    width, at most :data:`_MAX_FIGURE_CM`: a chart of 4 hubs takes 7 cm of the page, one
+    of 30 hubs is shrunk to fit.
+
+    >>> import struct, tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.png"
+    >>> _ = f.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + struct.pack(">II", 1350, 537))
+    >>> _fit_height(f)
+    '7.0'
+    """
+    with open(png, "rb") as fh:
+        width, height = struct.unpack(">II", fh.read(24)[16:24])
+    return f"{min(_TEXT_WIDTH_CM * height / width, _MAX_FIGURE_CM):.1f}"
 
 
 def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object], list[str]]:
@@ -113,13 +135,16 @@ def briefing_data(b: Briefing, font: CjkFont | None) -> tuple[dict[str, object],
             "figure": fig("roster") if b.figures.roster is not None else None,
         },
         "network": {"text": b.network_text,
-                    "table": [list(row) for row in b.network_table]},
+                    "table": [list(row) for row in b.network_table],
+                    "figure": ({**fig("hubs"), "height_cm": _fit_height(b.figures.hubs)}
+                               if b.figures.hubs is not None else None)},
         "scope_note": b.scope_note,
         "volume": volume,
         "table": _table(b),
         "figures": {
             "headline": fig(b.headline_figure),
-            "others": [fig(k) for k in FIGURE_TEXT if k not in (b.headline_figure, "roster")],
+            "others": [fig(k) for k in FIGURE_TEXT
+                       if k != b.headline_figure and k not in OWN_PAGE_FIGURES],
         },
         "assumptions": list(b.assumptions),
         "definitions": [

@@ -14,7 +14,7 @@ from pathlib import Path
 from forecast.report.provenance import Provenance
 from forecast.report.typography import check_number
 
-__all__ = ["FIGURE_TEXT", "MAX_TEXT", "PlanOutcome", "BriefingFigures", "Briefing"]
+__all__ = ["FIGURE_TEXT", "OWN_PAGE_FIGURES", "MAX_TEXT", "PlanOutcome", "BriefingFigures", "Briefing"]
 
 #: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
 FIGURE_TEXT = {
@@ -34,7 +34,14 @@ FIGURE_TEXT = {
         "Daily capacity of the roster (mean, 80% interval) against the parcels arriving "
         "(median, 80% interval); bars: late parcels by arrival day.",
     ),
+    "hubs": (
+        "By hub",
+        "Parcels arriving at each hub over the planning window (mean and 80% interval of "
+        "its forecast), and its holiday-programme workers as planned and as recommended.",
+    ),
 }
+#: Figures of their own page (not in the list of other figures): the roster's, the network's.
+OWN_PAGE_FIGURES = ("roster", "hubs")
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MAX_ASSUMPTIONS, _MAX_ALTERNATIVES = 14, 3
@@ -118,11 +125,12 @@ class BriefingFigures:
     cost_exceedance: Path
     staffing_tradeoff: Path
     roster: Path | None = None  # the per-phase roster chart (page 2), optional
+    hubs: Path | None = None  # the network page's chart of the hubs, optional
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None and f.name == "roster":
+            if value is None and f.name in OWN_PAGE_FIGURES:
                 continue
             if not isinstance(value, (str, os.PathLike)):
                 raise ValueError(f"BriefingFigures.{f.name} must be a path, got {value!r}")
@@ -293,9 +301,10 @@ class Briefing:
                 )
         if not 0 < self.volume_level < 100:
             raise ValueError(f"Briefing.volume_level must be in (0, 100), got {self.volume_level}")
-        if self.headline_figure not in FIGURE_TEXT or self.headline_figure == "roster":
+        if self.headline_figure not in FIGURE_TEXT or self.headline_figure in OWN_PAGE_FIGURES:
             raise ValueError(
-                f"Briefing.headline_figure must be one of {sorted(FIGURE_TEXT)}, "
+                f"Briefing.headline_figure must be one of "
+                f"{sorted(set(FIGURE_TEXT) - set(OWN_PAGE_FIGURES))}, "
                 f"got {self.headline_figure!r}"
             )
         _check_text("Briefing.recommendation_text", self.recommendation_text,

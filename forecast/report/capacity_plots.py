@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import lny_dates
-from forecast.report.plots import PHASE_COLOURS, figure_axes, shade_lny_phases, thousands_axis
+from forecast.report.plots import (
+    PHASE_COLOURS, compact_axis, figure_axes, shade_lny_phases, thousands_axis,
+)
 from forecast.report.typography import format_count, format_percent
 
 __all__ = [
@@ -23,27 +25,6 @@ __all__ = [
 ]
 
 _BLUE, _RED, _GREY = "#1d3557", "#c1121f", "#6c757d"
-
-
-def _compact(v: float) -> str:
-    """A tick label: ``950``, ``100k``, ``2.5M``, ``1B`` (page 1 writes HK$ 2.3B, not 2,300M).
-
-    Examples
-    --------
-    >>> [_compact(v) for v in (0, 950, 1e5, 2.5e6, 1e9)]
-    ['0', '950', '100k', '2.5M', '1B']
-    """
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= size:
-            return f"{v / size:,.4g}{suffix}"
-    return f"{v:,.4g}"
-
-
-def _compact_axis(ax, axis="x"):
-    import matplotlib.ticker as mt
-
-    fmt = mt.FuncFormatter(lambda v, _: _compact(v))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
 def plot_late_distribution(results, *, ax=None):
@@ -74,7 +55,7 @@ def plot_late_distribution(results, *, ax=None):
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set(title=f"Late parcels per path: {np.mean(late < 1):.0%} of paths have none",
            xlabel="parcels delivered after the promise (log scale)", ylabel="paths")
-    _compact_axis(ax, "x")
+    compact_axis(ax, "x")
     return fig
 
 
@@ -100,7 +81,7 @@ def plot_cost_exceedance(results, *, ax=None):
     ax.set(title=f"Cost exceedance (P(over budget) = {format_percent(results.prob_over_budget)})",
            xlabel="HK$ (log scale above 100k)", ylabel="P(cost > x), log scale",
            xlim=(0, top), ylim=(0.5 / n, 1.3))
-    _compact_axis(ax)
+    compact_axis(ax)
     ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -143,7 +124,7 @@ def plot_tradeoff(curve: pd.DataFrame, *, recommended: float | None = None, ax=N
                    label=f"{label}: {recommended:,.0f}")
     ax.set(xlabel="holiday programme workers", ylabel="HK$ (labour + compensation)",
            title=title)
-    _compact_axis(ax, "y")
+    compact_axis(ax, "y")
     ax2 = ax.twinx()
     ax2.plot(curve["workers"], curve["prob_on_target"], color=_GREY, ls=":",
              label="P(on-time target met)")
@@ -172,7 +153,7 @@ def plot_tornado(frame: pd.DataFrame, *, value: str = "worst-10% total cost (ave
     ax.axvline(base, color="k", lw=1)
     ax.set_yticks(y, [f.replace("_", " ") for f in wide.index])
     ax.set(title=f"Sensitivity of the {value}", xlabel=value)
-    _compact_axis(ax)
+    compact_axis(ax)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
 
@@ -193,6 +174,6 @@ def plot_scenarios(frame: pd.DataFrame, *, ax=None):
                label=col.replace("_", " "))
     ax.set_xticks(x, wide.index)
     ax.set(ylabel="HK$ (mean over paths)", title="Scenario comparison")
-    _compact_axis(ax, "y")
+    compact_axis(ax, "y")
     ax.legend(frameon=False, fontsize=8)
     return fig

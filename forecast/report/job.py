@@ -28,7 +28,9 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.hashing import config_hash
-from forecast.report import capacity_plots, network_tables, plots, roster_plots, tables
+from forecast.report import (
+    capacity_plots, network_plots, network_tables, plots, roster_plots, tables,
+)
 from forecast.report.names import csv_frame, shorten
 from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, render_briefing
 from forecast.report.briefing_model import MAX_TEXT
@@ -92,7 +94,8 @@ def _heartbeat(progress: bool, what: str, *, every: float | None = None):
 AS_ONE_SITE = "network total planned as one site"
 
 
-def _figures(run: PlanRun, folder: Path, network: bool = False) -> dict[str, Path]:
+def _figures(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> dict[str, Path]:
+    network = net is not None
     folder.mkdir(parents=True, exist_ok=True)
     figs = {
         "fan_chart": plots.plot_fan(run.history, run.paths, history_days=45),
@@ -105,6 +108,7 @@ def _figures(run: PlanRun, folder: Path, network: bool = False) -> dict[str, Pat
         "backlog_fan": capacity_plots.plot_backlog_fan(run.recommended),
         "tornado": capacity_plots.plot_tornado(run.tornado),
         "roster": roster_plots.plot_roster(run.roster),
+        **({"hubs": network_plots.plot_hubs(net.hub_table())} if net is not None else {}),
     }
     out = {}
     for name, fig in figs.items():
@@ -152,7 +156,7 @@ def _whole_workers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):
-    return _figures(run, out / "figures", net is not None), _tables(run, out / "tables", net)
+    return _figures(run, out / "figures", net), _tables(run, out / "tables", net)
 
 
 def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
@@ -183,7 +187,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         recommended=_outcome("Recommended", run, decision.loc["recommended"]),
         alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
         figures=BriefingFigures(*(figures[k] for k in (
-            "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster"))),
+            "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster")),
+            hubs=figures.get("hubs")),
         provenance=Provenance(__version__, *_hashes(run, net), run.config.seed),
         assumptions=tuple(notes),
         volume_mean=volume_mean,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from forecast.calendar import lny_dates
 from forecast.report.names import plot_text
-from forecast.report.plots import figure_axes, shade_lny_phases, thousands_axis
+from forecast.report.plots import compact_axis, figure_axes, shade_lny_phases, thousands_axis
 from forecast.statistics import central_interval
 
-__all__ = ["plot_network_total", "plot_worker_value"]
+__all__ = ["plot_hubs", "plot_network_total", "plot_worker_value"]
 
 _BLUE, _RED, _GREY = "#1d3557", "#c1121f", "#8d99ae"
 
@@ -65,4 +66,46 @@ def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
     thousands_axis(ax, "x")
     ax.legend(frameon=False, fontsize=8, ncols=2, loc="upper center",
               bbox_to_anchor=(0.5, -0.3))  # below the axis: never over a bar
+    return fig
+
+
+def plot_hubs(hubs: pd.DataFrame, *, level: int = 80):
+    """Per hub, side by side: parcels arriving over the planning window (mean and
+    ``level``% interval) and programme workers, as planned and recommended.
+
+    ``hubs`` is :meth:`forecast.distributed.NetworkRun.hub_table` (``window_demand_mean``,
+    ``window_demand_lo_80``, ``window_demand_hi_80``, ``planned_workers``,
+    ``programme_workers``); hubs left out of the plan are skipped. The largest hub is on
+    top.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"window_demand_mean": [2e6, 1e6], "window_demand_lo_80": [1.9e6, 0.9e6],
+    ...                   "window_demand_hi_80": [2.1e6, 1.1e6], "planned_workers": [500, 300],
+    ...                   "programme_workers": [90, 50]}, index=["a", "b"])
+    >>> fig = plot_hubs(t)
+    >>> len(fig.axes), [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    (2, ['b', 'a'])
+    """
+    lo_col, hi_col = f"window_demand_lo_{level}", f"window_demand_hi_{level}"
+    t = hubs.dropna(subset=["window_demand_mean", "programme_workers"])
+    t = t.sort_values("window_demand_mean")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 0.42 * len(t) + 1.9), sharey=True,
+                                      layout="constrained", width_ratios=(1.15, 1))
+    plt.close(fig)
+    y = np.arange(len(t))
+    mean = t["window_demand_mean"].to_numpy()
+    err = np.vstack([mean - t[lo_col].to_numpy(), t[hi_col].to_numpy() - mean])
+    left.barh(y, mean, height=0.55, color=_BLUE, alpha=0.85, xerr=err,
+              error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 3})
+    left.set_yticks(y, [plot_text(str(u)) for u in t.index])
+    left.set(xlabel=f"parcels over the planning window (mean, {level}% interval)",
+             title="Parcels arriving, by hub")
+    compact_axis(left, "x")
+    right.barh(y + 0.2, t["planned_workers"], height=0.4, color=_GREY, label="planned")
+    right.barh(y - 0.2, t["programme_workers"], height=0.4, color=_RED, label="recommended")
+    right.set(xlabel="holiday-programme workers", title="Programme workers, by hub")
+    thousands_axis(right, "x")
+    fig.legend(*right.get_legend_handles_labels(), frameon=False, fontsize=8, ncols=2,
+               loc="outside lower right")
     return fig

@@ -24,6 +24,8 @@ __all__ = [
     "PHASE_COLOURS",
     "figure_axes",
     "thousands_axis",
+    "compact",
+    "compact_axis",
     "plot_history",
     "plot_lny_overlay",
     "plot_fan",
@@ -73,6 +75,26 @@ def thousands_axis(ax, axis="y"):
     """Label ``axis`` ("x" or "y") of ``ax`` with thousands separators."""
     fmt = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def compact(v: float) -> str:
+    """A tick label: ``950``, ``100k``, ``2.5M``, ``1B`` (page 1 writes HK$ 2.3B, not 2,300M).
+
+    Examples
+    --------
+    >>> [compact(v) for v in (0, 950, 1e5, 2.5e6, 1e9)]
+    ['0', '950', '100k', '2.5M', '1B']
+    """
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:,.4g}{suffix}"
+    return f"{v:,.4g}"
+
+
+def compact_axis(ax, axis="x"):
+    """Label ``axis`` ("x" or "y") of ``ax`` in k/M/B (:func:`compact`)."""
+    fmt = matplotlib.ticker.FuncFormatter(lambda v, _: compact(v))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
 def shade_lny_phases(ax, *, lny=None, phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES,
