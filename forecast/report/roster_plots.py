@@ -70,7 +70,7 @@ def plot_roster(roster, *, level: float = 80, ax=None):
         if col not in d.columns:
             raise ValueError(f"level {level!r} is not in the roster's daily frame (columns "
                              f"{col.split('-lo-')[0]}-lo-<level>); optimise with level={level}")
-    fig, ax = figure_axes(ax, (10, 5.2))
+    fig, ax = figure_axes(ax, (8, 5.0))
     ds = d["ds"]
     ax2 = ax.twinx()
     ax2.bar(ds, d["late"], width=0.8, color=_RED, alpha=0.45,
@@ -103,7 +103,7 @@ def plot_roster(roster, *, level: float = 80, ax=None):
     thousands_axis(ax2)
     lines, labels = ax.get_legend_handles_labels()
     bars, bar_labels = ax2.get_legend_handles_labels()
-    ax.legend(lines + bars, labels + bar_labels, frameon=False, fontsize=7, ncols=4,
+    ax.legend(lines + bars, labels + bar_labels, frameon=False, fontsize=8, ncols=3,
               loc="upper center", bbox_to_anchor=(0.5, -0.08))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     return fig
