@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / "shared" / "data"
 
-JOBS = [["bench_capacity.py"], ["bench_models.py"], ["bench_run.py"]]
+JOBS = [["bench_capacity.py"], ["bench_models.py"], ["bench_run.py"], ["backtest_power.py"]]
 if SHARED.is_dir():
     JOBS.append(["backtest_real.py"])
 else:
