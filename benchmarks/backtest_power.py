@@ -9,7 +9,7 @@ electricity series (6 LNYs) and a regional power load (1-2 LNYs) whose volume fa
 ~35-45% of normal for a week. This script builds a stand-in of that kind with a known
 truth, so the weakness can be re-measured by anyone (it is not a fit target):
 
-- daily level 100,000 growing 4% a year; yearly seasonality on the log scale
+- daily level 100,000 growing 4% a year (log-linear, 0.04 per year); yearly seasonality on the log scale
   ``0.15 cos(2 pi (doy - 200) / 365.25) + 0.075 cos(4 pi (doy - 20) / 365.25)``;
   weekday multipliers Mon..Sun 1.00, 1.01, 1.01, 1.00, 0.99, 0.90, 0.83;
 - an LNY trough at depth ``d`` (0.40 x a lognormal factor with log-sd 0.12, drawn per
@@ -56,7 +56,7 @@ def power_load(seed: int, *, start: str = "2018-01-01", end: str = "2026-03-31",
     dd = np.array([d[y] for y in lny_year])
     lny = np.ones(len(ds))
     ramp = (off >= -10) & (off < 0)
-    lny[ramp] = 1 - (1 - np.sqrt(dd[ramp])) * (off[ramp] + 11) / 11
+    lny[ramp] = 1 - (1 - np.sqrt(dd[ramp])) * (off[ramp] + 11) / 10
     trough = (off >= 0) & (off <= 6)
     lny[trough] = dd[trough]
     back = (off > 6) & (off <= 20)

@@ -252,24 +252,44 @@ def test_statespace_recent_follows_a_late_level_shift():
     assert make_model("auto").components[1] == "statespace-recent"
 
 
+def _lny_window_changed(seed: int, year: int, factor: float):
+    """The toy (6 years to 2026-01-19) with LNY ``year``'s window (LNY-7..+14) times
+    ``factor``: the next LNY window total's median forecast relative to the clean
+    history's, and the changed history's fitted model."""
+    from forecast.calendar import days_to_lny, lunar_new_year
+
+    clean = toy_history(years=6, end="2026-01-19", seed=seed, sigma=0.08)
+    off = days_to_lny(pd.DatetimeIndex(clean.ds))
+    changed = clean.copy()
+    sel = (changed.ds.dt.year == year) & (off >= -7) & (off <= 14)
+    changed.loc[sel, "y"] = (changed.loc[sel, "y"] * factor).round()
+    lny = pd.Timestamp(lunar_new_year(2026))
+    totals = []
+    for df in (clean, changed):
+        model = StateSpaceModel(country=None).fit(df)
+        p = model.sample_paths(36, n_paths=400, rng=np.random.default_rng(1))
+        totals.append(p[p.ds >= lny - pd.Timedelta(days=7)].groupby("sample_id").y.sum().median())
+    return totals[1] / totals[0], model
+
+
 def test_one_odd_lny_year_does_not_pull_the_next_lny():
     """Kaohsiung's LNY 2022 (a pandemic year, its whole window ~0.8x the others) pulled
     every later LNY forecast low: day-level Huber weights barely touch a window that is off
     by 2-3 daily noise sds. Same kind on the toy: the 2024 window at 0.78x; the next LNY
     window total fell 5-6% below the clean history's forecast (0.945-0.953 over 3 seeds)."""
-    from forecast.calendar import days_to_lny, lunar_new_year
-
-    lny = pd.Timestamp(lunar_new_year(2026))
     for seed in (1, 2, 3):
-        clean = toy_history(years=6, end="2026-01-19", seed=seed, sigma=0.08)
-        off = days_to_lny(pd.DatetimeIndex(clean.ds))
-        odd = clean.copy()
-        sel = (odd.ds.dt.year == 2024) & (off >= -7) & (off <= 14)
-        odd.loc[sel, "y"] = (odd.loc[sel, "y"] * 0.78).round()
-        totals = []
-        for df in (clean, odd):
-            p = StateSpaceModel(country=None).fit(df).sample_paths(
-                36, n_paths=400, rng=np.random.default_rng(1))
-            window = p[p.ds >= lny - pd.Timedelta(days=7)]
-            totals.append(window.groupby("sample_id").y.sum().median())
-        assert 0.975 < totals[1] / totals[0] < 1.025, (seed, totals)
+        ratio, _ = _lny_window_changed(seed, 2024, 0.78)
+        assert 0.975 < ratio < 1.025, (seed, ratio)
+
+
+def test_a_lasting_change_of_the_latest_lny_is_still_followed_in_part():
+    """The odd-year weights must not write off the latest LNY: it may be a new normal. The
+    toy's 2025 window raised 25%: the next window forecast moved +7% without any window
+    weights, +2% when the latest window could fall to 0.1-0.4 of its weight, +4% now."""
+    ratios = []
+    for seed in (1, 2, 3):
+        ratio, model = _lny_window_changed(seed, 2025, 1.25)
+        ratios.append(ratio)
+        facts = model.calibration_.facts.iloc[0]
+        assert "LNY 2025 (weight" in facts, facts  # the fit says what it did
+    assert np.mean(ratios) > 1.035, ratios

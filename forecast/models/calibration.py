@@ -205,8 +205,9 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     dict
         ``unique_id``, the keys of :func:`fit_scales`, ``fallback``: "" or the
         documented fallbacks used (no past LNY fold; the model's own, e.g. LNY effects from
-        a partial window shrunk to the prior), and ``zeros``: "" or the zeros the model
-        took as facts (structural closures, closed runs).
+        a partial window shrunk to the prior), and ``facts``: "" or what the model took
+        as facts of the history (structural closures, closed runs, LNY windows counted
+        less as odd years).
 
     Folds lie inside the model's current regime (``model.regime_start``). Without a past
     LNY fold, the :func:`recent_folds` are used, fitted with
@@ -254,4 +255,4 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
             notes.insert(0, f"{why}: spread not calibrated (scales {NO_FOLD_SCALES}; the "
                             "model's own uncertainty of a short history is in its paths)")
     facts = "; ".join(model.facts(state)) if state is not None else ""
-    return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "zeros": facts}
+    return {"unique_id": uid, **rec, "fallback": "; ".join(notes), "facts": facts}

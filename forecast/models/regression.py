@@ -26,7 +26,8 @@ from scipy import sparse
 from forecast.calendar import LNY_REACH, lny_window_days
 from forecast.models._core import count_noise_sd, robust_scale, weighted_ridge
 
-__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "YEAR_CUT", "check_history", "dev_shrinkage",
+__all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "YEAR_CUT", "LATEST_MIN_WEIGHT",
+           "check_history", "dev_shrinkage",
            "fit_regression", "year_weights"]
 
 #: Shortest history (days from the first open day) the regression models accept: about a
@@ -128,25 +129,32 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
     return noise_var / tau2
 
 
-#: A past LNY window whose mean residual lies more than this many scales from the other
-#: windows' median is down-weighted (:func:`year_weights`).
+#: A past LNY window whose mean residual lies more than this many scales from the windows'
+#: median is down-weighted (:func:`year_weights`).
 YEAR_CUT = 2.0
+#: The least weight of the latest LNY window (:func:`year_weights`).
+LATEST_MIN_WEIGHT = 0.5
 
 
 def year_weights(r: np.ndarray, w: np.ndarray, window_year: np.ndarray, noise_sd: float, *,
                  cut: float = YEAR_CUT) -> np.ndarray:
     """Weight of each past LNY window, robust to one odd year.
 
-    ``m_k`` is the weighted mean residual over window ``k``'s days (a window with less
-    than one day's total weight does not count). With at least three windows,
-    ``z_k = |m_k - median(m)| / scale``, ``scale`` the larger of 1.4826 x the median
-    absolute deviation of ``m`` and ``noise_sd / 2`` (about the sampling sd of a 22-day
-    mean of residuals whose lag-1 autocorrelation is ~0.7); the weight is 1 for
-    ``z_k <= cut`` and ``(cut / z_k)^2`` beyond (a Cauchy-like tail). A window lower or
-    higher as a whole than the others (a lockdown year: Kaohsiung's LNY 2022 at ~0.8x)
-    then no longer pulls the LNY effects every other year agrees on; day-level Huber
-    weights barely touch a window that is off by 2-3 daily noise sds. With one or two
-    windows no year can be told odd, and all weigh 1.
+    ``m_k`` is the weighted mean residual over window ``k``'s days. A window counts when it
+    holds at least 11 of its 22 days and one day's total weight (a window cut by the
+    history's start is too short to judge). With at least three such windows,
+    ``z_k = |m_k - median(m)| / scale`` (median over the windows, ``k`` included),
+    ``scale`` the larger of 1.4826 x the median absolute deviation of ``m`` and
+    ``noise_sd / 2`` (about the sampling sd of a 22-day mean of residuals whose lag-1
+    autocorrelation is ~0.7); the weight is 1 for ``z_k <= cut`` and ``(cut / z_k)^2``
+    beyond (a Cauchy-like tail). A window lower or higher as a whole than the others (a
+    lockdown year: Kaohsiung's LNY 2022 at ~0.8x) then no longer pulls the LNY effects
+    every other year agrees on; day-level Huber weights barely touch a window that is off
+    by 2-3 daily noise sds. The latest window keeps at least :data:`LATEST_MIN_WEIGHT`:
+    it may be a new normal rather than an odd year (a lasting 25% change of the last LNY
+    is then carried 4% into the next forecast, against 2% without this floor and 7% with
+    no window weights at all). With one or two windows no year can be told odd, and all
+    weigh 1.
 
     Parameters
     ----------
@@ -164,15 +172,18 @@ def year_weights(r: np.ndarray, w: np.ndarray, window_year: np.ndarray, noise_sd
     Examples
     --------
     >>> wy = np.repeat(np.arange(4), 20)
-    >>> r = np.repeat([0.02, -0.01, 0.0, -0.4], 20)
+    >>> r = np.repeat([0.02, -0.4, -0.01, 0.0], 20)
     >>> year_weights(r, np.ones(80), wy, 0.1).round(2).tolist()
-    [1.0, 1.0, 1.0, 0.06]
+    [1.0, 0.06, 1.0, 1.0]
+    >>> year_weights(np.repeat([0.02, -0.01, 0.0, -0.4], 20), np.ones(80), wy, 0.1).tolist()
+    [1.0, 1.0, 1.0, 0.5]
     """
     k = int(window_year.max()) + 1 if len(window_year) else 0
     sel = window_year >= 0
     sw = np.bincount(window_year[sel], weights=w[sel], minlength=k)
     m = np.bincount(window_year[sel], weights=(w * r)[sel], minlength=k) / np.maximum(sw, 1e-12)
-    live = sw > 1.0  # windows with at least a day's weight
+    days = np.bincount(window_year[sel], minlength=k)
+    live = (sw > 1.0) & (days >= 11)  # windows with a day's weight, half their days seen
     out = np.ones(k)
     if live.sum() < 3:
         return out
@@ -180,6 +191,8 @@ def year_weights(r: np.ndarray, w: np.ndarray, window_year: np.ndarray, noise_sd
     scale = max(1.4826 * np.median(np.abs(m[live] - med)), noise_sd / 2)
     z = np.abs(m - med) / scale
     out[live] = np.where(z[live] <= cut, 1.0, (cut / np.maximum(z[live], 1e-12)) ** 2)
+    last = np.flatnonzero(live)[-1]  # may be a new normal, not an odd year: half at least
+    out[last] = max(out[last], LATEST_MIN_WEIGHT)
     return out
 
 
@@ -220,14 +233,16 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
     beta : ndarray, shape (p,)
     resid : ndarray, shape (n,)
     weights : ndarray, shape (n,)
-        Final weights (prior times Huber).
+        Final weights (prior times Huber times the LNY windows' weights).
     dev_penalty : float
         The penalty used for the ``dev`` group.
+    window_weights : ndarray, shape (n_windows,)
+        :func:`year_weights` of the last pass (empty without ``window_year``).
 
     Examples
     --------
     >>> X = np.column_stack([np.ones(500), np.arange(500) / 500])
-    >>> beta, r, w, _ = fit_regression(1 + 2 * X[:, 1], X, {"trend": slice(0, 2)},
+    >>> beta, r, w, _, _ = fit_regression(1 + 2 * X[:, 1], X, {"trend": slice(0, 2)},
     ...                                weights=np.ones(500), dev_penalty=1.0, count_floor=False)
     >>> np.round(beta, 1).tolist()
     [1.0, 2.0]
@@ -248,6 +263,7 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
         penalty[off_columns] = OFF
     w0 = np.asarray(weights, dtype=float)
     w = w0.copy()
+    yw = np.ones(0)
     Xs = sparse.csr_matrix(X)
     used = w0 > 0.01 * w0.max()  # the days that count (scales are not set by a closed era)
     for k in range(n_pass + 1):
@@ -276,4 +292,4 @@ def fit_regression(x: np.ndarray, X: np.ndarray, groups: dict, *, weights: np.nd
                                 minlength=dv.stop - dv.start)
             first = dev_shrinkage(effect, phase_of, n_obs, s**2)
             penalty[dv] = np.where(penalty[dv] < OFF, first, OFF)
-    return beta, r, w, float(first)
+    return beta, r, w, float(first), yw

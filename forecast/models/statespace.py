@@ -202,11 +202,15 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     elif not seen.all():
         notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
                      f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
-    beta, r, w_fit, pen = fit_regression(np.log1p(y), X, groups, weights=w,
-                                         dev_penalty=dev_penalty, override=override,
-                                         dev_phase=dev_phase, dev_days=dev_days,
-                                         off_columns=off_columns,
-                                         window_year=_window_year(ds))
+    window_year, first_year = _window_year(ds)
+    beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, weights=w,
+                                             dev_penalty=dev_penalty, override=override,
+                                             dev_phase=dev_phase, dev_days=dev_days,
+                                             off_columns=off_columns, window_year=window_year)
+    odd = [f"LNY {first_year + k} (weight {v:.2f})" for k, v in enumerate(yw) if v < 0.995]
+    if odd:
+        facts.append("LNY window(s) off as a whole from the other years' counted less in the "
+                     f"LNY effects: {', '.join(odd)}")
     # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
     # (weighted) and the penalty (the prior); days never seen get the prior's sd
     noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
@@ -256,16 +260,16 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                          bool(np.all(y == np.round(y))), str(uid))
 
 
-def _window_year(ds: pd.DatetimeIndex) -> np.ndarray:
-    """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day, -1
-    outside every window."""
+def _window_year(ds: pd.DatetimeIndex) -> tuple[np.ndarray, int]:
+    """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day (-1
+    outside every window), and the LNY year of index 0."""
     off = days_to_lny(ds)
     inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
     year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
     out = np.full(len(ds), -1)
-    if inside.any():
-        out[inside] = year[inside] - year[inside].min()
-    return out
+    first = int(year[inside].min()) if inside.any() else 0
+    out[inside] = year[inside] - first
+    return out, first
 
 
 class StateSpaceModel(ForecastModel):

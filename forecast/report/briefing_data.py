@@ -76,7 +76,10 @@ def _fit_height(png) -> str:
     '7.0'
     """
     with open(png, "rb") as fh:
-        width, height = struct.unpack(">II", fh.read(24)[16:24])
+        head = fh.read(24)
+    width, height = struct.unpack(">II", head[16:24]) if len(head) == 24 else (0, 0)
+    if not width or not height:
+        raise ValueError(f"briefing figure {png}: not a PNG with a width and a height")
     return f"{min(_TEXT_WIDTH_CM * height / width, _MAX_FIGURE_CM):.1f}"
 
 

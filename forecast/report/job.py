@@ -108,7 +108,9 @@ def _figures(run: PlanRun, folder: Path, net: NetworkRun | None = None) -> dict[
         "backlog_fan": capacity_plots.plot_backlog_fan(run.recommended),
         "tornado": capacity_plots.plot_tornado(run.tornado),
         "roster": roster_plots.plot_roster(run.roster),
-        **({"hubs": network_plots.plot_hubs(net.hub_table())} if net is not None else {}),
+        **({"hubs": network_plots.plot_hubs(net.hub_table(),
+                                            max_hubs=network_tables.MAX_PAGE_HUBS)}
+           if net is not None else {}),
     }
     out = {}
     for name, fig in figs.items():

@@ -69,14 +69,15 @@ def plot_worker_value(hubs: pd.DataFrame, *, ax=None):
     return fig
 
 
-def plot_hubs(hubs: pd.DataFrame, *, level: int = 80):
+def plot_hubs(hubs: pd.DataFrame, *, level: int = 80, max_hubs: int | None = None):
     """Per hub, side by side: parcels arriving over the planning window (mean and
     ``level``% interval) and programme workers, as planned and recommended.
 
     ``hubs`` is :meth:`forecast.distributed.NetworkRun.hub_table` (``window_demand_mean``,
     ``window_demand_lo_80``, ``window_demand_hi_80``, ``planned_workers``,
-    ``programme_workers``); hubs left out of the plan are skipped. The largest hub is on
-    top.
+    ``programme_workers``); hubs left out of the plan are skipped, and only the
+    ``max_hubs`` busiest are drawn (the network page's table lists as many). The largest
+    hub is on top. The interval is drawn as is even when a mixture's mean lies outside it.
 
     Examples
     --------
@@ -89,18 +90,24 @@ def plot_hubs(hubs: pd.DataFrame, *, level: int = 80):
     """
     lo_col, hi_col = f"window_demand_lo_{level}", f"window_demand_hi_{level}"
     t = hubs.dropna(subset=["window_demand_mean", "programme_workers"])
-    t = t.sort_values("window_demand_mean")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 0.42 * len(t) + 1.9), sharey=True,
-                                      layout="constrained", width_ratios=(1.15, 1))
+    t = t.sort_values("window_demand_mean", ascending=False).head(max_hubs).iloc[::-1]
+    busiest = f" (the {len(t)} busiest)" if len(t) < len(hubs.dropna(
+        subset=["window_demand_mean", "programme_workers"])) else ""
+    # at most 7.6 in tall: the page shows it at 17.6 cm wide and at most 15 cm tall
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, min(0.42 * len(t) + 1.9, 7.6)),
+                                      sharey=True, layout="constrained", width_ratios=(1.15, 1))
     plt.close(fig)
+    if len(t) > 13:
+        left.tick_params(axis="y", labelsize=max(6.0, 10 - 0.12 * len(t)))
     y = np.arange(len(t))
     mean = t["window_demand_mean"].to_numpy()
-    err = np.vstack([mean - t[lo_col].to_numpy(), t[hi_col].to_numpy() - mean])
-    left.barh(y, mean, height=0.55, color=_BLUE, alpha=0.85, xerr=err,
-              error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 3})
-    left.set_yticks(y, [plot_text(str(u)) for u in t.index])
+    left.barh(y, mean, height=0.55, color=_BLUE, alpha=0.85)
+    left.hlines(y, t[lo_col], t[hi_col], color="black", lw=1)
+    for end in (lo_col, hi_col):
+        left.plot(t[end], y, "|", color="black", ms=7)
+    left.set_yticks(y, [plot_text(str(u), 40) for u in t.index])
     left.set(xlabel=f"parcels over the planning window (mean, {level}% interval)",
-             title="Parcels arriving, by hub")
+             title=f"Parcels arriving, by hub{busiest}")
     compact_axis(left, "x")
     right.barh(y + 0.2, t["planned_workers"], height=0.4, color=_GREY, label="planned")
     right.barh(y - 0.2, t["programme_workers"], height=0.4, color=_RED, label="recommended")
