@@ -129,7 +129,7 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
         what = "the service target" if w_service is None else "the tail limit"
         closest = top if w_service is None else w_service
         return Recommendation(closest, "none", False, w_service, w_tail, w_cost,
-                              f"no headcount meets {what}; {closest:,} is the closest")
+                              f"no headcount meets {what}")
     floor = max(w_service, w_tail or 0)
     hi = max(top, floor)
     best = cost_optimal_headcount(sim, lo=floor, hi=hi)
@@ -160,8 +160,8 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
         closest, "none", False, w_service, w_tail, w_cost,
         f"{what} at least {floor:,} workers, and on every headcount tried from there the "
         f"chance that bonus and compensation exceed the budget stays above the "
-        f"{budget_risk:.0%} accepted (at best {lowest}){why}; the closest is {closest:,} "
-        "workers, the least expected cost among the least risky")
+        f"{budget_risk:.0%} accepted (at best {lowest}){why}; of the least risky, "
+        f"{closest:,} has the least expected cost")
 
 
 def _reason(binding, target, alpha, budget_risk, tail_limit) -> str:
@@ -284,7 +284,9 @@ def sanity_warnings(sim: Simulator, rec: Recommendation, *, budget_risk: float =
         else:
             out.append(f"{queued}: end the window later to count it.")
     if not rec.feasible:
-        out.append(f"No headcount meets every target: {rec.reason}.")
+        # the headcount first: page 1 cuts a long warning at its end
+        out.append(f"No headcount meets every target; the closest is {rec.workers:,} "
+                   f"workers: {rec.reason}.")
     elif prob_above(m["spend"], sim.scenario.budget) > budget_risk + _TOL:
         out.append("The recommendation exceeds the acceptable budget risk.")
     return out

@@ -117,6 +117,9 @@ def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):
     cal = getattr(model, "calibration_", None)  # a short history's fallback: page 1 says so
     notes += [FALLBACK_NOTE + f for f in ([] if cal is None else cal.get("fallback", []))
               if f][:1]
+    # what the model took as facts of the history (closures, LNY years counted less)
+    notes += [f"demand model: {f}" for f in dict.fromkeys(
+        [] if cal is None or "facts" not in cal else cal["facts"]) if f]
     selection = getattr(model, "selection_", None)
     return table, tuple(years), paths, pd.DataFrame() if selection is None else selection
 

@@ -207,10 +207,11 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              dev_penalty=dev_penalty, override=override,
                                              dev_phase=dev_phase, dev_days=dev_days,
                                              off_columns=off_columns, window_year=window_year)
-    odd = [f"LNY {first_year + k} (weight {v:.2f})" for k, v in enumerate(yw) if v < 0.995]
+    odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
     if odd:
-        facts.append("LNY window(s) off as a whole from the other years' counted less in the "
-                     f"LNY effects: {', '.join(odd)}")
+        facts.append("LNY windows whose level as a whole sat apart from the other LNYs' "
+                     "count less in the LNY effects (weight; 1 for a usual year): "
+                     + ", ".join(odd))
     # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
     # (weighted) and the penalty (the prior); days never seen get the prior's sd
     noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
