@@ -27,6 +27,10 @@ def test_network_tables_speak_of_every_hub_and_the_network():
     rows = network_rows(net, config.target)
     assert rows[0][0] == "hub" and rows[-1][0] == "network" and len(rows) == 6
     assert rows[0][3] == "P(>= 95% on time)"  # the chance of what, as page 1 says it
+    # what one more worker saves against what they cost, to three figures: "HK$ 15k" on
+    # both sides hid why the split stopped
+    assert rows[0][5:] == ("one more worker saves", "one more worker costs")
+    assert all(r[6].startswith("HK$ ") and len(r[6]) >= 8 for r in rows[1:-1]), rows
     assert "least expected cost" in network_sentence(net)
 
 

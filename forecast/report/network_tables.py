@@ -3,12 +3,13 @@ briefing's network page (see :class:`forecast.distributed.NetworkRun`)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from forecast.network_scenario import HUB_MISMATCH
 from forecast.report.names import shorten
 from forecast.report.tables import decision_rows
-from forecast.report.typography import format_money, format_percent, format_workers
+from forecast.report.typography import format_count, format_money, format_percent, format_workers
 
 __all__ = ["MAX_PAGE_HUBS", "hub_summary", "n_hubs", "network_checks", "network_decision",
            "network_fact", "network_frames", "network_recommendation", "network_rows",
@@ -76,7 +77,8 @@ def network_sentence(net) -> str:
     return ("Programme workers per hub: each hub starts at its own least expected cost, then "
             "workers are added where they cut the network's late parcels most per HK$ until "
             "the network service target holds. 'One more worker saves' is the expected "
-            "compensation one extra programme worker at that hub avoids." + more)[:400]
+            "compensation one extra programme worker at that hub avoids; 'costs', what that "
+            "worker is expected to cost." + more)[:400]
 
 
 def network_rows(net, target: float) -> tuple[tuple[str, ...], ...]:
@@ -85,17 +87,28 @@ def network_rows(net, target: float) -> tuple[tuple[str, ...], ...]:
     t = net.plan.hub_table().join(net.forecasts)
     t = t.sort_values("window_demand_mean", ascending=False).head(MAX_PAGE_HUBS)
     rows = [("hub", "planned", "recommended", f"P(>= {target:.0%} on time)",
-             "compensation, expected", "one more worker saves")]
+             "compensation, expected", "one more worker saves", "one more worker costs")]
     for uid, r in t.iterrows():
         rows.append((str(uid)[:40], format_workers(r["planned_workers"]),
                      format_workers(r["programme_workers"]), format_percent(r["p_on_time"]),
-                     format_money(r["compensation_mean"]), format_money(r["value_of_one_more"])))
+                     format_money(r["compensation_mean"]), _per_worker(r["value_of_one_more"]),
+                     _per_worker(r["cost_of_one_more"])))
     d = net.plan.decision_table()
     rows.append(("network", format_workers(d.loc["as planned", "programme_workers"]),
                  format_workers(d.loc["recommended", "programme_workers"]),
                  format_percent(d.loc["recommended", "p_on_time"]),
-                 format_money(d.loc["recommended", "compensation_mean"]), ""))
+                 format_money(d.loc["recommended", "compensation_mean"]), "", ""))
     return tuple(rows)
+
+
+def _per_worker(amount: float) -> str:
+    """HK$ per worker to three figures (``HK$ 15,500``): the two per-worker columns are
+    compared with each other, and ``HK$ 15k`` both sides hid why the split stopped.
+
+    >>> _per_worker(15_462.3), _per_worker(float("nan"))
+    ('HK$ 15,500', '')
+    """
+    return "" if not np.isfinite(amount) else f"HK$ {format_count(amount)}"
 
 
 def hub_summary(net, target: float) -> pd.DataFrame:
