@@ -19,6 +19,7 @@ import copy
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -206,6 +207,24 @@ def _calendar_note(config: PlanConfig, scenario: Scenario) -> list[str]:
         f"delivered there"]
 
 
+def _demo_scenario_note(config: PlanConfig, history: pd.DataFrame,
+                        scenario: Scenario) -> list[str]:
+    """A warning when a history of one's own is planned with the demo's scenario (its
+    roster, wages, programme and budget are the demo network's)."""
+    def same(a, b) -> bool:
+        return Path(a).resolve() == Path(b).resolve()
+
+    if same(config.data_path, DEMO_PATH) or not same(config.scenario_path,
+                                                     DEFAULT_SCENARIO_PATH):
+        return []
+    recent = history.loc[history["ds"] > history["ds"].max() - pd.Timedelta(days=91), "y"]
+    return [f"Planned with the demo's scenario ({Path(DEFAULT_SCENARIO_PATH).name}: a roster "
+            f"of {scenario.staffing.baseline:,.0f}, {scenario.programme.workers:,.0f} "
+            f"programme workers, a HK${scenario.budget:,.0f} budget) for a series at about "
+            f"{float(f'{recent.mean():.3g}'):,.0f} parcels a day over its last 91 days; pass "
+            "--config with your network's numbers"]
+
+
 def _lead_note(h: int) -> list[str]:
     return [] if h <= CHECKED_LEAD_DAYS else [
         f"the planning window ends {h:,} days after the history: the forecast's spread has been "
@@ -358,7 +377,8 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   spread=spread,
                   warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
                             *_lead_note(h), *fallback_warning(notes),
-                            *_calendar_note(config, scenario)],
+                            *_calendar_note(config, scenario),
+                            *_demo_scenario_note(config, history, scenario)],
                   timings=step.timings, notes=notes)
     run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
                       "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),

@@ -305,6 +305,23 @@ def test_a_country_other_than_the_promise_calendar_is_noted():
     assert '[promise] calendar = "HK"' in note and 'set it to "TW"' in note
 
 
+def test_ones_own_history_planned_with_the_demo_scenario_is_warned():
+    """A trial planned the HK immigration file (~300,000 a day) with the demo's roster of
+    1,500 and HK$5M budget: nothing said the scenario was the demo's."""
+    from forecast.plan import _demo_scenario_note
+
+    ds = pd.date_range("2025-01-01", periods=120)
+    history = pd.DataFrame({"unique_id": "x", "ds": ds, "y": 300_000.0})
+    s = Scenario()
+    assert _demo_scenario_note(PlanConfig(), history, s) == []  # the demo itself
+    own = PlanConfig(data_path="/tmp/mine.csv")
+    (note,) = _demo_scenario_note(own, history, s)
+    assert note.startswith("Planned with the demo's scenario (scenario.toml: a roster of 1,500")
+    assert "about 300,000 parcels a day" in note and "pass --config" in note
+    assert _demo_scenario_note(dataclasses.replace(own, scenario_path="/tmp/s.toml"),
+                               history, s) == []
+
+
 def test_a_plan_past_the_next_lny_names_the_next_one():
     from forecast.plan import _earlier_lny_note
 
