@@ -19,13 +19,12 @@ import copy
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast import __version__
-from forecast.calendar import WINDOW, lny_dates
+from forecast.calendar import WINDOW
 from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH, load_history
 from forecast.hashing import config_hash, frame_hash
@@ -44,6 +43,9 @@ from forecast.plan_forecast import (
     forecast_key,
     save_forecast,
 )
+from forecast.plan_notes import (
+    CHECKED_LEAD_DAYS, calendar_note, demo_scenario_note, earlier_lny_note, lead_note,
+)
 from forecast.plan_store import pack, unpack
 from forecast.planning import tradeoff_curve
 from forecast.roster import Roster, optimise_roster
@@ -55,9 +57,6 @@ from forecast.statistics import central_interval
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
            "cached_plan", "plan_from_files", "remember_plan", "run_plan"]
 
-#: Lead (days from the history's end to the window's end) up to which the models' spread
-#: has been checked (next year's LNY from this year's data, backtested at lead ~330 days).
-CHECKED_LEAD_DAYS = 400
 #: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
 MAX_LEAD_DAYS = 800
 #: Bootstrap resamples of the paths behind the recommendation's Monte Carlo error.
@@ -184,54 +183,6 @@ def _check_window(history: pd.DataFrame, scenario: Scenario) -> int:
     return h
 
 
-def _earlier_lny_note(history: pd.DataFrame, scenario: Scenario) -> list[str]:
-    """A note when an LNY lies between the history's end and the window's LNY: the user
-    may have meant to plan that one (the demo scenario's window is for LNY 2026)."""
-    last, lny = history["ds"].max(), pd.Timestamp(scenario.lny)
-    earlier = [d for d in lny_dates(last, lny) if last < d < lny]
-    return [f"the next LNY after the history is {earlier[0].date()}, but this scenario plans "
-            f"LNY {lny.year} ({lny.date()}); to plan the next one, pass --lny "
-            f"{earlier[0].year} (lny_year=), or set the scenario's [window] and [programme] "
-            "dates around it"] if earlier else []
-
-
-def _calendar_note(config: PlanConfig, scenario: Scenario) -> list[str]:
-    """A warning when the models learn one country's holidays and the promise counts
-    another's working days (``--country TW`` with the scenario's ``[promise] calendar =
-    "HK"``)."""
-    cal = scenario.promise.calendar
-    return [] if not config.country or config.country.upper() == str(cal).upper() else [
-        f"The demand model learns {config.country} public holidays (--country "
-        f"{config.country}), but the promise counts {cal} working days ([promise] calendar "
-        f"= \"{cal}\" in the scenario); set it to \"{config.country}\" if the parcels are "
-        f"delivered there"]
-
-
-def _demo_scenario_note(config: PlanConfig, history: pd.DataFrame,
-                        scenario: Scenario) -> list[str]:
-    """A warning when a history of one's own is planned with the demo's scenario (its
-    roster, wages, programme and budget are the demo network's)."""
-    def same(a, b) -> bool:
-        return Path(a).resolve() == Path(b).resolve()
-
-    if same(config.data_path, DEMO_PATH) or not same(config.scenario_path,
-                                                     DEFAULT_SCENARIO_PATH):
-        return []
-    recent = history.loc[history["ds"] > history["ds"].max() - pd.Timedelta(days=91), "y"]
-    return [f"Planned with the demo's scenario ({Path(DEFAULT_SCENARIO_PATH).name}: a roster "
-            f"of {scenario.staffing.baseline:,.0f}, {scenario.programme.workers:,.0f} "
-            f"programme workers, a HK${scenario.budget:,.0f} budget) for a series at about "
-            f"{float(f'{recent.mean():.3g}'):,.0f} parcels a day over its last 91 days; pass "
-            "--config with your network's numbers"]
-
-
-def _lead_note(h: int) -> list[str]:
-    return [] if h <= CHECKED_LEAD_DAYS else [
-        f"the planning window ends {h:,} days after the history: the forecast's spread has been "
-        f"checked up to about {CHECKED_LEAD_DAYS} days (next year's LNY); treat the volumes as "
-        "a rough guide and re-plan when more recent data arrive"]
-
-
 def _streams(seed: int) -> list[np.random.Generator]:
     """Independent streams of a run: demand forecast, supply draws (the what-ifs reuse
     them), the Monte Carlo error's bootstrap resamples."""
@@ -352,7 +303,7 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
     fc_rng, sim_rng, spread_rng = _streams(config.seed)
     table, years, paths, selection = cached_forecast(history, config, h, fc_rng, step, notes,
                                                      cache)
-    notes[:0] = _earlier_lny_note(history, scenario)  # about the scenario: not cached with
+    notes[:0] = earlier_lny_note(history, scenario)  # about the scenario: not cached with
     # the demand forecast, which other scenarios of the same horizon reuse
     supply = copy.deepcopy(sim_rng)  # the plan's supply draws, again, for the what-ifs
     sim = Simulator(paths, scenario, rng=sim_rng)
@@ -376,9 +327,9 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   selection=selection,
                   spread=spread,
                   warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
-                            *_lead_note(h), *fallback_warning(notes),
-                            *_calendar_note(config, scenario),
-                            *_demo_scenario_note(config, history, scenario)],
+                            *lead_note(h), *fallback_warning(notes),
+                            *calendar_note(config, scenario),
+                            *demo_scenario_note(config, history, scenario)],
                   timings=step.timings, notes=notes)
     run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
                       "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),
