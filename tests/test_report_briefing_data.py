@@ -227,3 +227,16 @@ def test_the_network_page_shows_its_hub_chart_at_the_text_width(tmp_path):
     assert "fig_hubs.png" not in [f["path"] for f in data["figures"]["others"]]
     tall = BriefingFigures("f.png", "l.png", "c.png", "s.png", hubs=png("t.png", 1350, 3000))
     assert briefing_data(make(figures=tall), None)[0]["network"]["figure"]["height_cm"] == "15.0"
+
+
+def test_the_table_gives_the_window_wide_on_time_share_when_known():
+    """Page 1's chance judges programme days only: on the real HK file, with the demo's
+    roster, 64M of 98M parcels were late over the window while the headline said 94% of
+    futures met the target, and no rate said so."""
+    plans = dict(recommended=dataclasses.replace(RECOMMENDED, on_time_share=0.3025),
+                 alternatives=(dataclasses.replace(USUAL, on_time_share=0.999),))
+    assert rows(make(**plans))["Parcels on time over the whole window, expected"] == [
+        "30%", "> 99%"]
+    assert "Parcels on time over the whole window, expected" not in rows(make())
+    with pytest.raises(ValueError, match="on_time_share must be"):
+        dataclasses.replace(RECOMMENDED, on_time_share=1.5)

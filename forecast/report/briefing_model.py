@@ -71,6 +71,10 @@ class PlanOutcome:
         Cost of the holiday staffing (HK$).
     p_over_budget : float
         Probability that programme bonus plus compensation exceed the budget.
+    on_time_share : float, optional
+        Expected share of the window's parcels delivered on time (all days, not only the
+        programme's): page 1's chance judges programme days, and a roster short outside
+        them would otherwise go unseen there.
 
     Examples
     --------
@@ -88,6 +92,7 @@ class PlanOutcome:
     compensation_worst10: float
     labour_cost: float
     p_over_budget: float
+    on_time_share: float | None = None
 
     def __post_init__(self) -> None:
         _check_text("PlanOutcome.name", self.name, allow_empty=False, name=True)
@@ -98,9 +103,12 @@ class PlanOutcome:
         object.__setattr__(self, "headcount", int(self.headcount))
         for f in fields(self)[2:]:
             value = getattr(self, f.name)
+            if value is None and f.name == "on_time_share":
+                continue
             check_number(f"PlanOutcome.{f.name}", value)
-            if value < 0 or (f.name.startswith("p_") and value > 1):
-                allowed = "[0, 1]" if f.name.startswith("p_") else ">= 0"
+            share = f.name.startswith("p_") or f.name == "on_time_share"
+            if value < 0 or (share and value > 1):
+                allowed = "[0, 1]" if share else ">= 0"
                 raise ValueError(f"PlanOutcome.{f.name} must be {allowed}, got {value}")
             object.__setattr__(self, f.name, float(value))
 

@@ -165,7 +165,8 @@ def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
     return PlanOutcome(name, int(round(row["programme_workers"])), float(row["p_on_time"]),
                        float(row["late_mean"]), float(row["late_worst"]),
                        float(row["compensation_mean"]), float(row["compensation_worst"]),
-                       float(row["labour_cost_mean"]), float(row["p_over_budget"]))
+                       float(row["labour_cost_mean"]), float(row["p_over_budget"]),
+                       float(row["on_time_rate_mean"]))
 
 
 def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
