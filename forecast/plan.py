@@ -326,10 +326,11 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
                   sim.results(rec.workers), curve, comp, tor, roster=roster,
                   selection=selection,
                   spread=spread,
-                  warnings=[*sanity_warnings(sim, rec, budget_risk=config.budget_risk),
+                  # the demo's scenario first: it explains the warnings after it
+                  warnings=[*demo_scenario_note(config, history, scenario),
+                            *sanity_warnings(sim, rec, budget_risk=config.budget_risk),
                             *lead_note(h), *fallback_warning(notes),
-                            *calendar_note(config, scenario),
-                            *demo_scenario_note(config, history, scenario)],
+                            *calendar_note(config, scenario)],
                   timings=step.timings, notes=notes)
     run.provenance = {"config_hash": _config_hash(config, scenario),  # sorted, as reloaded
                       "data_hash": frame_hash(history), "scenario_hash": scenario.config_hash(),

@@ -43,3 +43,19 @@ def test_network_checks_list_the_network_plans_warnings_or_say_there_are_none():
     assert network_checks(net) == "- **Check:** hub 'tiny' left out: 20 days"
     assert network_checks(SimpleNamespace(plan=SimpleNamespace(warnings=[]))) == \
         "- No network warning."
+
+
+def test_the_network_page_repeats_that_the_hubs_do_not_add_up():
+    """On the real HK file the hubs are 1.60x 'total': page 1 warned, but the network page,
+    whose network row sums the hubs, did not."""
+    from types import SimpleNamespace
+
+    from forecast.network_scenario import HUB_MISMATCH
+
+    def net(warnings, n=4):
+        return SimpleNamespace(plan=SimpleNamespace(hubs=range(n), warnings=warnings))
+
+    assert not network_sentence(net([])).startswith("Check")
+    text = network_sentence(net([f"{HUB_MISMATCH} over the last 365 days is 1.60x"], n=40))
+    assert text.startswith("Check the hubs first: they do not add up to the network total")
+    assert text.endswith("every hub is in tables/hubs.csv.") and len(text) <= 600

@@ -14,7 +14,8 @@ from pathlib import Path
 from forecast.report.provenance import Provenance
 from forecast.report.typography import check_number
 
-__all__ = ["FIGURE_TEXT", "OWN_PAGE_FIGURES", "MAX_TEXT", "PlanOutcome", "BriefingFigures", "Briefing"]
+__all__ = ["FIGURE_TEXT", "OWN_PAGE_FIGURES", "MAX_TEXT", "MAX_NETWORK_TEXT", "PlanOutcome",
+           "BriefingFigures", "Briefing"]
 
 #: Title and caption of each key figure, keyed by ``BriefingFigures`` field.
 FIGURE_TEXT = {
@@ -47,6 +48,8 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MAX_ASSUMPTIONS, _MAX_ALTERNATIVES = 14, 3
 #: Characters of one page-1 text (the recommendation, each warning and fact).
 MAX_TEXT = 400
+#: Characters of the network page's sentence (that page has more room than page 1).
+MAX_NETWORK_TEXT = 600
 _MAX_FACTS, _MAX_WARNINGS, _MAX_RULE = 5, 4, 1200
 
 
@@ -327,7 +330,8 @@ class Briefing:
             for cell in row:
                 _check_text("Briefing.roster_table cell", cell, allow_empty=True, limit=80)
         object.__setattr__(self, "roster_table", table)
-        _check_text("Briefing.network_text", self.network_text, allow_empty=True)
+        _check_text("Briefing.network_text", self.network_text, allow_empty=True,
+                    limit=MAX_NETWORK_TEXT)
         _check_text("Briefing.scope_note", self.scope_note, allow_empty=True)
         table = tuple(tuple(row) for row in self.network_table)
         if len(table) > 32 or any(len(r) != len(table[0]) or len(r) > 8 for r in table):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.network_scenario import HUB_MISMATCH
+from forecast.report.briefing_model import MAX_NETWORK_TEXT
 from forecast.report.names import shorten
 from forecast.report.tables import decision_rows
 from forecast.report.typography import format_count, format_money, format_percent, format_workers
@@ -70,15 +71,19 @@ def network_checks(net) -> str:
 
 
 def network_sentence(net) -> str:
-    """One sentence for the network page: the rule, and what the table shows."""
+    """One sentence for the network page: the rule, and what the table shows (first, when
+    the hubs do not add up to the network total, that its network row sums them)."""
     shown = min(len(net.plan.hubs), MAX_PAGE_HUBS)
     more = (f" The {shown} busiest hubs are listed; every hub is in tables/hubs.csv."
             if len(net.plan.hubs) > MAX_PAGE_HUBS else "")
-    return ("Programme workers per hub: each hub starts at its own least expected cost, then "
+    check = ("Check the hubs first: they do not add up to the network total (page 1), and "
+             "the network row below is their sum. "
+             if any(w.lower().startswith(HUB_MISMATCH) for w in net.plan.warnings) else "")
+    return (check + "Programme workers per hub: each hub starts at its own least expected cost, then "
             "workers are added where they cut the network's late parcels most per HK$ until "
             "the network service target holds. 'One more worker saves' is the expected "
             "compensation one extra programme worker at that hub avoids; 'costs', what that "
-            "worker is expected to cost." + more)[:400]
+            "worker is expected to cost." + more)[:MAX_NETWORK_TEXT]
 
 
 def network_rows(net, target: float) -> tuple[tuple[str, ...], ...]:
