@@ -10,6 +10,7 @@ Hypothesis: the fuzz targets (tests/test_fuzz.py) run :data:`FUZZ_EXAMPLES` case
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,17 @@ def small_run(demo_history):
     from forecast.scenario import Scenario
 
     return run_plan(demo_history, Scenario.from_toml(NO_ROSTER), PlanConfig(**SMALL))
+
+
+def fit_sample(df, h: int, n_paths: int, model=None):
+    """Fit ``model`` (default ``StateSpaceModel()``) on ``df`` with the fit's seed 0, draw
+    ``n_paths`` paths of ``h`` days with seed 1: ``(paths, model, warnings recorded)``."""
+    import numpy as np
+
+    from forecast.models import StateSpaceModel
+
+    model = StateSpaceModel() if model is None else model
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model.fit(df, rng=np.random.default_rng(0))
+    return model.sample_paths(h, n_paths=n_paths, rng=np.random.default_rng(1)), model, seen

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fit_sample
 
 from forecast.models import MODEL_ALIASES, StateSpaceModel, make_model
 from forecast.models import Components
@@ -266,8 +267,7 @@ def _lny_window_changed(seed: int, year: int, factor: float):
     lny = pd.Timestamp(lunar_new_year(2026))
     totals = []
     for df in (clean, changed):
-        model = StateSpaceModel(country=None).fit(df)
-        p = model.sample_paths(36, n_paths=400, rng=np.random.default_rng(1))
+        p, model, _ = fit_sample(df, 36, 400, StateSpaceModel(country=None))
         totals.append(p[p.ds >= lny - pd.Timedelta(days=7)].groupby("sample_id").y.sum().median())
     return totals[1] / totals[0], model
 

@@ -48,9 +48,9 @@ def test_a_level_step_in_the_last_weeks_is_forecast_from_the_new_level(days):
     """A series doubled in its last 7-42 days was forecast at 0.51-0.72 of its new level,
     with an 80% interval excluding both levels, and no word: clipping flattened the step
     and the AR(1) treated it as a passing deviation."""
-    import warnings
+    from conftest import fit_sample
 
-    from forecast.models import ShortHistoryWarning, StateSpaceModel
+    from forecast.models import ShortHistoryWarning
     from forecast.models.testing import toy_history
 
     df = toy_history(years=4, end="2025-11-30", seed=4)
@@ -58,10 +58,7 @@ def test_a_level_step_in_the_last_weeks_is_forecast_from_the_new_level(days):
     doubled = df.assign(y=np.where(step, 2.0 * df.y, df.y))
     medians = {}
     for name, frame in (("plain", df), ("doubled", doubled)):
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            m = StateSpaceModel().fit(frame, rng=np.random.default_rng(0))
-        p = m.sample_paths(28, n_paths=500, rng=np.random.default_rng(1))
+        p, _, seen = fit_sample(frame, 28, 500)
         medians[name] = p.groupby("ds").y.median()
         found = [str(w.message) for w in seen if issubclass(w.category, ShortHistoryWarning)]
     ratio = float((medians["doubled"] / medians["plain"]).median())

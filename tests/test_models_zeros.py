@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fit_sample
 
 from forecast.calendar import days_to_lny
 from forecast.models import ShortHistoryWarning, StateSpaceModel, make_model
@@ -134,10 +135,7 @@ def test_a_site_closed_now_is_forecast_as_reopening_and_says_so(closed_days):
     shut.loc[shut.index[-closed_days:], "y"] = 0.0
     q = {}
     for name, df in (("open", base), ("closed", shut)):
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            model = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
-        p = model.sample_paths(28, n_paths=1000, rng=np.random.default_rng(1))
+        p, _, seen = fit_sample(df, 28, 1000)
         q[name] = p.groupby("ds").y.quantile([0.1, 0.5, 0.9]).unstack()
         messages = " ".join(str(w.message) for w in seen)
         assert "All-NaN" not in messages

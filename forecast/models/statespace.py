@@ -202,7 +202,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     elif not seen.all():
         notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
                      f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
-    window_year, first_year = _window_year(ds)
+    window_year, first_year = _window_year(ds, off)
     beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, weights=w,
                                              dev_penalty=dev_penalty, override=override,
                                              dev_phase=dev_phase, dev_days=dev_days,
@@ -261,10 +261,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                          bool(np.all(y == np.round(y))), str(uid))
 
 
-def _window_year(ds: pd.DatetimeIndex) -> tuple[np.ndarray, int]:
+def _window_year(ds: pd.DatetimeIndex, off: np.ndarray) -> tuple[np.ndarray, int]:
     """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day (-1
-    outside every window), and the LNY year of index 0."""
-    off = days_to_lny(ds)
+    outside every window), and the LNY year of index 0; ``off`` is ``days_to_lny(ds)``."""
     inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
     year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
     out = np.full(len(ds), -1)

@@ -161,7 +161,7 @@ def _figures_and_tables(run: PlanRun, out: Path, net: NetworkRun | None):
     return _figures(run, out / "figures", net), _tables(run, out / "tables", net)
 
 
-def _outcome(name: str, run: PlanRun, row) -> PlanOutcome:
+def _outcome(name: str, row) -> PlanOutcome:
     return PlanOutcome(name, int(round(row["programme_workers"])), float(row["p_on_time"]),
                        float(row["late_mean"]), float(row["late_worst"]),
                        float(row["compensation_mean"]), float(row["compensation_worst"]),
@@ -187,8 +187,8 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         window_end=s.window.end,
         on_time_target=run.config.target,
         budget=s.budget if net is None else net.plan.recommended.budget,
-        recommended=_outcome("Recommended", run, decision.loc["recommended"]),
-        alternatives=(_outcome("As planned", run, decision.loc["as planned"]),),
+        recommended=_outcome("Recommended", decision.loc["recommended"]),
+        alternatives=(_outcome("As planned", decision.loc["as planned"]),),
         figures=BriefingFigures(*(figures[k] for k in (
             "fan_chart", "late_parcels", "cost_exceedance", "staffing_tradeoff", "roster")),
             hubs=figures.get("hubs")),
@@ -208,7 +208,7 @@ def _briefing(run: PlanRun, figures: dict[str, Path], date: dt.date,
         scope_note=network_tables.scope_note(net, run) if net is not None else "",
         rule_text=tables.decision_rule_text(run),
         roster_text=tables.roster_sentence(run.roster),
-        roster_table=_roster_rows(run),
+        roster_table=roster_plots.roster_rows(run.roster),
     )
 
 
@@ -262,17 +262,6 @@ def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
     return (config_hash({"plan": run.provenance["config_hash"],
                          "network": net.provenance["config_hash"]}),
             net.provenance["data_hash"])
-
-
-def _roster_rows(run: PlanRun) -> tuple[tuple[str, ...], ...]:
-    """The roster table for the PDF: header, then one row per phase and the totals."""
-    table = roster_plots.roster_table(run.roster)
-    keep = ["dates", "workers/day", "flat workers/day", "late parcels, roster (mean)",
-            "late parcels, flat (mean)"]
-    table = table[keep]
-    rows = [("phase", *keep)]
-    rows += [(str(idx), *map(str, row)) for idx, row in zip(table.index, table.to_numpy())]
-    return tuple(rows)
 
 
 def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,

@@ -89,10 +89,9 @@ def plot_hubs(hubs: pd.DataFrame, *, level: int = 80, max_hubs: int | None = Non
     (2, ['b', 'a'])
     """
     lo_col, hi_col = f"window_demand_lo_{level}", f"window_demand_hi_{level}"
-    t = hubs.dropna(subset=["window_demand_mean", "programme_workers"])
-    t = t.sort_values("window_demand_mean", ascending=False).head(max_hubs).iloc[::-1]
-    busiest = f" (the {len(t)} busiest)" if len(t) < len(hubs.dropna(
-        subset=["window_demand_mean", "programme_workers"])) else ""
+    planned = hubs.dropna(subset=["window_demand_mean", "programme_workers"])
+    t = planned.sort_values("window_demand_mean", ascending=False).head(max_hubs).iloc[::-1]
+    busiest = f" (the {len(t)} busiest)" if len(t) < len(planned) else ""
     # at most 7.6 in tall: the page shows it at 17.6 cm wide and at most 15 cm tall
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, min(0.42 * len(t) + 1.9, 7.6)),
                                       sharey=True, layout="constrained", width_ratios=(1.15, 1))

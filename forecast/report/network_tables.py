@@ -53,7 +53,7 @@ def network_recommendation(net, config, scenario) -> str:
                 f"{format_workers(rec['programme_workers'])} workers {days}.")
     skipped = (f" Left out: {', '.join(sorted(net.skipped))} (see the network page)."
                if net.skipped else "")
-    if any(w.lower().startswith(HUB_MISMATCH) for w in plan.warnings):  # overlapping series
+    if _hubs_overlap(net):
         head = ("Check the hubs first: they do not add up to the network total (below). "
                 + head)
     text = (f"{head} {format_percent(rec['p_on_time'])} of futures deliver >= "
@@ -70,6 +70,11 @@ def network_checks(net) -> str:
                      or ["- No network warning."])
 
 
+def _hubs_overlap(net) -> bool:
+    """Whether the network plan warned that the hubs do not add up to the network total."""
+    return any(w.lower().startswith(HUB_MISMATCH) for w in net.plan.warnings)
+
+
 def network_sentence(net) -> str:
     """One sentence for the network page: the rule, and what the table shows (first, when
     the hubs do not add up to the network total, that its network row sums them)."""
@@ -77,11 +82,10 @@ def network_sentence(net) -> str:
     more = (f" The {shown} busiest hubs are listed; every hub is in tables/hubs.csv."
             if len(net.plan.hubs) > MAX_PAGE_HUBS else "")
     check = ("Check the hubs first: they do not add up to the network total (page 1), and "
-             "the network row below is their sum. "
-             if any(w.lower().startswith(HUB_MISMATCH) for w in net.plan.warnings) else "")
-    return (check + "Programme workers per hub: each hub starts at its own least expected cost, then "
-            "workers are added where they cut the network's late parcels most per HK$ until "
-            "the network service target holds. 'One more worker saves' is the expected "
+             "the network row below is their sum. " if _hubs_overlap(net) else "")
+    return (check + "Programme workers per hub: each hub starts at its own least expected "
+            "cost, then workers are added where they cut the network's late parcels most per "
+            "HK$ until the network service target holds. 'One more worker saves' is the expected "
             "compensation one extra programme worker at that hub avoids; 'costs', what that "
             "worker is expected to cost." + more)[:MAX_NETWORK_TEXT]
 

@@ -20,7 +20,7 @@ from forecast.report.typography import (
     format_workers,
 )
 
-__all__ = ["plot_roster", "roster_table", "roster_summary_table"]
+__all__ = ["plot_roster", "roster_rows", "roster_table", "roster_summary_table"]
 
 _BLUE, _GREEN, _RED, _GREY = "#1d3557", "#2a9d8f", "#c1121f", "#6c757d"
 #: Row label of the window days outside the programme, and of the totals.
@@ -218,6 +218,16 @@ def roster_table(roster, *, by: str = "phase") -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out.index = pd.Index(names, name="phase" if by == "phase" else "day")
     return out
+
+
+def roster_rows(roster) -> tuple[tuple[str, ...], ...]:
+    """:func:`roster_table` for the PDF: header, then one row per phase and the totals, as
+    text."""
+    keep = ["dates", "workers/day", "flat workers/day", "late parcels, roster (mean)",
+            "late parcels, flat (mean)"]
+    table = roster_table(roster)[keep]
+    return (("phase", *keep),
+            *((str(idx), *map(str, row)) for idx, row in zip(table.index, table.to_numpy())))
 
 
 def roster_summary_table(roster) -> pd.DataFrame:
