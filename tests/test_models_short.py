@@ -178,3 +178,28 @@ def test_a_sliver_of_an_lny_window_keeps_the_weekday_pattern_over_the_next_holid
     p = m.sample_paths(60, n_paths=300, rng=np.random.default_rng(1))
     block = p[np.isin(days_to_lny(p.ds), range(0, 7))].groupby("ds").y.median()
     assert (block / df.y.tail(56).mean()).median() < 1.05
+
+
+#: a week at 0.4, then a linear recovery over LNY+7..+20 (a power load's, not the phases')
+RAMP = {o: 0.4 for o in range(0, 7)} | {o: 0.4 + 0.6 * (o - 6) / 14 for o in range(7, 21)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_lny_and_an_unfitted_season_do_not_shrink_a_recovery_ramp_into_phase_steps(seed):
+    # 13 months (no yearly seasonality fitted) with a yearly swing of +-15%: the residual
+    # scale holds the swing, and with it as the day noise the deviations from the phases
+    # were shrunk so hard that the error jumped by 0.25-0.41 between LNY+10 (restart) and
+    # LNY+11 (post), where the truth rises by 0.04
+    df = toy_history(years=1.1, end="2025-01-01", seed=seed, phi=0.8, sigma=0.025,
+                     lny_truth={p: 1.0 for p in DEEP}, offset_truth=RAMP)
+    doy = df.ds.dt.day_of_year.to_numpy()
+    df = df.assign(y=np.round(df.y * np.exp(0.15 * np.cos(2 * np.pi * (doy - 200) / 365.25))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        st = next(iter(StateSpaceModel(calibrate=False).fit(df).states_.values()))
+    lo = st.spec.dev_range[0]
+    eff = st.beta[st.groups["dev"]].copy()
+    for j, p in enumerate(st.spec.phases):
+        eff[p.start - lo:p.end - lo + 1] += st.beta[st.groups["phase"]][j]
+    err = eff[[10 - lo, 11 - lo]] - np.log([RAMP[10], RAMP[11]])
+    assert abs(err[1] - err[0]) < 0.15

@@ -15,6 +15,7 @@ shared part drives the spread of multi-day totals, the noise part the daily spre
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import linalg, sparse
 
 __all__ = [
@@ -41,6 +42,26 @@ def robust_scale(x: np.ndarray) -> float:
     if len(x) == 0:
         return 0.0
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def local_scale(x: np.ndarray, *, width: int = 29) -> float:
+    """:func:`robust_scale` of ``x`` around its centred ``width``-day mean (NaN ignored).
+
+    The day-to-day noise of a daily series without its slow swings: a residual that still
+    holds an unfitted season varies a lot over months but little around its weekly mean.
+    The factor ``sqrt(width / (width - 1))`` makes it unbiased for independent noise.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> e = rng.normal(0, 0.05, 2000)
+    >>> swing = 0.2 * np.sin(np.arange(2000) * 2 * np.pi / 365)
+    >>> round(local_scale(e + swing), 2), round(robust_scale(e + swing), 2)
+    (0.05, 0.19)
+    """
+    x = pd.Series(np.asarray(x, dtype=float))
+    m = x.rolling(width, center=True, min_periods=width // 2 + 1).mean()
+    return robust_scale((x - m).to_numpy()) * float(np.sqrt(width / (width - 1)))
 
 
 def count_noise_sd(mean: np.ndarray) -> float:

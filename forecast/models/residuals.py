@@ -305,8 +305,10 @@ def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups,
     """Uncertainty of each group's LNY effect: the estimate's standard error combined with
     the prior (normal-normal).
 
-    The standard error of a group's mean effect is the AR-inflated residual sd over the
-    days seen (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
+    The standard error of a group's mean effect is the AR-inflated residual sd
+    ``resid_sd`` (the caller passes the day-to-day one,
+    :func:`~forecast.models._core.local_scale`) over the days seen
+    (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
     the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
     never seen (a history that starts after it), the standard error once a few LNYs are.
 

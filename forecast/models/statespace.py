@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, days_to_lny, in_lny_window
-from forecast.models._core import count_noise_sd, robust_scale
+from forecast.models._core import count_noise_sd, local_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
 from forecast.models.features import (
@@ -213,8 +213,11 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      "count less in the LNY effects (weight; 1 for a usual year): "
                      + ", ".join(odd))
     # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
-    # (weighted) and the penalty (the prior); days never seen get the prior's sd
-    noise_var = robust_scale(r[w > 0.01 * w.max()]) ** 2
+    # (weighted) and the penalty (the prior); days never seen get the prior's sd. The noise
+    # is the day-to-day one (around a monthly mean), as in the penalty: a season left in
+    # the residual (no yearly seasonality under 400 days) recurs next year, it is not an
+    # error of the LNY effects
+    noise_var = local_scale(np.where(w > 0.01 * w.max(), r, np.nan)) ** 2
     n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
                         minlength=len(offsets))
     dev_sd = np.sqrt(noise_var / (n_day + pen))
@@ -252,7 +255,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     dyn = replace(dyn, step_var=max(dyn.step_var, drift))
     if now:  # the level drifted unseen over the closed days
         dyn = replace(dyn, level_var=dyn.level_var + now * dyn.step_var)
-    lny_sd = lny_group_sd(max(robust_scale(resid[-resid_window:]), floor), dyn.phi, windows,
+    # (the same day-to-day noise, AR-inflated, for each LNY group's mean effect)
+    lny_sd = lny_group_sd(max(local_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
     lny_sd["_common"] = between
     lny_sd["_days"] = dev_sd
