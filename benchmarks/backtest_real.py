@@ -10,6 +10,8 @@ For each file (HK immigration ``total``, LNY 2024-2026, ``HK`` holidays; Kaohsiu
 
 - ``full``: every day before the forecast origin;
 - ``cut13``: only the 13 months (396 days) before the origin (a new hub's history);
+- ``cut25``: only the 25 months (760 days) before the origin (two past LNYs; not in the
+  default modes);
 - ``partial`` (lead 28 only): the history starts 22 days before the previous LNY, so its
   only LNY window is partial (11.5-12.5 months: the case ``auto`` used to refuse);
 - lead 28: origin LNY-28, horizon 56 days; lead 330: origin LNY-330, horizon 345 days
@@ -47,7 +49,7 @@ CASES = [  # file, series, LNY years, holiday country
 ANCHOR = "prophet-window"
 ANCHOR_OPTIONS = {"window": (-14, 14)}
 LEADS = {28: (-28, 56), 330: (-330, 345)}  # lead -> (origin offset, horizon)
-CUT_DAYS = 396
+CUT_DAYS = {"cut13": 396, "cut25": 760}
 
 
 def load(path: Path, series: str | None) -> pd.DataFrame:
@@ -94,8 +96,8 @@ def run_case(df, years, *, models, country, lead, mode, n_paths, extra, seed=0):
     for year in years:
         lny = pd.Timestamp(lunar_new_year(year))
         origin = lny + pd.Timedelta(days=offset)
-        if mode == "cut13":
-            hist = df[df.ds >= origin - pd.Timedelta(days=CUT_DAYS)]
+        if mode in CUT_DAYS:
+            hist = df[df.ds >= origin - pd.Timedelta(days=CUT_DAYS[mode])]
         elif mode == "partial":
             prev = pd.Timestamp(lunar_new_year(year - 1))
             hist = df[df.ds >= prev - pd.Timedelta(days=22)]
