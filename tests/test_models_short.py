@@ -203,3 +203,21 @@ def test_one_lny_and_an_unfitted_season_do_not_shrink_a_recovery_ramp_into_phase
         eff[p.start - lo:p.end - lo + 1] += st.beta[st.groups["phase"]][j]
     err = eff[[10 - lo, 11 - lo]] - np.log([RAMP[10], RAMP[11]])
     assert abs(err[1] - err[0]) < 0.15
+
+
+def test_two_past_lnys_are_not_calibrated_on_a_fold_that_saw_one():
+    # 25 months: the only LNY fold (at the second LNY) saw one LNY, whose wide LNY draws
+    # had narrowed the final fit's (a power load's window totals covered 44% of the time)
+    df = toy_history(years=2.1, end="2025-01-01", seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        m = StateSpaceModel().fit(df, rng=np.random.default_rng(0))
+    cal = m.calibration_.iloc[0]
+    assert "like the final fit" in cal.fallback
+    assert cal.n_folds == RECENT_FOLDS
+    with warnings.catch_warnings():  # three past LNYs: the fold that saw two is kept
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        m3 = StateSpaceModel().fit(toy_history(years=3.1, end="2025-01-01", seed=3),
+                                   rng=np.random.default_rng(0))
+    assert m3.calibration_.iloc[0].n_folds == 1
+    assert m3.calibration_.iloc[0].fallback == ""

@@ -55,6 +55,9 @@ MIN_TRAIN_DAYS = MIN_HISTORY_DAYS
 #: many days (8 months: shorter fits are unlike the final one, measured on the real series
 #: in ``benchmarks/RESULTS.md``).
 RECENT_FOLDS, RECENT_STEP, RECENT_MIN_TRAIN = 3, 28, 240
+#: LNY windows a fit must have seen (``n_windows``, weighted) for its LNY draws to be like
+#: those of a fit that saw two or more: a fold below it does not calibrate such a fit.
+MIN_LIKE_WINDOWS = 1.5
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 # shrinkage towards scale 1, in folds: a window total gives one number per fold, daily
@@ -99,6 +102,27 @@ def recent_folds(n: int, *, start: int = 0, max_folds: int = RECENT_FOLDS,
     last = n - HORIZON
     out = [o for o in range(last, start + min_train - 1, -step)][:max_folds] if max_folds > 0 else []
     return out[::-1]
+
+
+def _backtest(model, uid, ds, y, plan, *, rng, n_paths, seen=False):
+    """Fit and draw each ``(n_train, mask, fit kwargs)`` fold of ``plan``: the folds'
+    ``(Components, actual, mask)``, origins, and how many were unlike. A fold the model
+    cannot fit (``ValueError``) is skipped; so is, with ``seen``, one whose fit saw fewer
+    than :data:`MIN_LIKE_WINDOWS` LNY windows (unlike)."""
+    folds, origins, unlike = [], [], 0
+    for (n_train, mask, kw), fold_rng in zip(plan, rng.spawn(len(plan))):
+        fit_rng, draw_rng = fold_rng.spawn(2)
+        try:
+            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng, **kw)
+        except ValueError:
+            continue
+        if seen and getattr(fold_state, "n_windows", MIN_LIKE_WINDOWS) < MIN_LIKE_WINDOWS:
+            unlike += 1
+            continue
+        comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
+        folds.append((comps, y[n_train:n_train + HORIZON], mask))
+        origins.append(pd.Timestamp(ds[n_train]).date())
+    return folds, origins, unlike
 
 
 def _window_z(paths: np.ndarray, actual: np.ndarray, mask: np.ndarray) -> float:
@@ -217,27 +241,24 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
     start = model.regime_start(ds, y)
     plan = [(n_train, fold.window_mask(WINDOW), {})
             for fold, n_train in calibration_folds(ds, start=start, max_folds=max_folds)]
+    # a fold whose fit saw a single past LNY has that year's LNY effects and their wide
+    # uncertainty: unlike a final fit that saw two or more, so it does not calibrate it
+    seen = getattr(state, "n_windows", 0.0) >= MIN_LIKE_WINDOWS
+    folds, origins, unlike = _backtest(model, uid, ds, y, plan, rng=rng, n_paths=n_paths,
+                                       seen=seen)
     # a short history (no past LNY fold since the series opened, not only none in the
-    # current level regime, whose folds would be fitted across regimes): its latest
-    # folds, without an LNY
+    # current level regime, whose folds would be fitted across regimes), or one whose
+    # LNY folds are all unlike it: its latest folds, without an LNY
     opened = leading_closed_days(closed_runs(y, ds=ds))
-    recent = not plan and not calibration_folds(ds, start=opened, max_folds=1)
+    recent = (not plan and not calibration_folds(ds, start=opened, max_folds=1)) or (
+        not folds and unlike > 0)
     if recent:
         mask = np.arange(HORIZON) + ORIGIN_OFFSET
         mask = (mask >= WINDOW[0]) & (mask <= WINDOW[1])
         plan = [(n_train, mask, {"min_days": RECENT_MIN_TRAIN})
                 for n_train in recent_folds(len(ds), start=start,
                                             max_folds=min(max_folds, RECENT_FOLDS))]
-    folds, origins = [], []
-    for (n_train, mask, kw), fold_rng in zip(plan, rng.spawn(len(plan))):
-        fit_rng, draw_rng = fold_rng.spawn(2)
-        try:
-            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng, **kw)
-        except ValueError:
-            continue
-        comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
-        folds.append((comps, y[n_train:n_train + HORIZON], mask))
-        origins.append(pd.Timestamp(ds[n_train]).date())
+        folds, origins, _ = _backtest(model, uid, ds, y, plan, rng=rng, n_paths=n_paths)
     rec = fit_scales(folds)
     notes = list(model.fallbacks(state)) if state is not None else []
     if recent or not folds:
@@ -245,6 +266,9 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
                   "days sit at another level, e.g. a closure or a recovery)" if start else "")
         why = (f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
                f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it)")
+        if unlike:
+            why = ("no past LNY backtest fold like the final fit (each saw a single past LNY,"
+                   " the final fit two or more)")
         if folds:  # first: the page-1 warning keeps the notes that fit, in order
             notes.insert(0, f"{why}: spread calibrated on {len(folds)} recent {HORIZON}-day "
                             f"folds without an LNY (origins {origins[0]} to {origins[-1]}, "

@@ -113,7 +113,7 @@ class AutoModel(ForecastModel):
     >>> m = AutoModel(components=("statespace",)).fit(toy_history(years=3),
     ...                                               rng=np.random.default_rng(0))
     >>> m.selection_[["model", "n_folds", "weight"]].to_dict("records")
-    [{'model': 'statespace', 'n_folds': 2, 'weight': 1.0}]
+    [{'model': 'statespace', 'n_folds': 1, 'weight': 1.0}]
     """
 
     default_alias = "auto"

@@ -140,6 +140,7 @@ class SharedDraws:
     lny_day: np.ndarray
     block_u: np.ndarray
     closure_u: np.ndarray
+    lny_depth: np.ndarray
 
     @property
     def n_paths(self) -> int:
@@ -206,6 +207,7 @@ def shared_draws(rng: np.random.Generator, n_paths: int, h: int, *,
         lny_day=rng.standard_normal((n_paths, h)),
         block_u=rng.random(n_paths),
         closure_u=rng.random(n_paths),
+        lny_depth=rng.standard_normal(n_paths),
     )
 
 

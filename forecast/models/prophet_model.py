@@ -34,10 +34,10 @@ from forecast.models.components import Components
 from forecast.models.features import (
     FeatureSpec, level_similarity, lny_groups, public_holidays, regime_start,
 )
-from forecast.models.residuals import (
-    LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar, group_windows,
-    lny_group_sd,
+from forecast.models.lny_uncertainty import (
+    between_year_sd, draw_lny_effects, group_windows, lny_group_sd,
 )
+from forecast.models.residuals import LevelAR, clip_outliers, fit_level_ar
 from forecast.models.regression import MIN_HISTORY_DAYS, check_history
 
 _MIN_SIMILARITY = 0.5

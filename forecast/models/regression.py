@@ -10,7 +10,7 @@ them, one whose mean residual is far from the others' (a lockdown year) counts l
 
 Priors (ridge penalties, in units of a day's weight): the LNY phase effects have a weak
 prior around 0 (a phase never seen stays at 0: no effect, see
-:func:`forecast.models.residuals.lny_group_sd` for its uncertainty); the per-offset LNY
+:func:`forecast.models.lny_uncertainty.lny_group_sd` for its uncertainty); the per-offset LNY
 deviations from their phase are shrunk towards 0 with the penalty ``dev_penalty`` (by
 default set from the data, :func:`dev_shrinkage`, against the day-to-day noise).
 

@@ -6,8 +6,7 @@ scale. Its dynamics are a local level + AR(1) (``statsmodels``'
 :mod:`forecast.models.kalman`):
 a random-walk level (level drift, shared across the horizon within a path) plus AR(1)
 day-to-day deviations, started from the filtered state at the last observation. The
-LNY effects are uncertain too: one draw per path and LNY group, shared by all days of
-the group.
+uncertainty of the LNY effects is drawn by :mod:`forecast.models.lny_uncertainty`.
 
 Every draw takes either an ``rng`` (independent paths per series) or ``shared`` draws
 (:class:`forecast.models.joint.SharedDraws`: the same innovation dates and standard
@@ -21,22 +20,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import days_to_lny
 from forecast.models._core import ar1_filter, robust_scale, simulate_ar1, simulate_random_walk
 from forecast.models.joint import SharedDraws, resample_by_date
 from forecast.models.kalman import SHIFT_SD, filter_level_ar, fit_level_ar_grid, level_shift
 
-#: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
-#: group never seen in the current regime is drawn with this sd; seen groups combine it
-#: with their standard error (:func:`lny_group_sd`).
-UNKNOWN_LNY_SD = 0.3
-#: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
-#: fitted effects explain): timing of school holidays, weather, one-off events.
-PRIOR_BETWEEN_YEAR_SD = 0.06
-
-__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "between_year_sd", "LevelAR",
-           "fit_level_ar", "clip_outliers", "draw_lny_effects", "group_windows", "lny_group_sd",
-           "level_drift_var", "recent_level"]
+__all__ = ["LevelAR", "fit_level_ar", "clip_outliers", "level_drift_var", "recent_level"]
 
 
 @dataclass(frozen=True)
@@ -213,118 +201,6 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = N
     phi = float(np.clip(np.corrcoef(d[:-1], d[1:])[0, 1], -0.9, 0.95)) if d.std() > 0 else 0.0
     return LevelAR(level=float(tail.mean()), level_var=float(d.var() / len(d)), ar0=float(d[-1]),
                    phi=phi, step_var=0.0, noise_var=float(max(d.var() * (1 - phi**2), 1e-10)))
-
-
-def draw_lny_effects(
-    ds: pd.DatetimeIndex, groups, group_sd: dict[str, float], n_paths: int, *,
-    rng: np.random.Generator | None = None, shared: SharedDraws | None = None,
-) -> np.ndarray:
-    """Shared LNY-effect deviations: one normal draw per path and group, (n_paths, h).
-
-    ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
-    ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
-    every group (the year-to-year shift of the whole window); ``group_sd["_days"]``, if
-    present, an array of sds, one per offset from the first group's start, of one draw per
-    path and day (each LNY day's own effect). The normals come from ``rng``, or from
-    ``shared`` (common to every series: by horizon day, the window shift, and by the
-    group's first offset).
-    """
-    off = days_to_lny(ds)
-    out = np.zeros((n_paths, len(ds)))
-    days_sd = group_sd.get("_days")
-    if days_sd is not None:
-        lo = min(g[1] for g in groups)
-        k = off - lo
-        inside = (k >= 0) & (k < len(days_sd))
-        # one draw per path and LNY day (offset), independent across days
-        z = (rng.standard_normal((n_paths, int(inside.sum()))) if shared is None
-             else shared.lny_day[:, inside])
-        out[:, inside] += z * days_sd[k[inside]]
-    common = group_sd.get("_common", 0.0)
-    if common > 0:
-        lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
-        z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_common[:, None]
-        out[:, (off >= lo) & (off <= hi)] += z * common
-    for name, start, end in groups:
-        days = (off >= start) & (off <= end)
-        if days.any() and group_sd.get(name, 0.0) > 0:
-            z = (rng.standard_normal((n_paths, 1)) if shared is None
-                 else shared.phase_normal(start)[:, None])
-            out[:, days] += z * group_sd[name]
-    return out
-
-
-def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=None,
-                    prior_sd: float = PRIOR_BETWEEN_YEAR_SD, prior_windows: float = 1.0) -> float:
-    """Year-to-year sd of the mean LNY-window residual, shrunk towards ``prior_sd``.
-
-    Each complete window of ``dev_range`` whose mean weight is above 0.5 gives the mean
-    residual over its days; with ``n`` such windows their mean square (times ``n/(n-1)``,
-    as the fitted LNY effects absorb the average) is pooled with ``prior_windows`` windows
-    at ``prior_sd``.
-
-    Examples
-    --------
-    >>> ds = pd.date_range("2020-01-01", "2024-12-31")
-    >>> round(between_year_sd(ds, np.zeros(len(ds)), (-28, 21)), 3)  # 4 windows, all 0
-    0.027
-    """
-    off = days_to_lny(ds)
-    inside = (off >= dev_range[0]) & (off <= dev_range[1])
-    anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
-    w = np.ones(len(ds)) if weights is None else np.asarray(weights)
-    frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
-    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("w", "size"))
-    g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
-    n = len(g)
-    ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
-    n_used = n if n >= 2 else 0
-    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
-
-
-def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str, float]:
-    """LNY windows seen per group: the weights of its days summed, over its length.
-
-    A group (``name, start, end`` offsets) fully observed in two past LNYs with weight 1
-    counts 2.0; a history that starts inside a group counts the part it saw.
-
-    Examples
-    --------
-    >>> ds = pd.date_range("2024-02-05", "2024-02-20")  # LNY 10 Feb 2024: offsets -5..10
-    >>> group_windows(ds, np.ones(len(ds)), [("pre", -10, -1), ("eve", -1, -1)])
-    {'pre': 0.5, 'eve': 1.0}
-    """
-    off = days_to_lny(ds)
-    w = np.nan_to_num(np.asarray(weights, dtype=float))
-    return {name: float(w[(off >= start) & (off <= end)].sum() / (end - start + 1))
-            for name, start, end in groups}
-
-
-def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups, *,
-                 prior_sd: float = UNKNOWN_LNY_SD) -> dict[str, float]:
-    """Uncertainty of each group's LNY effect: the estimate's standard error combined with
-    the prior (normal-normal).
-
-    The standard error of a group's mean effect is the AR-inflated residual sd
-    ``resid_sd`` (the caller passes the day-to-day one,
-    :func:`~forecast.models._core.local_scale`) over the days seen
-    (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
-    the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
-    never seen (a history that starts after it), the standard error once a few LNYs are.
-
-    Examples
-    --------
-    >>> sd = lny_group_sd(0.1, 0.0, {"eve": 4.0, "post": 0.0}, [("eve", -1, -1), ("post", 11, 21)])
-    >>> round(sd["eve"], 3), sd["post"] == UNKNOWN_LNY_SD
-    (0.049, True)
-    """
-    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
-    out = {}
-    for name, start, end in groups:
-        n_days = max(windows.get(name, 0.0), 0.0) * (end - start + 1)
-        precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
-        out[name] = float(precision ** -0.5)
-    return out
 
 
 #: Prior sd of the yearly drift of a series' deseasonalised log level (10% a year), pooled

@@ -30,8 +30,8 @@ Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
 ``ValueError`` naming the minimum). LNY effects are estimated from the LNY days observed;
 phases never observed stay at the prior (no effect) and every phase's draws combine its
-standard error with the prior sd :data:`~forecast.models.residuals.UNKNOWN_LNY_SD`
-(:func:`~forecast.models.residuals.lny_group_sd`). Such fallbacks are listed by
+standard error with the prior sd :data:`~forecast.models.lny_uncertainty.UNKNOWN_LNY_SD`
+(:func:`~forecast.models.lny_uncertainty.lny_group_sd`). Such fallbacks are listed by
 :meth:`StateSpaceModel.fallbacks` and end up in ``calibration_.fallback`` (and a
 :class:`~forecast.models.base.ShortHistoryWarning`).
 """
@@ -54,9 +54,11 @@ from forecast.models.features import (
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
+from forecast.models.lny_uncertainty import (
+    UNKNOWN_LNY_SD, between_year_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
+)
 from forecast.models.residuals import (
-    UNKNOWN_LNY_SD, LevelAR, between_year_sd, clip_outliers, draw_lny_effects, fit_level_ar,
-    group_windows, level_drift_var, lny_group_sd, recent_level,
+    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level,
 )
 from forecast.models.zeros import (
     MIN_OPEN_LEVEL,
@@ -260,9 +262,24 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                           glist)
     lny_sd["_common"] = between
     lny_sd["_days"] = dev_sd
+    # how deep the LNY goes varies by year: a factor on every LNY effect (odd years out)
+    effect = _offset_effects(spec, beta, groups)
+    depth = depth_sd(ds, rc, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
+                     day_var=local_scale(rc) ** 2, phi=dyn.phi,
+                     usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
+    lny_sd["_depth"] = depth * effect
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))), str(uid))
+
+
+def _offset_effects(spec: FeatureSpec, beta: np.ndarray, groups: dict) -> np.ndarray:
+    """Fitted LNY log-effect per offset of ``spec.dev_range``: its phase's plus its own."""
+    lo = spec.dev_range[0]
+    effect = beta[groups["dev"]].copy()
+    for j, p in enumerate(spec.phases):
+        effect[p.start - lo:p.end - lo + 1] += beta[groups["phase"]][j]
+    return effect
 
 
 def _window_year(ds: pd.DatetimeIndex, off: np.ndarray) -> tuple[np.ndarray, int]:

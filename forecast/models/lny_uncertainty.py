@@ -1,0 +1,229 @@
+"""The uncertainty of the LNY effects, and its draws.
+
+A fitted LNY effect is uncertain in four ways, each drawn on the log scale and shared by
+the days it concerns (:func:`draw_lny_effects`):
+
+- each group's effect (a phase, or the ``pre``/``post`` stretch): its standard error
+  combined with a prior (:func:`lny_group_sd`);
+- each LNY day's own deviation (its ridge posterior sd, from the regression);
+- the whole window's year-to-year shift (:func:`between_year_sd`);
+- how deep the LNY goes this year, a factor on every LNY effect (:func:`depth_sd`).
+
+Every draw takes either an ``rng`` (independent paths per series) or ``shared`` draws
+(:class:`forecast.models.joint.SharedDraws`: the same standard normals for every series).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import days_to_lny
+from forecast.models.joint import SharedDraws
+
+#: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
+#: group never seen in the current regime is drawn with this sd; seen groups combine it
+#: with their standard error (:func:`lny_group_sd`).
+UNKNOWN_LNY_SD = 0.3
+#: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
+#: fitted effects explain): timing of school holidays, weather, one-off events.
+PRIOR_BETWEEN_YEAR_SD = 0.06
+#: Prior sd of the year-to-year factor on every LNY effect (:func:`depth_sd`), as if seen
+#: in one LNY. Estimated from full histories: ~0.04 on the demo data (its LNY multipliers
+#: are fixed), ~0.13 on the power-load stand-in (a trough whose depth has a log-sd of
+#: 0.12), and 0.1-0.2 in Kaohsiung's recent years, where small effects make it noisy.
+#: 0.1 instead moved no CRPS by more than 0.001 and put the demo's daily coverage at 0.879.
+PRIOR_DEPTH_SD = 0.05
+
+__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "PRIOR_DEPTH_SD", "draw_lny_effects",
+           "between_year_sd", "depth_sd", "group_windows", "lny_group_sd"]
+
+
+def draw_lny_effects(
+    ds: pd.DatetimeIndex, groups, group_sd: dict[str, float], n_paths: int, *,
+    rng: np.random.Generator | None = None, shared: SharedDraws | None = None,
+) -> np.ndarray:
+    """Shared LNY-effect deviations: one normal draw per path and group, (n_paths, h).
+
+    ``groups`` is a list of ``(name, start, end)`` offsets; days outside every group get 0.
+    ``group_sd["_common"]``, if present, is the sd of one more draw shared by every day of
+    every group (the year-to-year shift of the whole window); ``group_sd["_days"]``, if
+    present, an array of sds, one per offset from the first group's start, of one draw per
+    path and day (each LNY day's own effect); ``group_sd["_depth"]``, if present, an array
+    of the same shape: one draw per path times it (how deep the LNY goes this year,
+    :func:`depth_sd` times the fitted effect). The normals come from ``rng``, or from
+    ``shared`` (common to every series: by horizon day, the window shift, the depth, and
+    by the group's first offset).
+    """
+    off = days_to_lny(ds)
+    out = np.zeros((n_paths, len(ds)))
+    days_sd = group_sd.get("_days")
+    if days_sd is not None:
+        lo = min(g[1] for g in groups)
+        k = off - lo
+        inside = (k >= 0) & (k < len(days_sd))
+        # one draw per path and LNY day (offset), independent across days
+        z = (rng.standard_normal((n_paths, int(inside.sum()))) if shared is None
+             else shared.lny_day[:, inside])
+        out[:, inside] += z * days_sd[k[inside]]
+    depth = group_sd.get("_depth")
+    if depth is not None:
+        lo = min(g[1] for g in groups)
+        k = off - lo
+        inside = (k >= 0) & (k < len(depth))
+        z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_depth[:, None]
+        out[:, inside] += z * depth[k[inside]]
+    common = group_sd.get("_common", 0.0)
+    if common > 0:
+        lo, hi = min(g[1] for g in groups), max(g[2] for g in groups)
+        z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_common[:, None]
+        out[:, (off >= lo) & (off <= hi)] += z * common
+    for name, start, end in groups:
+        days = (off >= start) & (off <= end)
+        if days.any() and group_sd.get(name, 0.0) > 0:
+            z = (rng.standard_normal((n_paths, 1)) if shared is None
+                 else shared.phase_normal(start)[:, None])
+            out[:, days] += z * group_sd[name]
+    return out
+
+
+def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=None,
+                    prior_sd: float = PRIOR_BETWEEN_YEAR_SD, prior_windows: float = 1.0) -> float:
+    """Year-to-year sd of the mean LNY-window residual, shrunk towards ``prior_sd``.
+
+    Each complete window of ``dev_range`` whose mean weight is above 0.5 gives the mean
+    residual over its days; with ``n`` such windows their mean square (times ``n/(n-1)``,
+    as the fitted LNY effects absorb the average) is pooled with ``prior_windows`` windows
+    at ``prior_sd``.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2020-01-01", "2024-12-31")
+    >>> round(between_year_sd(ds, np.zeros(len(ds)), (-28, 21)), 3)  # 4 windows, all 0
+    0.027
+    """
+    off = days_to_lny(ds)
+    inside = (off >= dev_range[0]) & (off <= dev_range[1])
+    anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
+    w = np.ones(len(ds)) if weights is None else np.asarray(weights)
+    frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
+    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("w", "size"))
+    g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
+    n = len(g)
+    ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
+    n_used = n if n >= 2 else 0
+    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
+
+
+def depth_sd(ds: pd.DatetimeIndex, r: np.ndarray, effect: np.ndarray, dev_range, *,
+             weights: np.ndarray, day_var: float, phi: float, usual=None,
+             prior_sd: float = PRIOR_DEPTH_SD, prior_windows: float = 1.0) -> float:
+    """Year-to-year sd of how deep the LNY goes: a factor that scales every LNY effect.
+
+    In year ``k`` the LNY log-effect of offset ``d`` is ``(1 + e_k) * effect[d]``. Each
+    past LNY whose ``dev_range`` is complete, has a mean weight above 0.5 and is
+    ``usual`` (not an odd year, :func:`forecast.models.regression.year_weights`) gives
+    ``e_k = sum(r * effect) / sum(effect^2)`` over its days (the residuals' regression
+    on the effect). With ``n >= 2`` such LNYs the sum of squares of ``e`` times
+    ``n/(n-1)`` (the fitted effects absorb the average), less the day noise in each
+    ``e_k`` (``day_var`` AR(1)-inflated over ``sum(effect^2)``, floored at 0), is pooled
+    with ``prior_windows`` LNYs at ``prior_sd``; with fewer, ``prior_sd``. A trough at
+    0.4 of normal whose depth varies by a log-sd of 0.12 from year to year has ``e`` of
+    sd ~0.13; one year's effect shared by every phase draw does not show it.
+
+    Parameters
+    ----------
+    ds : DatetimeIndex, shape (n,)
+    r : ndarray, shape (n,)
+        Log-scale residuals (NaN: not used).
+    effect : ndarray, shape (dev_range[1] - dev_range[0] + 1,)
+        Fitted LNY log-effect per offset.
+    dev_range : (int, int)
+    weights : ndarray, shape (n,)
+    day_var : float
+        Variance of one day's residual.
+    phi : float
+        AR(1) coefficient of the residual.
+    usual : set of int, optional
+        LNY years to use (default: all).
+
+    Returns
+    -------
+    float
+        The sd of ``e``; draws add ``z * sd * effect`` (one ``z`` per path).
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2019-01-01", "2024-12-31")
+    >>> effect = -np.abs(np.linspace(-1, 1, 50))  # a V-shaped trough
+    >>> round(depth_sd(ds, np.zeros(len(ds)), effect, (-28, 21), weights=np.ones(len(ds)),
+    ...                day_var=0.0, phi=0.0), 3)  # 6 LNYs exactly alike
+    0.019
+    """
+    off = days_to_lny(ds)
+    lo, hi = dev_range
+    inside = (off >= lo) & (off <= hi)
+    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
+    eps, noise = [], 0.0
+    for y in np.unique(year[inside]):
+        sel = inside & (year == y)
+        if (sel.sum() < hi - lo + 1 or weights[sel].mean() <= 0.5
+                or (usual is not None and y not in usual)):
+            continue
+        ok = np.isfinite(r[sel])
+        e = effect[off[sel] - lo][ok]
+        ee = float(e @ e)
+        if ee > 0:
+            eps.append(float(r[sel][ok] @ e) / ee)
+            noise += day_var * infl / ee
+    n = len(eps)
+    if n < 2:
+        return prior_sd
+    ss = max(float(np.square(eps).sum()) * n / (n - 1) - noise, 0.0)
+    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n + prior_windows)))
+
+
+def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str, float]:
+    """LNY windows seen per group: the weights of its days summed, over its length.
+
+    A group (``name, start, end`` offsets) fully observed in two past LNYs with weight 1
+    counts 2.0; a history that starts inside a group counts the part it saw.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2024-02-05", "2024-02-20")  # LNY 10 Feb 2024: offsets -5..10
+    >>> group_windows(ds, np.ones(len(ds)), [("pre", -10, -1), ("eve", -1, -1)])
+    {'pre': 0.5, 'eve': 1.0}
+    """
+    off = days_to_lny(ds)
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    return {name: float(w[(off >= start) & (off <= end)].sum() / (end - start + 1))
+            for name, start, end in groups}
+
+
+def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups, *,
+                 prior_sd: float = UNKNOWN_LNY_SD) -> dict[str, float]:
+    """Uncertainty of each group's LNY effect: the estimate's standard error combined with
+    the prior (normal-normal).
+
+    The standard error of a group's mean effect is the AR-inflated residual sd
+    ``resid_sd`` (the caller passes the day-to-day one,
+    :func:`~forecast.models._core.local_scale`) over the days seen
+    (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
+    the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
+    never seen (a history that starts after it), the standard error once a few LNYs are.
+
+    Examples
+    --------
+    >>> sd = lny_group_sd(0.1, 0.0, {"eve": 4.0, "post": 0.0}, [("eve", -1, -1), ("post", 11, 21)])
+    >>> round(sd["eve"], 3), sd["post"] == UNKNOWN_LNY_SD
+    (0.049, True)
+    """
+    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
+    out = {}
+    for name, start, end in groups:
+        n_days = max(windows.get(name, 0.0), 0.0) * (end - start + 1)
+        precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
+        out[name] = float(precision ** -0.5)
+    return out
