@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/backtest_real.py [--paths 200] [--models a,b,...]
-        [--cases all] [--modes full,cut13] [--leads 28,330] [--all-series] [--per-fold]
+        [--cases all] [--modes full,cut13,cut25,partial] [--leads 28,330] [--all-series] [--per-fold]
 
 For each file (HK immigration ``total``, LNY 2024-2026, ``HK`` holidays; Kaohsiung metro
 ``total``, LNY 2023-2025, ``TW`` holidays), each history mode and each lead:
@@ -101,8 +101,10 @@ def run_case(df, years, *, models, country, lead, mode, n_paths, extra, seed=0):
         elif mode == "partial":
             prev = pd.Timestamp(lunar_new_year(year - 1))
             hist = df[df.ds >= prev - pd.Timedelta(days=22)]
-        else:
+        elif mode == "full":
             hist = df
+        else:
+            raise SystemExit(f"unknown mode {mode!r}: full, partial or {', '.join(CUT_DAYS)}")
         for alias in models:
             try:
                 res = backtest(hist, [build(alias, country, extra)], lny_years=[year],

@@ -38,10 +38,13 @@ def test_depth_sd_leaves_out_odd_years_and_takes_out_day_noise():
     kw = dict(weights=np.ones(len(DS)), phi=0.0)
     assert depth_sd(DS, r, EFFECT, (-28, 21), day_var=0.0, usual=usual, **kw) < 0.05
     assert depth_sd(DS, r, EFFECT, (-28, 21), day_var=0.0, **kw) > 0.3
-    # pure day noise gives a factor of sd noise / |effect|; subtracted, the prior is left
+    # pure day noise gives factors of sd noise / |effect|: subtracted, they do not count
     rng = np.random.default_rng(0)
-    noise = rng.normal(0, 0.05, len(DS))
-    assert depth_sd(DS, noise, EFFECT, (-28, 21), day_var=0.05**2, **kw) < 0.06
+    noise = rng.normal(0, 0.2, len(DS))
+    raw = depth_sd(DS, noise, EFFECT, (-28, 21), day_var=0.0, **kw)
+    net = depth_sd(DS, noise, EFFECT, (-28, 21), day_var=0.2**2, **kw)
+    assert net < 0.7 * raw
+    assert net == pytest.approx(np.sqrt(PRIOR_DEPTH_SD**2 / 7), abs=0.02)
 
 
 def test_fewer_than_two_lnys_give_the_prior():
@@ -50,12 +53,18 @@ def test_fewer_than_two_lnys_give_the_prior():
                     day_var=0.0, phi=0.0) == PRIOR_DEPTH_SD
 
 
-def test_the_depth_draw_is_shared_by_every_hub_of_a_joint_draw():
+def test_the_depth_draw_is_one_shared_normal_times_the_effect_on_lny_days_only():
     ds = pd.date_range("2026-01-20", periods=56)
+    off = days_to_lny(ds)
     groups = [("window", -28, 21)]  # the depth array starts at the first group's start
     shared = shared_draws(np.random.default_rng(0), 200, len(ds))
     a = draw_lny_effects(ds, groups, {"_depth": 0.1 * EFFECT}, 200, shared=shared)
-    b = draw_lny_effects(ds, groups, {"_depth": 0.2 * EFFECT}, 200, shared=shared)
-    np.testing.assert_allclose(b, 2 * a)
-    trough = (days_to_lny(ds) >= 0) & (days_to_lny(ds) <= 6)
-    assert a[:, trough].std() == pytest.approx(0.09, rel=0.15)
+    inside = (off >= -28) & (off <= 21)
+    want = shared.lny_depth[:, None] * 0.1 * EFFECT[off[inside] + 28]
+    np.testing.assert_allclose(a[:, inside], want, rtol=1e-12)  # every hub: this normal
+    assert not a[:, ~inside].any()
+    # without an LNY day, no normal is drawn: the stream is left as it was
+    far = pd.date_range("2026-06-01", periods=30)
+    rng, twin = np.random.default_rng(1), np.random.default_rng(1)
+    draw_lny_effects(far, groups, {"_depth": 0.1 * EFFECT}, 5, rng=rng)
+    assert rng.random() == twin.random()

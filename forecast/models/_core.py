@@ -48,7 +48,8 @@ def local_scale(x: np.ndarray, *, width: int = 29) -> float:
     """:func:`robust_scale` of ``x`` around its centred ``width``-day mean (NaN ignored).
 
     The day-to-day noise of a daily series without its slow swings: a residual that still
-    holds an unfitted season varies a lot over months but little around its weekly mean.
+    holds an unfitted season varies a lot over months but little around its monthly mean.
+    With too few finite values for a rolling mean it is :func:`robust_scale`.
     The factor ``sqrt(width / (width - 1))`` makes it unbiased for independent noise.
 
     Examples
@@ -61,7 +62,8 @@ def local_scale(x: np.ndarray, *, width: int = 29) -> float:
     """
     x = pd.Series(np.asarray(x, dtype=float))
     m = x.rolling(width, center=True, min_periods=width // 2 + 1).mean()
-    return robust_scale((x - m).to_numpy()) * float(np.sqrt(width / (width - 1)))
+    out = robust_scale((x - m).to_numpy()) * float(np.sqrt(width / (width - 1)))
+    return out if out > 0 else robust_scale(x.to_numpy())
 
 
 def count_noise_sd(mean: np.ndarray) -> float:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds
+from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds, lunar_new_year
 from forecast.models.components import Components
 from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.scores import coverage, scaled_crps
@@ -55,9 +55,10 @@ MIN_TRAIN_DAYS = MIN_HISTORY_DAYS
 #: many days (8 months: shorter fits are unlike the final one, measured on the real series
 #: in ``benchmarks/RESULTS.md``).
 RECENT_FOLDS, RECENT_STEP, RECENT_MIN_TRAIN = 3, 28, 240
-#: LNY windows a fit must have seen (``n_windows``, weighted) for its LNY draws to be like
-#: those of a fit that saw two or more: a fold below it does not calibrate such a fit.
-MIN_LIKE_WINDOWS = 1.5
+#: Past LNY windows (:func:`past_windows`) a fold's history must hold to calibrate a fit
+#: on a history that holds at least as many: a fold that saw one LNY draws its LNY
+#: effects far wider than a fit that saw two (measured in ``benchmarks/RESULTS.md``).
+MIN_LIKE_WINDOWS = 2
 _GRID_SHARED = np.geomspace(0.4, 3.0, 23)
 _GRID_NOISE = np.geomspace(0.3, 3.0, 31)
 # shrinkage towards scale 1, in folds: a window total gives one number per fold, daily
@@ -84,6 +85,21 @@ def calibration_folds(ds: pd.DatetimeIndex, *, start: int = 0, max_folds: int = 
     return [(f, start + f.n_train) for f in folds[-max_folds:]] if max_folds > 0 else []
 
 
+def past_windows(ds: pd.DatetimeIndex) -> int:
+    """Number of LNY windows (:data:`~forecast.calendar.WINDOW`) wholly inside ``ds``.
+
+    Examples
+    --------
+    >>> past_windows(pd.date_range("2023-06-01", "2025-03-31"))
+    2
+    """
+    if len(ds) == 0:
+        return 0
+    lnys = [pd.Timestamp(lunar_new_year(y)) for y in range(ds[0].year, ds[-1].year + 1)]
+    return sum(ds[0] <= t + pd.Timedelta(days=WINDOW[0]) and t + pd.Timedelta(days=WINDOW[1])
+               <= ds[-1] for t in lnys)
+
+
 def recent_folds(n: int, *, start: int = 0, max_folds: int = RECENT_FOLDS,
                  step: int = RECENT_STEP, min_train: int = RECENT_MIN_TRAIN) -> list[int]:
     """Training lengths of the latest rolling-origin folds of an ``n``-day history.
@@ -102,27 +118,6 @@ def recent_folds(n: int, *, start: int = 0, max_folds: int = RECENT_FOLDS,
     last = n - HORIZON
     out = [o for o in range(last, start + min_train - 1, -step)][:max_folds] if max_folds > 0 else []
     return out[::-1]
-
-
-def _backtest(model, uid, ds, y, plan, *, rng, n_paths, seen=False):
-    """Fit and draw each ``(n_train, mask, fit kwargs)`` fold of ``plan``: the folds'
-    ``(Components, actual, mask)``, origins, and how many were unlike. A fold the model
-    cannot fit (``ValueError``) is skipped; so is, with ``seen``, one whose fit saw fewer
-    than :data:`MIN_LIKE_WINDOWS` LNY windows (unlike)."""
-    folds, origins, unlike = [], [], 0
-    for (n_train, mask, kw), fold_rng in zip(plan, rng.spawn(len(plan))):
-        fit_rng, draw_rng = fold_rng.spawn(2)
-        try:
-            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng, **kw)
-        except ValueError:
-            continue
-        if seen and getattr(fold_state, "n_windows", MIN_LIKE_WINDOWS) < MIN_LIKE_WINDOWS:
-            unlike += 1
-            continue
-        comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
-        folds.append((comps, y[n_train:n_train + HORIZON], mask))
-        origins.append(pd.Timestamp(ds[n_train]).date())
-    return folds, origins, unlike
 
 
 def _window_z(paths: np.ndarray, actual: np.ndarray, mask: np.ndarray) -> float:
@@ -233,32 +228,42 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
         as facts of the history (structural closures, closed runs, LNY windows counted
         less as odd years).
 
-    Folds lie inside the model's current regime (``model.regime_start``). Without a past
-    LNY fold, the :func:`recent_folds` are used, fitted with
-    ``fit_series(..., min_days=RECENT_MIN_TRAIN)``. Folds whose truncated history the model
-    cannot fit (``ValueError``) are skipped.
+    Folds lie inside the model's current regime (``model.regime_start``). An LNY fold
+    whose history holds fewer past LNY windows than :data:`MIN_LIKE_WINDOWS` is left out
+    when the whole history holds that many (its one-LNY fit is unlike the final one).
+    Without a past LNY fold, or with none left, the :func:`recent_folds` are used, fitted
+    with ``fit_series(..., min_days=RECENT_MIN_TRAIN)``. Folds whose truncated history the
+    model cannot fit (``ValueError``) are skipped.
     """
     start = model.regime_start(ds, y)
-    plan = [(n_train, fold.window_mask(WINDOW), {})
-            for fold, n_train in calibration_folds(ds, start=start, max_folds=max_folds)]
-    # a fold whose fit saw a single past LNY has that year's LNY effects and their wide
-    # uncertainty: unlike a final fit that saw two or more, so it does not calibrate it
-    seen = getattr(state, "n_windows", 0.0) >= MIN_LIKE_WINDOWS
-    folds, origins, unlike = _backtest(model, uid, ds, y, plan, rng=rng, n_paths=n_paths,
-                                       seen=seen)
+    lny = calibration_folds(ds, start=start, max_folds=max_folds)
+    # a fold whose history holds a single past LNY window has that year's LNY effects and
+    # their wide uncertainty: unlike a final fit on two or more, so it does not calibrate it
+    need = min(MIN_LIKE_WINDOWS, past_windows(ds))
+    plan = [(n_train, fold.window_mask(WINDOW), {}) for fold, n_train in lny
+            if past_windows(ds[:n_train]) >= need]
+    unlike = bool(lny) and not plan
     # a short history (no past LNY fold since the series opened, not only none in the
-    # current level regime, whose folds would be fitted across regimes), or one whose
-    # LNY folds are all unlike it: its latest folds, without an LNY
+    # current level regime, whose folds would be fitted across regimes), or one whose LNY
+    # folds are all unlike it: its latest folds, without an LNY
     opened = leading_closed_days(closed_runs(y, ds=ds))
-    recent = (not plan and not calibration_folds(ds, start=opened, max_folds=1)) or (
-        not folds and unlike > 0)
+    recent = unlike or (not plan and not calibration_folds(ds, start=opened, max_folds=1))
     if recent:
         mask = np.arange(HORIZON) + ORIGIN_OFFSET
         mask = (mask >= WINDOW[0]) & (mask <= WINDOW[1])
         plan = [(n_train, mask, {"min_days": RECENT_MIN_TRAIN})
                 for n_train in recent_folds(len(ds), start=start,
                                             max_folds=min(max_folds, RECENT_FOLDS))]
-        folds, origins, _ = _backtest(model, uid, ds, y, plan, rng=rng, n_paths=n_paths)
+    folds, origins = [], []
+    for (n_train, mask, kw), fold_rng in zip(plan, rng.spawn(len(plan))):
+        fit_rng, draw_rng = fold_rng.spawn(2)
+        try:
+            fold_state = model.fit_series(uid, ds[:n_train], y[:n_train], rng=fit_rng, **kw)
+        except ValueError:
+            continue
+        comps = model.draw_series(fold_state, HORIZON, n_paths, rng=draw_rng)
+        folds.append((comps, y[n_train:n_train + HORIZON], mask))
+        origins.append(pd.Timestamp(ds[n_train]).date())
     rec = fit_scales(folds)
     notes = list(model.fallbacks(state)) if state is not None else []
     if recent or not folds:
@@ -267,8 +272,8 @@ def calibrate_series(model, uid: str, ds: pd.DatetimeIndex, y: np.ndarray, *,
         why = (f"no past LNY backtest fold (needs {MIN_TRAIN_DAYS} days of history{regime} "
                f"before an LNY{ORIGIN_OFFSET:+d} origin and {HORIZON} observed days after it)")
         if unlike:
-            why = ("no past LNY backtest fold like the final fit (each saw a single past LNY,"
-                   " the final fit two or more)")
+            why = ("no past LNY backtest fold like the final fit (each fold's history holds "
+                   "a single past LNY window, the whole history two or more)")
         if folds:  # first: the page-1 warning keeps the notes that fit, in order
             notes.insert(0, f"{why}: spread calibrated on {len(folds)} recent {HORIZON}-day "
                             f"folds without an LNY (origins {origins[0]} to {origins[-1]}, "

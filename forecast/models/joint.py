@@ -127,6 +127,9 @@ class SharedDraws:
         Uniforms in [0, 1): which past LNY's closures a path repeats where LNY days were
         closed in some years only (:meth:`forecast.models.zeros.Closures.draw_mask`), the
         same past LNY for every hub.
+    lny_depth : ndarray, shape (n_paths,)
+        Standard normal of how deep this year's LNY goes: a factor on every LNY effect
+        (:func:`forecast.models.lny_uncertainty.depth_sd`).
     """
 
     seed: int

@@ -67,10 +67,9 @@ def draw_lny_effects(
              else shared.lny_day[:, inside])
         out[:, inside] += z * days_sd[k[inside]]
     depth = group_sd.get("_depth")
-    if depth is not None:
-        lo = min(g[1] for g in groups)
-        k = off - lo
-        inside = (k >= 0) & (k < len(depth))
+    k = off - min(g[1] for g in groups)
+    inside = (k >= 0) & (k < (0 if depth is None else len(depth)))
+    if inside.any():  # one draw per path, shared by every LNY day (no draw without one)
         z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_depth[:, None]
         out[:, inside] += z * depth[k[inside]]
     common = group_sd.get("_common", 0.0)
@@ -168,7 +167,7 @@ def depth_sd(ds: pd.DatetimeIndex, r: np.ndarray, effect: np.ndarray, dev_range,
     eps, noise = [], 0.0
     for y in np.unique(year[inside]):
         sel = inside & (year == y)
-        if (sel.sum() < hi - lo + 1 or weights[sel].mean() <= 0.5
+        if (sel.sum() < hi - lo + 1 or not weights[sel].mean() > 0.5
                 or (usual is not None and y not in usual)):
             continue
         ok = np.isfinite(r[sel])
@@ -208,8 +207,9 @@ def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups,
     the prior (normal-normal).
 
     The standard error of a group's mean effect is the AR-inflated residual sd
-    ``resid_sd`` (the caller passes the day-to-day one,
-    :func:`~forecast.models._core.local_scale`) over the days seen
+    ``resid_sd`` (``statespace`` passes the day-to-day one,
+    :func:`~forecast.models._core.local_scale`; ``prophet`` its whole residual sd) over
+    the days seen
     (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
     the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
     never seen (a history that starts after it), the standard error once a few LNYs are.

@@ -22,8 +22,9 @@ Two stages, both fast and deterministic:
    with the lead up to next year's LNY (~400 days).
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
-state; ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, plus a
-year-to-year shift of the whole LNY window); ``noise`` = AR(1) with resampled empirical
+state; ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, a
+year-to-year shift of the whole LNY window and a year-to-year factor on every LNY effect,
+:mod:`forecast.models.lny_uncertainty`); ``noise`` = AR(1) with resampled empirical
 innovations. An integer-valued history gives count paths (randomised rounding).
 
 Short and partial histories: any history of at least
