@@ -31,6 +31,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from forecast.hashing import file_hash
@@ -150,7 +151,7 @@ class Staging:
 
     def _cleanup(self) -> None:
         # after a commit, self.path holds the previous report (exchanged out): delete it too
-        shutil.rmtree(self.path, ignore_errors=True)
+        _rmtree(self.path)
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -255,7 +256,18 @@ def _remove_run(parent: Path, prefix: str, token: str, target: Path) -> None:
         os.rename(old, target)  # killed between the two renames of the fallback swap
     for path in (parent / f"{prefix}{token}", old):
         if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
+            _rmtree(path)
+
+
+def _rmtree(path: Path, *, tries: int = 10, wait: float = 0.3) -> None:
+    """Remove a folder, again while it still exists: after Ctrl-C the notebook kernel,
+    interrupted with this process, may still write into it while it is removed (a full
+    test run once found such a folder left behind)."""
+    for _ in range(tries):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return
+        time.sleep(wait)
 
 
 def _exchange(a: Path, b: Path) -> bool:
