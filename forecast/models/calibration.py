@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_folds, lunar_new_year
+from forecast.calendar import HORIZON, ORIGIN_OFFSET, WINDOW, lny_dates, lny_folds
 from forecast.models.components import Components
 from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.scores import coverage, scaled_crps
@@ -95,9 +95,9 @@ def past_windows(ds: pd.DatetimeIndex) -> int:
     """
     if len(ds) == 0:
         return 0
-    lnys = [pd.Timestamp(lunar_new_year(y)) for y in range(ds[0].year, ds[-1].year + 1)]
-    return sum(ds[0] <= t + pd.Timedelta(days=WINDOW[0]) and t + pd.Timedelta(days=WINDOW[1])
-               <= ds[-1] for t in lnys)
+    t = lny_dates(ds[0], ds[-1])
+    return int(((t + pd.Timedelta(days=WINDOW[0]) >= ds[0])
+                & (t + pd.Timedelta(days=WINDOW[1]) <= ds[-1])).sum())
 
 
 def recent_folds(n: int, *, start: int = 0, max_folds: int = RECENT_FOLDS,

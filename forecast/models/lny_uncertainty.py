@@ -60,17 +60,15 @@ def draw_lny_effects(
     """
     off = days_to_lny(ds)
     out = np.zeros((n_paths, len(ds)))
+    k = off - min(g[1] for g in groups)  # index into "_days" and "_depth"
     days_sd = group_sd.get("_days")
     if days_sd is not None:
-        lo = min(g[1] for g in groups)
-        k = off - lo
         inside = (k >= 0) & (k < len(days_sd))
         # one draw per path and LNY day (offset), independent across days
         z = (rng.standard_normal((n_paths, int(inside.sum()))) if shared is None
              else shared.lny_day[:, inside])
         out[:, inside] += z * days_sd[k[inside]]
     depth = group_sd.get("_depth")
-    k = off - min(g[1] for g in groups)
     inside = (k >= 0) & (k < (0 if depth is None else len(depth)))
     if inside.any():  # one draw per path, shared by every LNY day (no draw without one)
         z = rng.standard_normal((n_paths, 1)) if shared is None else shared.lny_depth[:, None]
@@ -104,17 +102,33 @@ def between_year_sd(ds: pd.DatetimeIndex, r: np.ndarray, dev_range, *, weights=N
     >>> round(between_year_sd(ds, np.zeros(len(ds)), (-28, 21)), 3)  # 4 windows, all 0
     0.027
     """
-    off = days_to_lny(ds)
-    inside = (off >= dev_range[0]) & (off <= dev_range[1])
-    anchor = (ds - pd.to_timedelta(off, unit="D"))[inside]
-    w = np.ones(len(ds)) if weights is None else np.asarray(weights)
-    frame = pd.DataFrame({"lny": anchor, "r": r[inside], "w": w[inside]})
-    g = frame.groupby("lny").agg(r=("r", "mean"), w=("w", "mean"), n=("w", "size"))
-    g = g[(g.n == dev_range[1] - dev_range[0] + 1) & (g.w > 0.5)]
-    n = len(g)
-    ss = float((g.r**2).sum() * n / (n - 1)) if n >= 2 else 0.0
-    n_used = n if n >= 2 else 0
-    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n_used + prior_windows)))
+    means = [np.nanmean(r[sel]) for _, sel in
+             _complete_windows(ds, days_to_lny(ds), dev_range, weights)]
+    return _pooled_sd(float(np.square(means).sum()), len(means), 0.0, prior_sd, prior_windows)
+
+
+def _complete_windows(ds: pd.DatetimeIndex, off: np.ndarray, span, weights):
+    """``(LNY year, day mask)`` of each past LNY whose offsets ``span`` all lie in ``ds``
+    with a mean weight above 0.5 (``weights`` None: all 1); ``off`` is ``days_to_lny(ds)``."""
+    inside = (off >= span[0]) & (off <= span[1])
+    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    w = np.ones(len(ds)) if weights is None else np.asarray(weights, dtype=float)
+    out = []
+    for y in np.unique(year[inside]):
+        sel = inside & (year == y)
+        if sel.sum() == span[1] - span[0] + 1 and np.nanmean(w[sel]) > 0.5:
+            out.append((int(y), sel))
+    return out
+
+
+def _pooled_sd(ss: float, n: int, noise: float, prior_sd: float, prior_windows: float) -> float:
+    """Year-to-year sd from ``n`` yearly values whose squares sum to ``ss`` (times
+    ``n/(n-1)``: the fit absorbs their mean; less ``noise``, floored at 0), pooled with
+    ``prior_windows`` years at ``prior_sd``; ``prior_sd`` with fewer than two values."""
+    if n < 2:
+        return prior_sd
+    ss = max(ss * n / (n - 1) - noise, 0.0)
+    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n + prior_windows)))
 
 
 def depth_sd(ds: pd.DatetimeIndex, r: np.ndarray, effect: np.ndarray, dev_range, *,
@@ -163,27 +177,18 @@ def depth_sd(ds: pd.DatetimeIndex, r: np.ndarray, effect: np.ndarray, dev_range,
     0.011
     """
     off = days_to_lny(ds)
-    lo, hi = dev_range
-    inside = (off >= lo) & (off <= hi)
-    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     eps, noise = [], 0.0
-    for y in np.unique(year[inside]):
-        sel = inside & (year == y)
-        if (sel.sum() < hi - lo + 1 or not weights[sel].mean() > 0.5
-                or (usual is not None and y not in usual)):
+    for y, sel in _complete_windows(ds, off, dev_range, weights):
+        if usual is not None and y not in usual:
             continue
         ok = np.isfinite(r[sel])
-        e = effect[off[sel] - lo][ok]
+        e = effect[off[sel] - dev_range[0]][ok]
         ee = float(e @ e)
         if ee > 0:
             eps.append(float(r[sel][ok] @ e) / ee)
             noise += day_var * infl / ee
-    n = len(eps)
-    if n < 2:
-        return prior_sd
-    ss = max(float(np.square(eps).sum()) * n / (n - 1) - noise, 0.0)
-    return float(np.sqrt((ss + prior_windows * prior_sd**2) / (n + prior_windows)))
+    return _pooled_sd(float(np.square(eps).sum()), len(eps), noise, prior_sd, prior_windows)
 
 
 def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str, float]:

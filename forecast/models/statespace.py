@@ -217,9 +217,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      + ", ".join(odd))
     # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
     # (weighted) and the penalty (the prior); days never seen get the prior's sd. The noise
-    # is the day-to-day one (around a monthly mean), as in the penalty: a season left in
-    # the residual (no yearly seasonality under 400 days) recurs next year, it is not an
-    # error of the LNY effects
+    # is the day-to-day one, as in the penalty and the groups' sds: a season left in the
+    # residual (none fitted under 400 days) recurs next year, not an LNY-effect error
     noise_var = local_scale(np.where(w > 0.01 * w.max(), r, np.nan)) ** 2
     n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
                         minlength=len(offsets))
@@ -258,17 +257,14 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     dyn = replace(dyn, step_var=max(dyn.step_var, drift))
     if now:  # the level drifted unseen over the closed days
         dyn = replace(dyn, level_var=dyn.level_var + now * dyn.step_var)
-    # (the same day-to-day noise, AR-inflated, for each LNY group's mean effect)
     lny_sd = lny_group_sd(max(local_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
-    lny_sd["_common"] = between
-    lny_sd["_days"] = dev_sd
     # how deep the LNY goes varies by year: a factor on every LNY effect (odd years out)
     effect = _offset_effects(spec, beta, groups)
     depth = depth_sd(ds, rc, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
-    lny_sd["_depth"] = depth * effect
+    lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))), str(uid))
@@ -397,8 +393,7 @@ class StateSpaceModel(ForecastModel):
         self.check_fitted()
         rows = []
         for uid, st in self.states_.items():
-            ph, dev = st.beta[st.groups["phase"]], st.beta[st.groups["dev"]]
-            for j, p in enumerate(st.spec.phases):
-                days = np.arange(p.start, p.end + 1) - st.spec.dev_range[0]
-                rows.append((uid, p.name, float(np.exp(ph[j] + dev[days].mean()))))
+            effect, lo = _offset_effects(st.spec, st.beta, st.groups), st.spec.dev_range[0]
+            rows += [(uid, p.name, float(np.exp(effect[p.start - lo:p.end - lo + 1].mean())))
+                     for p in st.spec.phases]
         return pd.DataFrame(rows, columns=["unique_id", "phase", "multiplier"])
