@@ -9,6 +9,7 @@ import pytest
 from forecast.calendar import days_to_lny, lunar_new_year
 from forecast.models import AutoModel, ShortHistoryWarning, StateSpaceModel, make_model
 from forecast.models.calibration import RECENT_FOLDS, recent_folds
+from forecast.models.lny_uncertainty import prior_lny_sd
 from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.testing import toy_history
 
@@ -77,7 +78,53 @@ def test_partial_window_effects_are_estimated_and_unseen_groups_use_the_prior():
     assert st.windows["pre"] < 0.5 and st.windows["closure"] > 0.8
     eff = m.lny_effects_.set_index("phase").multiplier
     assert eff["closure"] < 0.5  # seen once: estimated, not the prior's 1.0
-    assert st.lny_sd["pre"] > st.lny_sd["closure"]
+    # a day of seven seen: about the prior (the closure's prior is 12 times wider)
+    assert 0.6 * prior_lny_sd(-28, -22) < st.lny_sd["pre"] <= prior_lny_sd(-28, -22)
+
+
+def _season(df, amplitude=0.2):
+    """``df`` times a yearly swing, lowest in mid-January, highest in July (log scale)."""
+    doy = df.ds.dt.day_of_year.to_numpy()
+    return df.assign(y=np.round(df.y * np.exp(amplitude * np.cos(2 * np.pi * (doy - 200) / 365.25))))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_season_low_at_lny_is_not_taken_for_an_lny_effect_without_a_yearly_fit(seed):
+    # 12.5 months from LNY-22 (no yearly seasonality fitted), a season ~20% below the
+    # year's mean around LNY, and no gift surge: the LNY effects were measured against the
+    # year's mean and took the season in (every phase 0.24-0.38 too low on the log
+    # scale; now within 0.16, the rest being the season's curvature across the window),
+    # which the paths, started from today's seasonal level, then counted a second time
+    truth = {**DEEP, "gift_surge": 1.0}
+    df = _season(toy_history(years=3, end="2026-01-01", seed=seed, phi=0.8, sigma=0.025,
+                             lny_truth=truth))
+    df = df[df.ds >= pd.Timestamp(lunar_new_year(2025)) - pd.Timedelta(days=22)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortHistoryWarning)
+        m = StateSpaceModel(calibrate=False).fit(df)
+    eff = m.lny_effects_.set_index("phase").multiplier
+    rel = eff / pd.Series(truth)
+    assert np.abs(np.log(rel)).max() < 0.2, rel.round(3).to_dict()
+
+
+def test_lny_days_never_seen_four_weeks_out_are_drawn_with_their_own_small_prior():
+    # the history starts at LNY-22: LNY-27..-23, the first days of an LNY-28 forecast,
+    # were drawn with one prior sd for every LNY day (0.3, and 0.13 per day): 80%
+    # intervals 1.5x as wide as from a history that saw them
+    df = _season(toy_history(years=3, end="2026-03-01", seed=4, phi=0.8, sigma=0.025,
+                             lny_truth=DEEP))
+    origin = pd.Timestamp(lunar_new_year(2026)) - pd.Timedelta(days=28)
+    width = {}
+    for start in (-22, -60):
+        hist = df[(df.ds >= pd.Timestamp(lunar_new_year(2025)) + pd.Timedelta(days=start))
+                  & (df.ds <= origin)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ShortHistoryWarning)
+            m = StateSpaceModel(calibrate=False).fit(hist)
+        p = m.sample_paths(5, n_paths=2000, rng=np.random.default_rng(0))
+        q = p.groupby("ds").y.quantile([0.1, 0.9]).unstack()
+        width[start] = float(np.log(q[0.9] / q[0.1]).mean())
+    assert width[-22] < 1.35 * width[-60], width  # 1.23x (1.48x before)
 
 
 def test_below_the_minimum_the_error_names_it():

@@ -224,6 +224,14 @@ class FeatureSpec:
             add("block", block)
         return np.column_stack(cols), groups
 
+    def lny_effects(self, beta: np.ndarray, groups: dict) -> np.ndarray:
+        """Fitted LNY log-effect per offset of ``dev_range``: its phase's plus its own."""
+        lo = self.dev_range[0]
+        effect = beta[groups["dev"]].copy()
+        for j, p in enumerate(self.phases):
+            effect[p.start - lo:p.end - lo + 1] += beta[groups["phase"]][j]
+        return effect
+
     def effective_windows(self, ds: pd.DatetimeIndex, weights: np.ndarray) -> float:
         """Complete LNY windows in ``ds``, each counted by its mean weight (0..1)."""
         total = 0.0

@@ -21,10 +21,22 @@ import pandas as pd
 from forecast.calendar import days_to_lny
 from forecast.models.joint import SharedDraws
 
-#: Prior log-scale sd of an LNY group's effect (prior mean 0: no effect). The effect of a
-#: group never seen in the current regime is drawn with this sd; seen groups combine it
-#: with their standard error (:func:`lny_group_sd`).
-UNKNOWN_LNY_SD = 0.3
+#: Prior log-scale sd of an LNY effect (prior mean 0: no effect), by offset from LNY:
+#: ``(first, last, sd)``, offsets inclusive. The effect of a group never seen in the
+#: current regime is drawn with its sd (:func:`prior_lny_sd`); seen groups combine it
+#: with their standard error (:func:`lny_group_sd`). The sds are about the root mean
+#: square of the effects ``statespace`` fits on full histories of 10 series of four kinds
+#: (HK border crossings and Kaohsiung metro rides, ``../shared/data``; the demo parcels;
+#: the power-load stand-in of ``benchmarks/backtest_power.py``): 0.02-0.03 four weeks out
+#: (largest 0.11), 0.15 for the gift surge, 0.2 at the cut-off, 0.45 on the eve, 0.6-0.8
+#: over the closure (up to 1.25 on the demo: parcels stop), 0.25 for the restart and
+#: 0.06 after LNY+10 (0.22 on the power load, whose recovery is slow). One sd for every
+#: day (0.3, until 2026-12) drew a week four weeks before LNY, which any series barely
+#: moves, 10 times wider than it is.
+PRIOR_LNY_SD: tuple[tuple[int, int, float], ...] = (
+    (-28, -22, 0.05), (-21, -11, 0.15), (-10, -2, 0.2), (-1, -1, 0.45), (0, 3, 0.6),
+    (4, 10, 0.3), (11, 21, 0.1),
+)
 #: Prior log-scale sd of the year-to-year shift of the whole LNY window (beyond what the
 #: fitted effects explain): timing of school holidays, weather, one-off events.
 PRIOR_BETWEEN_YEAR_SD = 0.06
@@ -38,7 +50,7 @@ PRIOR_BETWEEN_YEAR_SD = 0.06
 #: whose two LNYs show its depth, did not move.
 PRIOR_DEPTH_SD = 0.03
 
-__all__ = ["UNKNOWN_LNY_SD", "PRIOR_BETWEEN_YEAR_SD", "PRIOR_DEPTH_SD", "draw_lny_effects",
+__all__ = ["PRIOR_LNY_SD", "prior_lny_sd", "PRIOR_BETWEEN_YEAR_SD", "PRIOR_DEPTH_SD", "draw_lny_effects",
            "between_year_sd", "depth_sd", "group_windows", "lny_group_sd"]
 
 
@@ -209,8 +221,25 @@ def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str
             for name, start, end in groups}
 
 
-def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups, *,
-                 prior_sd: float = UNKNOWN_LNY_SD) -> dict[str, float]:
+def prior_lny_sd(start: int, end: int) -> float:
+    """Prior sd of the effect of the LNY offsets ``start..end``: the root mean square of
+    :data:`PRIOR_LNY_SD` over them (an offset beyond the table takes its nearest end's).
+
+    Examples
+    --------
+    >>> prior_lny_sd(-28, -22), prior_lny_sd(0, 3)
+    (0.05, 0.6)
+    >>> round(prior_lny_sd(-1, 0), 3)
+    0.53
+    """
+    first, last = PRIOR_LNY_SD[0][0], PRIOR_LNY_SD[-1][1]
+    sd = [next(s for a, b, s in PRIOR_LNY_SD if a <= min(max(o, first), last) <= b)
+          for o in range(start, end + 1)]
+    return float(np.sqrt(np.mean(np.square(sd))))
+
+
+def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float],
+                 groups) -> dict[str, float]:
     """Uncertainty of each group's LNY effect: the estimate's standard error combined with
     the prior (normal-normal).
 
@@ -219,19 +248,20 @@ def lny_group_sd(resid_sd: float, phi: float, windows: dict[str, float], groups,
     :func:`~forecast.models._core.local_scale`; ``prophet`` its whole residual sd) over
     the days seen
     (``windows[name] * length``); combined with the prior ``N(0, prior_sd^2)``
-    the posterior sd is ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group
-    never seen (a history that starts after it), the standard error once a few LNYs are.
+    (:func:`prior_lny_sd` of the group's offsets) the posterior sd is
+    ``(1 / prior_sd^2 + n / se1^2) ** -0.5``: ``prior_sd`` for a group never seen (a
+    history that starts after it), the standard error once a few LNYs are.
 
     Examples
     --------
     >>> sd = lny_group_sd(0.1, 0.0, {"eve": 4.0, "post": 0.0}, [("eve", -1, -1), ("post", 11, 21)])
-    >>> round(sd["eve"], 3), sd["post"] == UNKNOWN_LNY_SD
-    (0.049, True)
+    >>> round(sd["eve"], 3), round(sd["post"], 3)
+    (0.05, 0.1)
     """
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     out = {}
     for name, start, end in groups:
         n_days = max(windows.get(name, 0.0), 0.0) * (end - start + 1)
-        precision = 1.0 / prior_sd**2 + n_days / max(resid_sd**2 * infl, 1e-12)
+        precision = 1.0 / prior_lny_sd(start, end) ** 2 + n_days / max(resid_sd**2 * infl, 1e-12)
         out[name] = float(precision ** -0.5)
     return out

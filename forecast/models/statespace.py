@@ -31,8 +31,9 @@ Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
 ``ValueError`` naming the minimum). LNY effects are estimated from the LNY days observed;
 phases never observed stay at the prior (no effect) and every phase's draws combine its
-standard error with the prior sd :data:`~forecast.models.lny_uncertainty.UNKNOWN_LNY_SD`
-(:func:`~forecast.models.lny_uncertainty.lny_group_sd`). Such fallbacks are listed by
+standard error with a prior sd by offset from LNY
+(:data:`~forecast.models.lny_uncertainty.PRIOR_LNY_SD`,
+:func:`~forecast.models.lny_uncertainty.lny_group_sd`). Such fallbacks are listed by
 :meth:`StateSpaceModel.fallbacks` and end up in ``calibration_.fallback`` (and a
 :class:`~forecast.models.base.ShortHistoryWarning`).
 """
@@ -54,9 +55,10 @@ from forecast.models.features import (
     BLOCK_REACH, FeatureSpec, holiday_names, level_similarity, lny_groups, local_level, regime_start,
 )
 from forecast.models.joint import SharedDraws, hub_rng
+from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
 from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
 from forecast.models.lny_uncertainty import (
-    UNKNOWN_LNY_SD, between_year_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
+    between_year_sd, prior_lny_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
 )
 from forecast.models.residuals import (
     LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level,
@@ -200,8 +202,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     off_columns[groups["phase"]] = ~phase_seen
     unseen = [p.name for p, ok in zip(spec.phases, phase_seen) if not ok]
     if unseen:
-        notes.append(f"LNY phase(s) {', '.join(unseen)} not seen at today's level: effects at "
-                     f"the prior (no effect, log-scale sd {UNKNOWN_LNY_SD})")
+        notes.append("LNY phase(s) not seen at today's level: effects at the prior (no effect, "
+                     "log-scale sd " + ", ".join(f"{p.name} {prior_lny_sd(p.start, p.end):.2f}"
+                                                for p in spec.phases if p.name in unseen) + ")")
     elif not seen.all():
         notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
                      f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
@@ -210,6 +213,10 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              dev_penalty=dev_penalty, override=override,
                                              dev_phase=dev_phase, dev_days=dev_days,
                                              off_columns=off_columns, window_year=window_year)
+    if override:  # no season fitted: LNY effects against the level around their window
+        level = local_lny_reference(ds, r, w_fit, spec.dev_range)
+        beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
+        r = np.log1p(y) - X @ beta
     odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
     if odd:
         facts.append("LNY windows whose level as a whole sat apart from the other LNYs' "
@@ -222,7 +229,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     noise_var = local_scale(np.where(w > 0.01 * w.max(), r, np.nan)) ** 2
     n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
                         minlength=len(offsets))
-    dev_sd = np.sqrt(noise_var / (n_day + pen))
+    dev_sd = np.minimum(np.sqrt(noise_var / (n_day + pen)),  # never wider than the prior
+                        [prior_lny_sd(o, o) for o in offsets])
     tr = groups["trend"]
     trend = X[:, tr] @ beta[tr]
     r = np.where(out, np.nan, r)
@@ -260,7 +268,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     lny_sd = lny_group_sd(max(local_scale(resid[-resid_window:]), floor), dyn.phi, windows,
                           glist)
     # how deep the LNY goes varies by year: a factor on every LNY effect (odd years out)
-    effect = _offset_effects(spec, beta, groups)
+    effect = spec.lny_effects(beta, groups)
     depth = depth_sd(ds, rc, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
@@ -268,15 +276,6 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))), str(uid))
-
-
-def _offset_effects(spec: FeatureSpec, beta: np.ndarray, groups: dict) -> np.ndarray:
-    """Fitted LNY log-effect per offset of ``spec.dev_range``: its phase's plus its own."""
-    lo = spec.dev_range[0]
-    effect = beta[groups["dev"]].copy()
-    for j, p in enumerate(spec.phases):
-        effect[p.start - lo:p.end - lo + 1] += beta[groups["phase"]][j]
-    return effect
 
 
 def _window_year(ds: pd.DatetimeIndex, off: np.ndarray) -> tuple[np.ndarray, int]:
@@ -393,7 +392,7 @@ class StateSpaceModel(ForecastModel):
         self.check_fitted()
         rows = []
         for uid, st in self.states_.items():
-            effect, lo = _offset_effects(st.spec, st.beta, st.groups), st.spec.dev_range[0]
+            effect, lo = st.spec.lny_effects(st.beta, st.groups), st.spec.dev_range[0]
             rows += [(uid, p.name, float(np.exp(effect[p.start - lo:p.end - lo + 1].mean())))
                      for p in st.spec.phases]
         return pd.DataFrame(rows, columns=["unique_id", "phase", "multiplier"])

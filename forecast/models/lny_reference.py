@@ -1,0 +1,121 @@
+"""LNY effects measured against the level around their window, not the year's mean.
+
+Without yearly seasonality (``statespace`` fits none under 400 days of history) a
+regression measures LNY effects against its trend, the year's mean level, so they take up
+the season where LNY falls. On a series ~20% below its yearly mean in January, every LNY
+effect came out ~0.2 too low on the log scale, days where LNY has no effect included, and
+the paths, started from today's (seasonal) level, counted that season twice: a power-load
+stand-in forecast from 12.5 months of history was up to 0.3 too low in the three weeks
+before LNY (``benchmarks/RESULTS.md``). :func:`local_lny_reference` measures the level
+around each past window, :func:`relevel_lny_effects` moves the effects onto it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.calendar import days_to_lny
+
+__all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "local_lny_reference", "relevel_lny_effects"]
+
+#: Days on each side of an LNY window whose residual sets its local level
+#: (:func:`local_lny_reference`), and the fewest of them a side needs.
+REFERENCE_DAYS, REFERENCE_MIN_DAYS = 28, 7
+
+
+def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
+                        dev_range: tuple[int, int], *, reach: int = REFERENCE_DAYS,
+                        min_days: int = REFERENCE_MIN_DAYS) -> np.ndarray:
+    """Level of the residual around each past LNY window, on that window's days.
+
+    The weighted mean residual of the ``reach`` days before ``dev_range`` and of the
+    ``reach`` days after it (each side used if it holds ``min_days`` days with weight),
+    interpolated linearly across the window, or the one side's mean held flat (a history
+    that starts inside or just before a window).
+
+    Parameters
+    ----------
+    ds : DatetimeIndex, shape (n,)
+    r, w : ndarray, shape (n,)
+        Residuals and weights of the fit.
+    dev_range : (int, int)
+        The LNY window, offsets inclusive.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The local level on days inside a window with a usable side, 0 elsewhere.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2024-12-01", periods=120)  # LNY 2025-01-29 at day 59
+    >>> off = days_to_lny(ds)
+    >>> r = np.where(off < 0, -0.2, -0.1)  # the mean of days -56..-29 and of +22..+49
+    >>> lvl = local_lny_reference(ds, r, np.ones(120), (-28, 21))
+    >>> lvl[np.isin(off, (-28, 21))].round(3).tolist()
+    [-0.181, -0.119]
+    """
+    lo, hi = dev_range
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    out = np.zeros(len(r))
+    ok = w > 0
+    for k in np.unique(year[(off >= lo) & (off <= hi)]):
+        sides = []
+        for sel, at in (((off >= lo - reach) & (off < lo), lo - (reach + 1) / 2),
+                        ((off > hi) & (off <= hi + reach), hi + (reach + 1) / 2)):
+            sel = sel & (year == k) & ok
+            if sel.sum() >= min_days:
+                sides.append((at, np.average(r[sel], weights=w[sel])))
+        inside = (year == k) & (off >= lo) & (off <= hi)
+        if len(sides) == 2:
+            (a0, m0), (a1, m1) = sides
+            out[inside] = m0 + (m1 - m0) * (off[inside] - a0) / (a1 - a0)
+        elif sides:
+            out[inside] = sides[0][1]
+    return out
+
+
+def relevel_lny_effects(beta: np.ndarray, groups: dict, level: np.ndarray, w: np.ndarray,
+                        dev_days: np.ndarray, dev_phase: np.ndarray,
+                        seen: np.ndarray) -> np.ndarray:
+    """The coefficients with the LNY effects measured against ``level``
+    (:func:`local_lny_reference`).
+
+    Each seen offset's effect loses the weighted mean ``level`` of its days: a phase the
+    mean over its seen offsets, each offset's deviation the rest, so offsets of a
+    seen phase that were never seen move with their phase. The fitted values move by the
+    same amount on the LNY days: what the effects give up goes to the residual, which
+    the level dynamics follow.
+
+    Parameters
+    ----------
+    beta : ndarray, shape (p,)
+    groups : dict
+        Column groups, with ``phase`` and ``dev``.
+    level, w : ndarray, shape (n,)
+    dev_days : ndarray of int, shape (n,)
+        The ``dev`` column of each day, -1 outside the LNY window.
+    dev_phase, seen : ndarray, shape (n_dev,)
+        Phase index of each ``dev`` column (-1: none), and whether it was fitted.
+
+    Returns
+    -------
+    ndarray, shape (p,)
+    """
+    dv, ph = groups["dev"], groups["phase"]
+    n = dv.stop - dv.start
+    sel = dev_days >= 0
+    sw = np.bincount(dev_days[sel], weights=w[sel], minlength=n)
+    shift = np.bincount(dev_days[sel], weights=(w * level)[sel], minlength=n) / np.maximum(sw, 1e-12)
+    seen = seen & (sw > 0)
+    out = beta.copy()
+    for j in range(ph.stop - ph.start):
+        idx = seen & (dev_phase == j)
+        if idx.any():
+            m = np.average(shift[idx], weights=sw[idx])
+            out[ph.start + j] -= m
+            shift[dev_phase == j] -= m
+    out[dv.start:dv.stop][seen] -= shift[seen]
+    return out
