@@ -13,7 +13,9 @@ Two stages, both fast and deterministic:
    windows, one that is off as a whole counts less
    (:func:`~forecast.models.regression.year_weights`). Structural closures and
    closed regimes (:mod:`forecast.models.zeros`) get weight 0 and are put back as facts:
-   paths are exactly 0 on future closed days.
+   paths are exactly 0 on future closed days. Without yearly seasonality (under
+   :data:`YEARLY_MIN_DAYS` at today's level) the LNY effects are then measured against
+   the level around their window (:mod:`forecast.models.lny_reference`).
 2. The residual of the current regime (:func:`regime_start`, and after the last closed
    run) is modelled by a random-walk level + AR(1) (:mod:`forecast.models.residuals`);
    closed days are missing values there. The trend is held flat at its last value; the
