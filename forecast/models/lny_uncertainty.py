@@ -24,15 +24,16 @@ from forecast.models.joint import SharedDraws
 #: Prior log-scale sd of an LNY effect (prior mean 0: no effect), by offset from LNY:
 #: ``(first, last, sd)``, offsets inclusive. The effect of a group never seen in the
 #: current regime is drawn with its sd (:func:`prior_lny_sd`); seen groups combine it
-#: with their standard error (:func:`lny_group_sd`). The sds are about the root mean
-#: square of the effects ``statespace`` fits on full histories of 10 series of four kinds
-#: (HK border crossings and Kaohsiung metro rides, ``../shared/data``; the demo parcels;
-#: the power-load stand-in of ``benchmarks/backtest_power.py``): 0.02-0.03 four weeks out
-#: (largest 0.11), 0.15 for the gift surge, 0.2 at the cut-off, 0.45 on the eve, 0.6-0.8
-#: over the closure (up to 1.25 on the demo: parcels stop), 0.25 for the restart and
-#: 0.06 after LNY+10 (0.22 on the power load, whose recovery is slow). One sd for every
-#: day (0.3, until 2026-12) drew a week four weeks before LNY, which any series barely
-#: moves, 10 times wider than it is.
+#: with their standard error (:func:`lny_group_sd`). The root mean square of the effects
+#: ``statespace`` fits on full histories of 10 series (6 HK border crossings, 3 Kaohsiung
+#: metro lines, ``../shared/data``; the power-load stand-in of
+#: ``benchmarks/backtest_power.py``) is 0.03 on LNY-28..-22 (largest 0.11), 0.08 on
+#: -21..-11, 0.17 on -10..-2, 0.32 on the eve, 0.45 over the closure (largest 0.85), 0.29
+#: for the restart and 0.08 after LNY+10 (largest 0.43, the power load's slow recovery);
+#: the sds below are a little wider, for series of other kinds (the demo parcels: 0.22
+#: before LNY, 0.63 on the eve, 1.2 over the closure, where parcels stop). One sd for every
+#: day (0.3, until 2026-12) drew the week four weeks before LNY, which these series barely
+#: move, 10 times wider than its effects.
 PRIOR_LNY_SD: tuple[tuple[int, int, float], ...] = (
     (-28, -22, 0.05), (-21, -11, 0.15), (-10, -2, 0.2), (-1, -1, 0.45), (0, 3, 0.6),
     (4, 10, 0.3), (11, 21, 0.1),
