@@ -20,11 +20,25 @@ def test_the_level_is_interpolated_between_both_sides_and_held_flat_from_one():
     one = local_lny_reference(DS, r, w, WINDOW)
     assert np.allclose(one[inside], -0.1)
     none = local_lny_reference(DS, r, np.where(inside, 1.0, 0.0), WINDOW)
-    assert (none == 0).all()
+    assert np.isnan(none[inside]).all() and (none[~inside] == 0).all()  # no usable side
+
+
+def test_each_window_takes_the_level_around_itself_only():
+    # two LNYs (2024-02-10, 2025-01-29): the days before the second are the first's year
+    # too on the calendar, not by their nearest LNY
+    ds = pd.date_range("2023-12-01", "2025-04-30")
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    r = np.where(year == 2024, -0.2, 0.1)
+    lvl = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)
+    inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
+    assert np.allclose(lvl[inside & (year == 2024)], -0.2)
+    assert np.allclose(lvl[inside & (year == 2025)], 0.1)
 
 
 def test_relevelled_effects_give_up_the_level_to_the_residual():
-    # two phases over offsets 0..3 (columns: phase 0, phase 1, then 4 deviations)
+    # two phases over offsets 0..3 (columns: phase 0, phase 1, then 4 deviations); offset
+    # 3 was never seen: it moves with its phase
     groups = {"phase": slice(0, 2), "dev": slice(2, 6)}
     dev_phase = np.array([0, 0, 1, 1])
     seen = np.array([True, True, True, False])
@@ -33,7 +47,11 @@ def test_relevelled_effects_give_up_the_level_to_the_residual():
     X = np.zeros((5, 6))
     for i, d in enumerate(dev_days[:4]):
         X[i, dev_phase[d]] = X[i, 2 + d] = 1
-    level = np.array([-0.2, -0.2, -0.1, -0.1, 0.0])
+    level = np.array([-0.3, -0.2, -0.1, 0.0, 0.0])  # varies inside phase 0
     new = relevel_lny_effects(beta, groups, level, np.ones(5), dev_days, dev_phase, seen)
-    assert np.allclose(X @ new - X @ beta, [0.2, 0.2, 0.1, 0.1, 0.0])
-    assert new[5] == 0.0  # an unseen day's deviation stays at the prior; it moves with its phase
+    assert np.allclose(X @ new - X @ beta, [0.3, 0.2, 0.1, 0.1, 0.0])
+    assert np.allclose(new[:2] - beta[:2], [0.25, 0.1])  # each phase: its seen days' mean
+    assert new[5] == 0.0  # the unseen day's own deviation stays at the prior
+    nan = relevel_lny_effects(beta, groups, np.array([-0.3, np.nan, -0.1, 0.0, 0.0]),
+                              np.ones(5), dev_days, dev_phase, seen)
+    assert np.allclose((X @ nan - X @ beta)[:3], [0.3, 0.3, 0.1])  # a NaN day left out

@@ -50,7 +50,9 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     Returns
     -------
     ndarray, shape (n,)
-        The local level on days inside a window with a usable side, 0 elsewhere.
+        The local level on days inside a window with a usable side, NaN inside a window
+        without one, 0 elsewhere. Each side's mean sits at the mean offset of the days it
+        used (a side cut by the history's start or end is nearer the window).
 
     Examples
     --------
@@ -59,26 +61,26 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     >>> r = np.where(off < 0, -0.2, -0.1)  # the mean of days -63..-29 and of +22..+56
     >>> lvl = local_lny_reference(ds, r, np.ones(120), (-28, 21))
     >>> lvl[np.isin(off, (-28, 21))].round(3).tolist()
-    [-0.179, -0.121]
+    [-0.181, -0.122]
     """
     lo, hi = dev_range
     off = days_to_lny(ds)
     year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
     out = np.zeros(len(r))
-    ok = w > 0
+    ok = (w > 0) & np.isfinite(r)
     for k in np.unique(year[(off >= lo) & (off <= hi)]):
         sides = []
-        for sel, at in (((off >= lo - reach) & (off < lo), lo - (reach + 1) / 2),
-                        ((off > hi) & (off <= hi + reach), hi + (reach + 1) / 2)):
+        for sel in ((off >= lo - reach) & (off < lo), (off > hi) & (off <= hi + reach)):
             sel = sel & (year == k) & ok
             if sel.sum() >= min_days:
-                sides.append((at, np.average(r[sel], weights=w[sel])))
+                sides.append((np.average(off[sel], weights=w[sel]),
+                              np.average(r[sel], weights=w[sel])))
         inside = (year == k) & (off >= lo) & (off <= hi)
         if len(sides) == 2:
             (a0, m0), (a1, m1) = sides
             out[inside] = m0 + (m1 - m0) * (off[inside] - a0) / (a1 - a0)
-        elif sides:
-            out[inside] = sides[0][1]
+        else:
+            out[inside] = sides[0][1] if sides else np.nan
     return out
 
 
@@ -88,9 +90,10 @@ def relevel_lny_effects(beta: np.ndarray, groups: dict, level: np.ndarray, w: np
     """The coefficients with the LNY effects measured against ``level``
     (:func:`local_lny_reference`).
 
-    Each seen offset's effect loses the weighted mean ``level`` of its days: a phase the
-    mean over its seen offsets, each offset's deviation the rest, so offsets of a
-    seen phase that were never seen move with their phase. The fitted values move by the
+    Each seen offset's effect loses the weighted mean ``level`` of its days (days with a
+    NaN level, in a window without a usable side, left out): a phase the mean over its
+    seen offsets, each offset's deviation the rest, so offsets of a seen phase that were
+    never seen move with their phase. The fitted values move by the
     same amount on the LNY days: what the effects give up goes to the residual, which
     the level dynamics follow.
 
@@ -111,10 +114,11 @@ def relevel_lny_effects(beta: np.ndarray, groups: dict, level: np.ndarray, w: np
     """
     dv, ph = groups["dev"], groups["phase"]
     n = dv.stop - dv.start
-    sel = dev_days >= 0
+    sel = (dev_days >= 0) & np.isfinite(level)
     sw = np.bincount(dev_days[sel], weights=w[sel], minlength=n)
-    shift = np.bincount(dev_days[sel], weights=(w * level)[sel], minlength=n) / np.maximum(sw, 1e-12)
+    sl = np.bincount(dev_days[sel], weights=(w * level)[sel], minlength=n)
     seen = seen & (sw > 0)
+    shift = np.divide(sl, sw, out=np.zeros(n), where=seen)
     out = beta.copy()
     for j in range(ph.stop - ph.start):
         idx = seen & (dev_phase == j)

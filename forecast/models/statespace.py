@@ -215,30 +215,30 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              dev_penalty=dev_penalty, override=override,
                                              dev_phase=dev_phase, dev_days=dev_days,
                                              off_columns=off_columns, window_year=window_year)
-    if override:  # no season fitted: LNY effects against the level around their window
+    level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
+    if override:  # their window (the season there), which the residual then holds
         level = local_lny_reference(ds, r, w_fit, spec.dev_range)
         beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
-        r = np.log1p(y) - X @ beta
+        r, level = np.log1p(y) - X @ beta, np.nan_to_num(level)
     odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
     if odd:
         facts.append("LNY windows whose level as a whole sat apart from the other LNYs' "
                      "count less in the LNY effects (weight; 1 for a usual year): "
                      + ", ".join(odd))
-    # each LNY day's own effect is uncertain too: its ridge posterior sd, from the days seen
-    # (weighted) and the penalty (the prior); days never seen get the prior's sd. The noise
-    # is the day-to-day one, as in the penalty and the groups' sds: a season left in the
-    # residual (none fitted under 400 days) recurs next year, not an LNY-effect error
+    # each LNY day's own effect is uncertain too: its ridge posterior sd (days seen and the
+    # penalty), at most its offset's prior. The noise is the day-to-day one, as in the
+    # penalty: a season left in the residual recurs next year, not an LNY-effect error
     noise_var = local_scale(np.where(w > 0.01 * w.max(), r, np.nan)) ** 2
     n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
                         minlength=len(offsets))
-    dev_sd = np.minimum(np.sqrt(noise_var / (n_day + pen)),  # never wider than the prior
-                        [prior_lny_sd(o, o) for o in offsets])
+    dev_sd = np.minimum(np.sqrt(noise_var / (n_day + pen)), [prior_lny_sd(o, o) for o in offsets])
     tr = groups["trend"]
     trend = X[:, tr] @ beta[tr]
     r = np.where(out, np.nan, r)
     floor = count_noise_sd(np.expm1(np.log1p(y) - r)[~out])
     rc = clip_outliers(r, floor=floor)
-    between = between_year_sd(ds, rc, spec.dev_range, weights=np.nan_to_num(similar) * ~out)
+    between = between_year_sd(ds, rc - level, spec.dev_range,  # year-to-year, not the season
+                              weights=np.nan_to_num(similar) * ~out)
     start = regime_start(ds, np.where(out, np.nan, y))
     now = trailing_closed_days(closed)
     if now:  # closed now: forecast as reopening, the level drifting over the closed days
@@ -271,7 +271,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                           glist)
     # how deep the LNY goes varies by year: a factor on every LNY effect (odd years out)
     effect = spec.lny_effects(beta, groups)
-    depth = depth_sd(ds, rc, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
+    depth = depth_sd(ds, rc - level, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
     lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
