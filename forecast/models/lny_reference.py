@@ -23,7 +23,7 @@ __all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "local_lny_reference", "relev
 #: (:func:`local_lny_reference`), and the fewest of them a side needs. Measured with 14,
 #: 28, 35, 42, 56 and 84 days on 12.5- and 13-month histories of the real HK and
 #: Kaohsiung series and the power-load stand-in (``benchmarks/RESULTS.md``): 14 days was
-#: too noisy (HK's CRPS up by 15%), 56-84 days reach too far into other seasons (a
+#: too noisy (HK's CRPS up by 15-19%), 56-84 days reach too far into other seasons (a
 #: season lowest at LNY itself comes out up to 0.2 too low); 28-56 are within the noise
 #: of each other.
 REFERENCE_DAYS, REFERENCE_MIN_DAYS = 35, 7
