@@ -19,6 +19,7 @@ from forecast.calendar.lny import (
     LnyFold,
     LnyPhase,
     days_to_lny,
+    lny_year_of,
     lny_dates,
     lny_folds,
     lny_holiday_table,
@@ -35,7 +36,7 @@ from forecast.calendar.workdays import (
 
 __all__ = [
     "LnyPhase", "DEFAULT_LNY_PHASES", "WINDOW", "ORIGIN_OFFSET", "HORIZON", "LnyFold",
-    "lunar_new_year", "lny_dates", "days_to_lny", "lny_phase_frame", "lny_holiday_table",
+    "lunar_new_year", "lny_dates", "days_to_lny", "lny_year_of", "lny_phase_frame", "lny_holiday_table",
     "lny_phase_table", "lny_folds", "WorkCalendar", "holiday_calendar", "promise_deadlines",
     "supported_countries", "summarize_history", "require_past_lny", "LNY_REACH", "in_lny_window", "lny_window_days",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "lunar_new_year",
     "lny_dates",
     "days_to_lny",
+    "lny_year_of",
     "lny_phase_frame",
     "lny_holiday_table",
     "lny_phase_table",
@@ -167,6 +168,20 @@ def days_to_lny(ds) -> np.ndarray:
     before, after = a[np.clip(idx - 1, 0, len(a) - 1)], a[np.clip(idx, 0, len(a) - 1)]
     to_prev, to_next = d - before, d - after
     return np.where(np.abs(to_prev) < np.abs(to_next), to_prev, to_next)
+
+
+def lny_year_of(ds, off: np.ndarray | None = None) -> np.ndarray:
+    """The year of the nearest LNY of each date (the LNY whose offset :func:`days_to_lny`
+    gives; pass ``off`` if already computed).
+
+    Examples
+    --------
+    >>> lny_year_of(pd.to_datetime(["2024-12-20", "2025-01-29", "2025-06-01"])).tolist()
+    [2025, 2025, 2025]
+    """
+    ds = pd.DatetimeIndex(pd.to_datetime(ds)).normalize()
+    off = days_to_lny(ds) if off is None else off
+    return (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
 
 
 def lny_phase_frame(ds, phases: tuple[LnyPhase, ...] = DEFAULT_LNY_PHASES) -> pd.DataFrame:

@@ -21,7 +21,6 @@ from forecast.calendar import (
     WorkCalendar,
     days_to_lny,
     holiday_calendar,
-    lny_dates,
     lunar_new_year,
 )
 from forecast.models._core import robust_scale
@@ -231,22 +230,6 @@ class FeatureSpec:
         for j, p in enumerate(self.phases):
             effect[p.start - lo:p.end - lo + 1] += beta[groups["phase"]][j]
         return effect
-
-    def effective_windows(self, ds: pd.DatetimeIndex, weights: np.ndarray) -> float:
-        """Complete LNY windows in ``ds``, each counted by its mean weight (0..1)."""
-        total = 0.0
-        for lny in lny_dates(ds[0], ds[-1]):
-            a, b = lny + pd.Timedelta(days=self.dev_range[0]), lny + pd.Timedelta(days=self.dev_range[1])
-            if a >= ds[0] and b <= ds[-1]:
-                total += float(weights[(ds >= a) & (ds <= b)].mean())
-        return total
-
-    def complete_windows(self, ds: pd.DatetimeIndex) -> int:
-        """Number of LNYs whose whole ``dev_range`` lies inside ``ds``."""
-        lny = lny_dates(ds[0], ds[-1])
-        ok = (lny + pd.Timedelta(days=self.dev_range[0]) >= ds[0]) & (
-            lny + pd.Timedelta(days=self.dev_range[1]) <= ds[-1])
-        return int(ok.sum())
 
 
 def local_level(y: np.ndarray, *, ds: pd.DatetimeIndex | None = None, window: int = 28,

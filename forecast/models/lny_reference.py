@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import days_to_lny
+from forecast.calendar import days_to_lny, lny_year_of
 
 __all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "local_lny_reference", "relevel_lny_effects"]
 
@@ -65,7 +65,7 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     """
     lo, hi = dev_range
     off = days_to_lny(ds)
-    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    year = lny_year_of(ds, off)
     out = np.zeros(len(r))
     ok = (w > 0) & np.isfinite(r)
     for k in np.unique(year[(off >= lo) & (off <= hi)]):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import days_to_lny
+from forecast.calendar import days_to_lny, lny_year_of
 from forecast.models.joint import SharedDraws
 
 #: Prior log-scale sd of an LNY effect (prior mean 0: no effect), by offset from LNY:
@@ -124,7 +124,7 @@ def _complete_windows(ds: pd.DatetimeIndex, off: np.ndarray, span, weights):
     """``(LNY year, day mask)`` of each past LNY whose offsets ``span`` all lie in ``ds``
     with a mean weight above 0.5 (``weights`` None: all 1); ``off`` is ``days_to_lny(ds)``."""
     inside = (off >= span[0]) & (off <= span[1])
-    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    year = lny_year_of(ds, off)
     w = np.ones(len(ds)) if weights is None else np.asarray(weights, dtype=float)
     out = []
     for y in np.unique(year[inside]):

@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, days_to_lny, in_lny_window
+from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, days_to_lny, in_lny_window, lny_year_of
 from forecast.models._core import count_noise_sd, local_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
@@ -284,7 +284,7 @@ def _window_year(ds: pd.DatetimeIndex, off: np.ndarray) -> tuple[np.ndarray, int
     """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day (-1
     outside every window), and the LNY year of index 0; ``off`` is ``days_to_lny(ds)``."""
     inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
-    year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    year = lny_year_of(ds, off)
     out = np.full(len(ds), -1)
     first = int(year[inside].min()) if inside.any() else 0
     out[inside] = year[inside] - first

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import LNY_REACH, days_to_lny, in_lny_window
+from forecast.calendar import LNY_REACH, days_to_lny, in_lny_window, lny_year_of
 
 __all__ = ["CLOSURE_HALF_LIFE", "CLOSURE_YEARS", "MIN_OPEN_LEVEL", "MIN_ZERO_SHARE", "Closures",
            "find_closures", "closed_runs", "leading_closed_days", "trailing_closed_days",
@@ -123,7 +123,7 @@ class Closures:
         if not self.lny_years:
             return out
         off = days_to_lny(ds)
-        year = _lny_year(ds, off)
+        year = lny_year_of(ds, off)
         if u is None:
             years = np.unique(year)
             u = rng.random((n_paths, len(years)))[:, np.searchsorted(years, year)]
@@ -149,11 +149,6 @@ class Closures:
             parts.append("LNY days closed in some years only (offsets by LNY) "
                          + ", ".join(f"{y}: {list(o)}" for y, o in self.lny_years))
         return ", ".join(parts)
-
-
-def _lny_year(ds: pd.DatetimeIndex, off: np.ndarray) -> np.ndarray:
-    """The year of the LNY each day belongs to (``off``: its days from that LNY)."""
-    return (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
 
 
 def true_runs(zero: np.ndarray) -> list[tuple[int, int]]:
@@ -293,7 +288,7 @@ def find_closures(ds: pd.DatetimeIndex, y: np.ndarray, *, names: np.ndarray | No
     closed = near & (paired | np.isin(off, often))
     if not closed.any():
         return found
-    year = _lny_year(ds, off)
+    year = lny_year_of(ds, off)
     some = np.unique(off[closed])
     years = []
     for lny in np.unique(year[inside]):  # the LNYs whose closure days were all observed
