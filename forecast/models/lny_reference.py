@@ -42,7 +42,7 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     either, the one side's mean is held flat. On a history that starts inside an LNY
     window (12.5 months, origin LNY-28) the days before the next LNY are its last ones:
     the power-load stand-in of ``benchmarks/backtest_power.py`` (6 seeds) went from 0.95x
-    to 0.89x the Prophet-window anchor's scaled CRPS, HK from 0.92x to 0.90x and
+    to 0.89x the Prophet-window anchor's scaled CRPS, HK from 0.92x to 0.89x and
     Kaohsiung from 0.76x to 0.75x (``benchmarks/RESULTS.md``).
 
     Parameters
