@@ -184,36 +184,41 @@ def real_series_check():
 def planning_table(n_paths, model):
     from forecast.data import load_history
     from forecast.models import make_model
-    from forecast.planning import compare_scenarios, cost_optimal_headcount, required_headcount
-    from forecast.planning import tornado, tradeoff_curve
-    from forecast.simulation import simulate
+    from forecast.planning import cost_optimal_headcount, required_headcount, tradeoff_curve
+    from forecast.sensitivity import compare_scenarios, tornado
+    from forecast.simulation import Simulator, simulate
 
     s = Scenario.from_toml(ROOT / "data" / "scenario.toml")
     hist = load_history(ROOT / "data" / "demo_parcels.csv")
     hist = hist[(hist["unique_id"] == "total") & (hist["ds"] >= "2019-01-01")]
     h = (pd.Timestamp(s.window.end) - hist["ds"].max()).days
     t0 = time.perf_counter()
-    paths = make_model(model).fit(hist).sample_paths(h, n_paths=n_paths, seed=0)
+    paths = (make_model(model).fit(hist, rng=np.random.default_rng(0))
+             .sample_paths(h, n_paths=n_paths, rng=np.random.default_rng(1)))
     rows = [(f"{model}: fit 2019-2025 + sample paths", time.perf_counter() - t0, "")]
+    sim = Simulator(paths, s, rng=np.random.default_rng(2))
     timed = [
-        ("simulate", lambda: simulate(paths, s, seed=0)),
-        ("required_headcount(target=0.95, alpha=0.9)",
-         lambda: required_headcount(paths, s, seed=0)),
-        ("cost_optimal_headcount", lambda: cost_optimal_headcount(paths, s, seed=0)),
-        ("tradeoff_curve (21 headcounts)", lambda: len(tradeoff_curve(paths, s, seed=0))),
-        ("compare_scenarios", lambda: len(compare_scenarios(paths, s, seed=0))),
-        ("tornado (8 runs + base)", lambda: len(tornado(paths, s, seed=0))),
+        ("simulate", lambda: simulate(paths, s, rng=np.random.default_rng(2))),
+        ("Simulator (draws shared by every headcount)",
+         lambda: Simulator(paths, s, rng=np.random.default_rng(2))),
+        ("required_headcount(target=0.95, alpha=0.9)", lambda: required_headcount(sim)),
+        ("cost_optimal_headcount", lambda: cost_optimal_headcount(sim)),
+        ("tradeoff_curve (21 headcounts)", lambda: len(tradeoff_curve(sim))),
+        ("compare_scenarios",
+         lambda: len(compare_scenarios(paths, s, optimised=s.programme.workers,
+                                       rng=np.random.default_rng(3)))),
+        ("tornado", lambda: len(tornado(paths, s, rng=np.random.default_rng(3)))),
     ]
     results = {}
     for name, fn in timed:
         t0 = time.perf_counter()
         results[name] = fn()
-        rows.append((name, time.perf_counter() - t0, ""))
-    res = results["simulate"]
-    rows[1] = ("simulate", rows[1][1], f"P(over budget) = {res.prob_over_budget:.3f}")
-    rows[2] = (rows[2][0], rows[2][1], f"{results[rows[2][0]]} workers")
-    rows[3] = (rows[3][0], rows[3][1], f"{results[rows[3][0]]} workers")
-    return pd.DataFrame(rows, columns=["call", "seconds", "result"]), res, s
+        result = results[name]
+        note = (f"P(over budget) = {result.prob_over_budget:.3f}" if name == "simulate"
+                else f"{result} workers" if name.startswith(("required", "cost_optimal"))
+                else "")
+        rows.append((name, time.perf_counter() - t0, note))
+    return pd.DataFrame(rows, columns=["call", "seconds", "result"]), results["simulate"], s
 
 
 def main():

@@ -55,18 +55,3 @@ def test_relevelled_effects_give_up_the_level_to_the_residual():
     nan = relevel_lny_effects(beta, groups, np.array([-0.3, np.nan, -0.1, 0.0, 0.0]),
                               np.ones(5), dev_days, dev_phase, seen)
     assert np.allclose((X @ nan - X @ beta)[:3], [0.3, 0.3, 0.1])  # a NaN day left out
-
-
-def test_a_side_cut_off_by_the_history_is_taken_a_year_on():
-    # a history from LNY 2025-22 to LNY 2026-29 (a new hub at an LNY-28 origin): the days
-    # before the 2025 window are missing, the same days before LNY 2026 are not
-    ds = pd.date_range("2025-01-07", "2026-01-19")
-    off = days_to_lny(ds)
-    year = (ds - pd.to_timedelta(off, unit="D")).year
-    r = np.where((year == 2026) & (off < WINDOW[0]), -0.3, -0.1)
-    lvl = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)
-    inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
-    assert np.all(np.diff(lvl[inside]) > 0)  # from next year's -0.3 to this year's -0.1
-    assert -0.3 < lvl[inside].min() < lvl[inside].max() < -0.1
-    short = local_lny_reference(ds[:-30], r[:-30], np.ones(len(ds) - 30), WINDOW)
-    assert np.allclose(short[inside[:-30]], -0.1)  # five days a year on: too few, flat

@@ -36,14 +36,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
 
     The weighted mean residual of the ``reach`` days before ``dev_range`` and of the
     ``reach`` days after it (each side used if it holds ``min_days`` days with weight),
-    interpolated linearly across the window. A side the history cuts off is taken at the
-    same offsets around the next LNY (before) or the previous one (after): the same
-    season a year apart, which the residual holds without a yearly fit. With no such side
-    either, the one side's mean is held flat. On a history that starts inside an LNY
-    window (12.5 months, origin LNY-28) the days before the next LNY are its last ones:
-    the power-load stand-in of ``benchmarks/backtest_power.py`` (6 seeds) went from 0.95x
-    to 0.89x the Prophet-window anchor's scaled CRPS, HK from 0.92x to 0.89x and
-    Kaohsiung from 0.76x to 0.75x (``benchmarks/RESULTS.md``).
+    interpolated linearly across the window, or the one side's mean held flat (a history
+    that starts inside or just before a window).
 
     Parameters
     ----------
@@ -76,14 +70,11 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     ok = (w > 0) & np.isfinite(r)
     for k in np.unique(year[(off >= lo) & (off <= hi)]):
         sides = []
-        for span, other in (((off >= lo - reach) & (off < lo), k + 1),
-                            ((off > hi) & (off <= hi + reach), k - 1)):
-            for yr in (k, other):  # a side cut off: the same days around the LNY a year on
-                sel = span & (year == yr) & ok  # (or before): the same season
-                if sel.sum() >= min_days:
-                    sides.append((np.average(off[sel], weights=w[sel]),
-                                  np.average(r[sel], weights=w[sel])))
-                    break
+        for sel in ((off >= lo - reach) & (off < lo), (off > hi) & (off <= hi + reach)):
+            sel = sel & (year == k) & ok
+            if sel.sum() >= min_days:
+                sides.append((np.average(off[sel], weights=w[sel]),
+                              np.average(r[sel], weights=w[sel])))
         inside = (year == k) & (off >= lo) & (off <= hi)
         if len(sides) == 2:
             (a0, m0), (a1, m1) = sides
