@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_capacity.py            # full (about 2 minutes)
+    .venv/bin/python benchmarks/bench_capacity.py            # full (about 30 s)
     .venv/bin/python benchmarks/bench_capacity.py --quick    # smaller, for a smoke test
     .venv/bin/python benchmarks/bench_capacity.py --model statespace  # planning on a real model
 
