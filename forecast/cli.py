@@ -197,7 +197,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         "scenario's own LNY)")
     p.add_argument("--network", action="store_true",
                    help="also plan every hub: each series of --data except the scenario's "
-                        "unique_id (the network total, which notebooks 01-04 and pages 3-4 "
+                        "unique_id (the network total, which notebooks 02-04 and pages 3-4 "
                         "still plan) gets its own model, paths and queue; per-hub changes "
                         "come from [hubs.<unique_id>] tables of --config (roster baseline "
                         "and its overrides, programme workers and budget default to the "
@@ -222,7 +222,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", nargs="+", help="only these series")
     p.add_argument("--country", default="HK",
                    help="public holidays the models learn: HK, TW, CN, ... (default HK)")
-    p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES)
+    p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES,
+                   help="models to backtest (default: all of them)")
     p.add_argument("--years", nargs="+", type=int, required=True, help="LNY years to test")
     p.add_argument("--origin", type=int, default=-28, help="origin, days from LNY (-28)")
     p.add_argument("--horizon", type=int, default=56, help="days forecast (56)")

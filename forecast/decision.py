@@ -151,8 +151,8 @@ def recommend(sim: Simulator, *, target: float = 0.95, alpha: float = 0.9,
     closest = int(grid[near[np.argmin(cost[near])]])
     lowest = percent_text(risk.min(), near=budget_risk)  # as page 1 says it
     bonus = float(runs[0]["programme_cost"][0])
-    why = (f"; the programme bonus alone, HK${bonus:,.0f} at {floor:,} workers, is over the "
-           f"HK${budget:,.0f} budget: raise the budget or lower the bonus"
+    why = (f"; the programme bonus alone, HK${bonus:,.0f} at those {floor:,} workers, is over "
+           f"the HK${budget:,.0f} budget: raise the budget or lower the bonus"
            if bonus > budget else "")
     what = ("the on-time target and the tail limit need" if w_tail and w_tail > w_service
             else "the on-time target needs")
