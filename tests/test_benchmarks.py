@@ -2,6 +2,7 @@
 so nothing else notices when a call they make changes). Only their smallest settings, and
 only scripts that need no data outside the repository."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,14 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script, args, expect", [
-    ("bench_capacity.py", ["--quick"], "| required_headcount(target=0.95, alpha=0.9) |"),
+    ("bench_capacity.py", ["--quick"],
+     r"\| required_headcount\(target=0\.95, alpha=0\.9\) \| [\d.]+ \| \d+ workers \|"),
     ("backtest_power.py", ["--seeds", "1", "--modes", "cut13", "--paths", "50",
-                           "--season-peak", "110"], "| prophet-window |"),
-    ("small_counts.py", [], "| 3.0 | 3 years |"),
+                           "--season-peak", "110"], r"\| auto \| 0\.\d+ \|"),
+    ("small_counts.py", [], r"\| 3\.0 \| 3 years \| [\d., ]+ \|"),
 ])
 def test_benchmark_script_runs(script, args, expect):
     out = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True,
                          text=True, timeout=600, cwd=BENCH.parent)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert expect in out.stdout, out.stdout[-2000:]
+    assert re.search(expect, out.stdout), out.stdout[-2000:]

@@ -217,7 +217,7 @@ def test_recommend_budget_pushes_towards_fewer_late_parcels_or_says_it_cannot():
     r3 = recommend(sim(paths, s.updated({"budget": 1.0})), target=1.0, alpha=0.5)
     assert "stays above the 10% accepted (at best > 99%)" in r3.reason
     # as risky everywhere: the cheapest of them, and the bonus alone is named as the cause
-    # (150 workers x HK$10 x 14 days = HK$21,000 > HK$1)
+    # (100 workers x HK$10 x 14 days = HK$14,000 > HK$1)
     assert "the programme bonus alone, HK$14,000 at those 100 workers, is over the HK$1 budget: " \
         "raise the budget or lower the bonus" in r3.reason
     # workers cheap, lateness dear: of the headcounts all over budget, not the first one
