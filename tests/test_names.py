@@ -73,9 +73,10 @@ def test_a_planned_hub_of_any_name_reaches_csv_figures_and_pdf(tmp_path, name):
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BriefingFontWarning)
-        pdf = render_briefing(job._briefing(run, figures, dt.date(2026, 1, 5)),
-                              tmp_path / "briefing.pdf")
+        briefing = job._briefing(run, figures, dt.date(2026, 1, 5))
+        pdf = render_briefing(briefing, tmp_path / "briefing.pdf")
     assert pdf.stat().st_size > 10_000
+    assert briefing.network_label == "Site"  # one series planned alone: not "Network: <id>"
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():

@@ -200,7 +200,8 @@ class Briefing:
         The recommendation, at most 400 characters (see
         :func:`forecast.report.tables.recommendation`).
     network_label : str
-        What ``series`` is ("Network", "Hub").
+        What ``series`` is: "Network" (the hubs planned together), "Site" (one series
+        planned alone, which may be a network's total).
     facts : tuple of str
         Up to 5 key facts for page 1, each naming its scope and units.
     warnings : tuple of str
