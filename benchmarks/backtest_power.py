@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from backtest_real import ANCHOR, markdown, run_case, summary
 
-from forecast.calendar import days_to_lny
+from forecast.calendar import days_to_lny, lny_year_of
 
 #: Weekday multipliers, Monday first.
 WEEKDAY = np.array([1.0, 1.01, 1.01, 1.0, 0.99, 0.90, 0.83])
@@ -54,11 +54,13 @@ def power_load(seed: int, *, start: str = "2018-01-01", end: str = "2026-03-31",
     ds = pd.date_range(start, end)
     t = np.arange(len(ds)) / 365.25
     doy = ds.day_of_year.to_numpy()
-    season = (0.15 * np.cos(2 * np.pi * (doy - 200) / 365.25)
-              + 0.075 * np.cos(4 * np.pi * (doy - 20) / 365.25)) if season_peak is None else (
-        0.15 * np.cos(2 * np.pi * (doy - season_peak) / 365.25))
+    if season_peak is None:
+        season = (0.15 * np.cos(2 * np.pi * (doy - 200) / 365.25)
+                  + 0.075 * np.cos(4 * np.pi * (doy - 20) / 365.25))
+    else:
+        season = 0.15 * np.cos(2 * np.pi * (doy - season_peak) / 365.25)
     off = days_to_lny(ds)
-    lny_year = (ds - pd.to_timedelta(off, unit="D")).year.to_numpy()
+    lny_year = lny_year_of(ds, off)
     years = np.arange(lny_year.min(), lny_year.max() + 1)
     d = dict(zip(years, depth * np.exp(rng.normal(0, depth_sd, len(years)))))
     dd = np.array([d[y] for y in lny_year])

@@ -209,16 +209,16 @@ def planning_table(n_paths, model):
                                        rng=np.random.default_rng(3)))),
         ("tornado", lambda: len(tornado(paths, s, rng=np.random.default_rng(3)))),
     ]
-    results = {}
     for name, fn in timed:
         t0 = time.perf_counter()
-        results[name] = fn()
-        result = results[name]
-        note = (f"P(over budget) = {result.prob_over_budget:.3f}" if name == "simulate"
-                else f"{result} workers" if name.startswith(("required", "cost_optimal"))
-                else "")
-        rows.append((name, time.perf_counter() - t0, note))
-    return pd.DataFrame(rows, columns=["call", "seconds", "result"]), results["simulate"], s
+        result = fn()
+        seconds = time.perf_counter() - t0
+        if name == "simulate":
+            res, note = result, f"P(over budget) = {result.prob_over_budget:.3f}"
+        else:
+            note = f"{result} workers" if name.startswith(("required", "cost_optimal")) else ""
+        rows.append((name, seconds, note))
+    return pd.DataFrame(rows, columns=["call", "seconds", "result"]), res, s
 
 
 def main():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import days_to_lny, lunar_new_year
+from forecast.calendar import days_to_lny, lny_year_of, lunar_new_year
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
 
@@ -33,7 +33,7 @@ def lny_aligned_dates(ds: pd.DatetimeIndex, *, years_back: int = 1) -> pd.Dateti
     """
     ds = pd.DatetimeIndex(ds)
     off = days_to_lny(ds)
-    anchor_years = (ds - pd.to_timedelta(off, unit="D")).year
+    anchor_years = lny_year_of(ds, off)
     prev = pd.DatetimeIndex([lunar_new_year(int(yr) - years_back) for yr in anchor_years])
     return prev + pd.to_timedelta(off, unit="D")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, summarize_history
+from forecast.calendar import (
+    DEFAULT_LNY_PHASES, LnyPhase, days_to_lny, lny_year_of, summarize_history,
+)
 from forecast.report.typography import format_count
 
 __all__ = ["history_table", "lny_effects_by_year", "lny_relative"]
@@ -28,7 +30,7 @@ def lny_relative(df: pd.DataFrame, unique_id: str) -> pd.DataFrame:
     if s.empty:
         raise ValueError(f"unique_id {unique_id!r} is not in the data")
     off = days_to_lny(s.index)
-    frame = pd.DataFrame({"lny_year": (s.index - pd.to_timedelta(off, unit="D")).year,
+    frame = pd.DataFrame({"lny_year": lny_year_of(s.index, off),
                           "offset": off, "y": s.to_numpy()})
     in_base = frame["offset"].between(-49, -22)
     base = frame[in_base].groupby("lny_year")["y"].agg(["mean", "size"])
