@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/backtest_power.py [--seeds 3] [--paths 200] [--modes full,cut13,cut25,partial]
-        [--season-peak DOY]
+        [--season-peak DOY] [--growth G]
 
 Issue 10 measured ``auto`` on two series this project does not hold: an industrial
 electricity series (6 LNYs) and a regional power load (1-2 LNYs) whose volume falls to
@@ -42,13 +42,15 @@ WEEKDAY = np.array([1.0, 1.01, 1.01, 1.0, 0.99, 0.90, 0.83])
 
 def power_load(seed: int, *, start: str = "2018-01-01", end: str = "2026-03-31",
                depth: float = 0.40, depth_sd: float = 0.12, sigma: float = 0.025,
-               phi: float = 0.8, season_peak: int | None = None) -> pd.DataFrame:
+               phi: float = 0.8, season_peak: int | None = None,
+               growth: float = 0.04) -> pd.DataFrame:
     """One power-load-like series (``unique_id, ds, y``); see the module docstring.
 
     ``season_peak`` (a day of the year) replaces the yearly seasonality by
     ``0.15 cos(2 pi (doy - season_peak) / 365.25)``: with 110 or 290 the season rises or
     falls steeply through LNY, with 330 it falls from a late-November peak (parcels after
-    their year-end peak), with 20 LNY sits at its peak.
+    their year-end peak), with 20 LNY sits at its peak. ``growth`` is the level's growth
+    per year on the log scale (0.29: +34% a year, a new hub's ramp-up).
     """
     rng = np.random.default_rng(seed)
     ds = pd.date_range(start, end)
@@ -75,7 +77,7 @@ def power_load(seed: int, *, start: str = "2018-01-01", end: str = "2026-03-31",
     z = rng.normal(0, sigma, len(ds))
     for i in range(1, len(ds)):
         e[i] = phi * e[i - 1] + z[i]
-    y = 1e5 * np.exp(0.04 * t + season + e) * WEEKDAY[ds.day_of_week] * lny
+    y = 1e5 * np.exp(growth * t + season + e) * WEEKDAY[ds.day_of_week] * lny
     return pd.DataFrame({"unique_id": f"power_{seed}", "ds": ds, "y": np.round(y)})
 
 
@@ -87,9 +89,12 @@ def main() -> None:
     ap.add_argument("--season-peak", type=int, default=None,
                     help="day of the year of a one-harmonic season's peak (default: the "
                          "two-harmonic season of the module docstring)")
+    ap.add_argument("--growth", type=float, default=0.04,
+                    help="the level's growth per year, log scale (default: 0.04)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")  # short-history notes: expected here
-    df = pd.concat([power_load(s, season_peak=args.season_peak) for s in range(args.seeds)],
+    df = pd.concat([power_load(s, season_peak=args.season_peak, growth=args.growth)
+                    for s in range(args.seeds)],
                    ignore_index=True)
     models = ["auto", ANCHOR]
     for mode in args.modes.split(","):
@@ -97,6 +102,8 @@ def main() -> None:
         res, refused, _ = run_case(df, [2024, 2025, 2026], models=models, country=None,
                                    lead=28, mode=mode, n_paths=args.paths, extra={})
         season = "" if args.season_peak is None else f", season peak on day {args.season_peak}"
+        if args.growth != 0.04:
+            season += f", growth {args.growth} a year (log)"
         print(f"\n#### power-load stand-in{season}, {args.seeds} seeds, LNY 2024-2026, lead 28, "
               f"history {mode}, {args.paths} paths: {time.perf_counter() - t0:.1f} s wall, "
               f"{time.process_time() - c0:.1f} s CPU\n")

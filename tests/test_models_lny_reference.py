@@ -55,3 +55,31 @@ def test_relevelled_effects_give_up_the_level_to_the_residual():
     nan = relevel_lny_effects(beta, groups, np.array([-0.3, np.nan, -0.1, 0.0, 0.0]),
                               np.ones(5), dev_days, dev_phase, seen)
     assert np.allclose((X @ nan - X @ beta)[:3], [0.3, 0.3, 0.1])  # a NaN day left out
+
+
+def test_a_side_the_history_cuts_off_is_guessed_half_from_the_same_days_a_year_on():
+    # from 21 days before LNY 2024-02-10 to 24 days before LNY 2025-01-29: the first
+    # window has no days before it, the days before the next LNY are the same season
+    ds = pd.date_range("2024-01-20", "2025-01-05")
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    trend = np.linspace(0.0, 0.1, len(ds))
+    raw = np.where((year == 2025) & (off < WINDOW[0]), 0.3, 0.0)  # the level a year on
+    r = raw - trend
+    inside = (year == 2024) & (off >= WINDOW[0]) & (off <= WINDOW[1])
+    flat = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)  # no trend: held flat
+    post = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
+    assert np.allclose(flat[inside], r[post].mean())
+    half = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend)
+    full = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend, year_on_weight=1)
+    # the guessed side sits at the mean offset of its days, 0.3 less the trend at the
+    # window's first day (0) on the series' level, half way from the seen side
+    a0, a1 = -46.0, np.mean(np.arange(22, 57))
+    seen = r[post].mean()
+    for lvl, wgt in ((half, 0.5), (full, 1.0)):
+        guess = seen + wgt * (0.3 - seen)
+        first = guess + (seen - guess) * (off[inside][0] - a0) / (a1 - a0)
+        assert np.isclose(lvl[inside][0], first)
+        assert np.all(np.diff(lvl[inside]) < 0)  # from the guess down to the seen side
+    assert np.allclose(local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend,
+                                           year_on_weight=0)[inside], seen)

@@ -7,7 +7,9 @@ effect came out ~0.2 too low on the log scale, days where LNY has no effect incl
 the paths, started from today's (seasonal) level, counted that season twice: a power-load
 stand-in forecast from 12.5 months of history was up to 0.3 too low in the three weeks
 before LNY (``benchmarks/RESULTS.md``). :func:`local_lny_reference` measures the level
-around each past window, :func:`relevel_lny_effects` moves the effects onto it.
+around each past window (the side of a window that the history cuts off: half the other
+side's, half the same days' a year on), :func:`relevel_lny_effects` moves the effects onto
+it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pandas as pd
 
 from forecast.calendar import days_to_lny, lny_year_of
 
-__all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "local_lny_reference", "relevel_lny_effects"]
+__all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "YEAR_ON_WEIGHT", "local_lny_reference",
+           "relevel_lny_effects"]
 
 #: Days on each side of an LNY window whose residual sets its local level
 #: (:func:`local_lny_reference`), and the fewest of them a side needs. Measured with 14,
@@ -27,17 +30,34 @@ __all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "local_lny_reference", "relev
 #: season lowest at LNY itself comes out up to 0.2 too low); 28-56 are within the noise
 #: of each other.
 REFERENCE_DAYS, REFERENCE_MIN_DAYS = 35, 7
+#: Weight of the same days a year on, against the seen side held flat, in the guess for
+#: a side of a window that the history cuts off (:func:`local_lny_reference`). Each guess
+#: is wrong in its own case: held flat when the season moves through LNY, a year on when
+#: the level grows over the year; with no way to tell them apart in one year of history,
+#: both count alike. On 12.5-month histories that start inside an LNY window (origin
+#: LNY-28, ``benchmarks/RESULTS.md``), against the Prophet-window anchor: 0 (held flat)
+#: 0.95x on the power-load stand-in (6 seeds), 2.25x, 1.89x and 1.03x with a season
+#: rising or falling through LNY, HK's 6 series 0.85x, Kaohsiung's 3 0.76x; 1 (a year
+#: on) 0.82x, 1.37x, 0.89x, 0.53x, 0.80x, 0.81x, but 0.93x against 0.59x on the stand-in
+#: growing 34% a year; 0.5: 0.86x, 1.79x, 1.27x, 0.73x, 0.81x, 0.77x and 0.62x.
+YEAR_ON_WEIGHT = 0.5
 
 
 def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
-                        dev_range: tuple[int, int], *, reach: int = REFERENCE_DAYS,
-                        min_days: int = REFERENCE_MIN_DAYS) -> np.ndarray:
+                        dev_range: tuple[int, int], *, trend: np.ndarray | None = None,
+                        reach: int = REFERENCE_DAYS, min_days: int = REFERENCE_MIN_DAYS,
+                        year_on_weight: float = YEAR_ON_WEIGHT) -> np.ndarray:
     """Level of the residual around each past LNY window, on that window's days.
 
     The weighted mean residual of the ``reach`` days before ``dev_range`` and of the
     ``reach`` days after it (each side used if it holds ``min_days`` days with weight),
-    interpolated linearly across the window, or the one side's mean held flat (a history
-    that starts inside or just before a window).
+    interpolated linearly across the window. A side the history cuts off (a history that
+    starts inside or just before a window, or ends inside one) is, given ``trend``, the
+    seen side's mean moved ``year_on_weight`` of the way towards the same offsets around
+    the next LNY (a side before) or the previous one (after), taken on the series' own
+    level (residual plus trend: no growth over the year, as a trend fitted on one year
+    holds the season too) and set against the trend where the window is cut. Without
+    ``trend``, or without that side a year on either, the seen side's mean is held flat.
 
     Parameters
     ----------
@@ -46,6 +66,9 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
         Residuals and weights of the fit.
     dev_range : (int, int)
         The LNY window, offsets inclusive.
+    trend : ndarray, shape (n,), optional
+        The fitted trend (log scale), for a side a year on.
+    year_on_weight : float, default :data:`YEAR_ON_WEIGHT`
 
     Returns
     -------
@@ -69,13 +92,23 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     out = np.zeros(len(r))
     ok = (w > 0) & np.isfinite(r)
     for k in np.unique(year[(off >= lo) & (off <= hi)]):
-        sides = []
-        for sel in ((off >= lo - reach) & (off < lo), (off > hi) & (off <= hi + reach)):
-            sel = sel & (year == k) & ok
+        inside = (year == k) & (off >= lo) & (off <= hi)
+        sides, cut = [], None
+        for j, span in enumerate(((off >= lo - reach) & (off < lo),
+                                  (off > hi) & (off <= hi + reach))):
+            sel = span & (year == k) & ok
             if sel.sum() >= min_days:
                 sides.append((np.average(off[sel], weights=w[sel]),
                               np.average(r[sel], weights=w[sel])))
-        inside = (year == k) & (off >= lo) & (off <= hi)
+                continue
+            sel = span & (year == (k + 1 if j == 0 else k - 1)) & ok
+            if trend is not None and sel.sum() >= min_days:
+                at = trend[np.flatnonzero(inside)[0 if j == 0 else -1]]
+                cut = (np.average(off[sel], weights=w[sel]),
+                       np.average(r[sel] + trend[sel], weights=w[sel]) - at)
+        if len(sides) == 1 and cut is not None:
+            m = sides[0][1]
+            sides = sorted(sides + [(cut[0], m + year_on_weight * (cut[1] - m))])
         if len(sides) == 2:
             (a0, m0), (a1, m1) = sides
             out[inside] = m0 + (m1 - m0) * (off[inside] - a0) / (a1 - a0)

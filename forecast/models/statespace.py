@@ -159,8 +159,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     if first:
         facts.append(f"the first {first} days are a closed run (not yet open): not used")
         ds, y, closed = ds[first:], y[first:], closed[first:]
-    spec = FeatureSpec.for_history(ds, country=country, phases=phases,
-                                   holiday_block=holiday_block)
+    spec = FeatureSpec.for_history(ds, country=country, phases=phases, holiday_block=holiday_block)
     names = holiday_names(country, ds, exclude=spec.dev_range)
     closures = find_closures(ds, y, names=names, dev_range=spec.dev_range, exclude=closed)
     out = closed | closures.fit_mask(ds, y, names)  # zeros that are facts: not fitted
@@ -217,7 +216,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              off_columns=off_columns, window_year=window_year)
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
-        level = local_lny_reference(ds, r, w_fit, spec.dev_range)
+        level = local_lny_reference(ds, r, w_fit, spec.dev_range,
+                                    trend=X[:, groups["trend"]] @ beta[groups["trend"]])
         beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
         r, level = np.log1p(y) - X @ beta, np.nan_to_num(level)
     odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
