@@ -1,6 +1,7 @@
 """Short and partial histories, deep LNY troughs and long horizons (issue 10)."""
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -299,3 +300,21 @@ def test_two_past_lnys_are_not_calibrated_on_a_fold_that_saw_one():
                                    rng=np.random.default_rng(0))
     assert m3.calibration_.iloc[0].n_folds == 1
     assert m3.calibration_.iloc[0].fallback == ""
+
+
+def test_without_a_yearly_fit_half_of_last_years_change_over_the_same_days_is_carried():
+    # 13 months and a season rising ~0.14 on the log scale over the 8 weeks ahead (peak on
+    # day 110): the same days a year ago rose as much, half of it is carried (less the
+    # growth over the year); with the full history the yearly fit holds the season instead
+    df = toy_history(years=3, end="2026-01-01", seed=0, phi=0.8, sigma=0.025)
+    doy = df.ds.dt.day_of_year.to_numpy()
+    df = df.assign(y=np.round(df.y * np.exp(0.15 * np.cos(2 * np.pi * (doy - 110) / 365.25))))
+    short = df[df.ds > df.ds.max() - pd.Timedelta(days=396)]
+    fit = fit_statespace(pd.DatetimeIndex(short.ds), short.y.to_numpy(float))
+    assert any("last year's change" in n for n in fit.notes)
+    assert abs(fit.year_ago[0]) < 0.01 and 0.03 < fit.year_ago[55] < 0.08
+    model = StateSpaceModel(calibrate=False)
+    shifted, flat = (model.draw_series(f, 60, 5, rng=np.random.default_rng(0)).center
+                     for f in (fit, replace(fit, year_ago=None)))
+    assert np.allclose(shifted - flat, fit.year_ago[:60])
+    assert fit_statespace(pd.DatetimeIndex(df.ds), df.y.to_numpy(float)).year_ago is None

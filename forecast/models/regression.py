@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from forecast.calendar import LNY_REACH, lny_window_days
+from forecast.calendar import LNY_REACH, WINDOW, days_to_lny, lny_window_days, lny_year_of
 from forecast.models._core import count_noise_sd, local_scale, robust_scale, weighted_ridge
 
 __all__ = ["MIN_HISTORY_DAYS", "DEV_PRIOR_SD", "OFF", "PENALTY", "YEAR_CUT", "LATEST_MIN_WEIGHT",
            "check_history", "dev_shrinkage",
-           "fit_regression", "year_weights"]
+           "fit_regression", "window_years", "year_weights"]
 
 #: Shortest history (days from the first open day) the regression models accept: about a
 #: year, so that any history holds part of an LNY window (lunar years last 354-385 days and
@@ -140,6 +140,19 @@ def dev_shrinkage(effect: np.ndarray, phase_of: np.ndarray, n_obs: np.ndarray,
 YEAR_CUT = 2.0
 #: The least weight of the latest LNY window (:func:`year_weights`).
 LATEST_MIN_WEIGHT = 0.5
+
+
+def window_years(ds: pd.DatetimeIndex) -> tuple[np.ndarray, int]:
+    """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day (-1
+    outside every window), and the LNY year of index 0 (the ``window_year`` of
+    :func:`year_weights`)."""
+    off = days_to_lny(ds)
+    inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
+    year = lny_year_of(ds, off)
+    out = np.full(len(ds), -1)
+    first = int(year[inside].min()) if inside.any() else 0
+    out[inside] = year[inside] - first
+    return out, first
 
 
 def year_weights(r: np.ndarray, w: np.ndarray, window_year: np.ndarray, noise_sd: float, *,

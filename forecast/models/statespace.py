@@ -24,7 +24,8 @@ Two stages, both fast and deterministic:
    with the lead up to next year's LNY (~400 days).
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
-state; ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, a
+state (without yearly seasonality, plus part of last year's change over the same days,
+:func:`~forecast.models.residuals.year_ago_path`); ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, a
 year-to-year shift of the whole LNY window and a year-to-year factor on every LNY effect,
 :mod:`forecast.models.lny_uncertainty`); ``noise`` = AR(1) with resampled empirical
 innovations. An integer-valued history gives count paths (randomised rounding).
@@ -49,7 +50,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import DEFAULT_LNY_PHASES, WINDOW, days_to_lny, in_lny_window, lny_year_of
+from forecast.calendar import DEFAULT_LNY_PHASES, days_to_lny, in_lny_window
 from forecast.models._core import count_noise_sd, local_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
@@ -58,12 +59,14 @@ from forecast.models.features import (
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
-from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
+from forecast.models.regression import (
+    MIN_HISTORY_DAYS, OFF, check_history, fit_regression, window_years,
+)
 from forecast.models.lny_uncertainty import (
     between_year_sd, prior_lny_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
 )
 from forecast.models.residuals import (
-    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level,
+    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, year_ago_path,
 )
 from forecast.models.zeros import (
     MIN_OPEN_LEVEL,
@@ -111,6 +114,8 @@ class StateSpaceFit:
     counts: bool = False
     #: the series' ``unique_id`` (keys its hub-local stream in joint draws)
     uid: str = ""
+    #: without a yearly fit: part of last year's change over the days ahead (log scale)
+    year_ago: np.ndarray | None = None
 
     @property
     def n_windows(self) -> float:
@@ -177,7 +182,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     windows = group_windows(ds, visible, glist)
     override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
     if override:
-        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality")
+        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality"
+                     " (half of last year's change over the same days carried instead)")
     offsets = np.arange(spec.dev_range[0], spec.dev_range[1] + 1)
     dev_phase = np.full(len(offsets), -1)
     for j, p in enumerate(spec.phases):
@@ -209,7 +215,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     elif not seen.all():
         notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
                      f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
-    window_year, first_year = _window_year(ds, off)
+    window_year, first_year = window_years(ds)
     beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, weights=w,
                                              dev_penalty=dev_penalty, override=override,
                                              dev_phase=dev_phase, dev_days=dev_days,
@@ -275,20 +281,10 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
     lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
+    ago = year_ago_path(np.where(w > 0, trend + r, np.nan), similar, YEARLY_MIN_DAYS)
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
-                         bool(np.all(y == np.round(y))), str(uid))
-
-
-def _window_year(ds: pd.DatetimeIndex, off: np.ndarray) -> tuple[np.ndarray, int]:
-    """Index of the LNY window (:data:`forecast.calendar.WINDOW`) holding each day (-1
-    outside every window), and the LNY year of index 0; ``off`` is ``days_to_lny(ds)``."""
-    inside = (off >= WINDOW[0]) & (off <= WINDOW[1])
-    year = lny_year_of(ds, off)
-    out = np.full(len(ds), -1)
-    first = int(year[inside].min()) if inside.any() else 0
-    out[inside] = year[inside] - first
-    return out, first
+                         bool(np.all(y == np.round(y))), str(uid), ago if override else None)
 
 
 class StateSpaceModel(ForecastModel):
@@ -375,6 +371,8 @@ class StateSpaceModel(ForecastModel):
         b = state.beta.copy()
         b[tr] = 0.0
         center = X @ b + state.trend_end + state.dyn.center(h)
+        if state.year_ago is not None:  # its last day held beyond
+            center = center + np.pad(state.year_ago, (0, h), mode="edge")[:h]
         level, noise = state.dyn.draw(h, n_paths, rng=rng, shared=shared)
         glist = lny_groups(state.spec.phases, state.spec.dev_range)
         level = level + draw_lny_effects(ds, glist, state.lny_sd, n_paths, rng=rng,
