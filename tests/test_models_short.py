@@ -312,6 +312,8 @@ def test_without_a_yearly_fit_half_of_last_years_change_over_the_same_days_is_ca
     short = df[df.ds > df.ds.max() - pd.Timedelta(days=396)]
     fit = fit_statespace(pd.DatetimeIndex(short.ds), short.y.to_numpy(float))
     assert any("last year's change" in n for n in fit.notes)
+    part = fit_statespace(pd.DatetimeIndex(short.ds[30:]), short.y.to_numpy(float)[30:])
+    assert not part.year_ago.any() and not any("last year's" in n for n in part.notes)
     assert abs(fit.year_ago[0]) < 0.01 and 0.03 < fit.year_ago[55] < 0.08
     model = StateSpaceModel(calibrate=False)
     shifted, flat = (model.draw_series(f, 60, 5, rng=np.random.default_rng(0)).center

@@ -182,8 +182,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     windows = group_windows(ds, visible, glist)
     override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
     if override:
-        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality"
-                     " (half of last year's change over the same days carried instead)")
+        notes.append(f"less than {YEARLY_MIN_DAYS} days at today's level: no yearly seasonality")
     offsets = np.arange(spec.dev_range[0], spec.dev_range[1] + 1)
     dev_phase = np.full(len(offsets), -1)
     for j, p in enumerate(spec.phases):
@@ -282,6 +281,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
     lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
     ago = year_ago_path(np.where(w > 0, trend + r, np.nan), similar, YEARLY_MIN_DAYS)
+    if override and ago.any():
+        notes = [n + (" (part of last year's change over the same days carried instead)"
+                      if n.endswith("no yearly seasonality") else "") for n in notes]
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
                          bool(np.all(y == np.round(y))), str(uid), ago if override else None)
