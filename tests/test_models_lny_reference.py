@@ -83,3 +83,25 @@ def test_a_side_the_history_cuts_off_is_guessed_half_from_the_same_days_a_year_o
         assert np.all(np.diff(lvl[inside]) < 0)  # from the guess down to the seen side
     assert np.allclose(local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend,
                                            year_on_weight=0)[inside], seen)
+
+
+def test_a_side_cut_at_the_end_is_guessed_from_the_same_days_around_the_previous_lny():
+    # ends 7 days after LNY 2025-01-29: no days after that window; the days after LNY
+    # 2024-02-10 are the same season a year before, on the series' level (0.3), set
+    # against the trend where the window is cut (the last day: 0.5)
+    ds = pd.date_range("2024-01-01", "2025-02-05")
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    trend = np.linspace(0.2, 0.5, len(ds))
+    after = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
+    r = np.where(after, 0.3, trend) - trend  # the level: 0.3 after LNY 2024, else the trend
+    inside = (year == 2025) & (off >= WINDOW[0]) & (off <= WINDOW[1])
+    before = (year == 2025) & (off < WINDOW[0]) & (off >= WINDOW[0] - 35)
+    lvl = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend)
+    seen = r[before].mean()  # 0: the level is the trend there
+    guess = seen + 0.5 * (0.3 - 0.5 - seen)
+    a0, a1 = off[before].mean(), off[after].mean()
+    last = seen + (guess - seen) * (off[inside][-1] - a0) / (a1 - a0)
+    assert np.isclose(lvl[inside][-1], last) and lvl[inside][-1] < -0.01
+    held = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)  # no trend: held flat
+    assert np.allclose(held[inside], seen)

@@ -1,6 +1,7 @@
 """forecast.models.residuals: last year's change carried without a yearly fit."""
 
 import numpy as np
+import pandas as pd
 
 from forecast.models.residuals import year_ago_path
 
@@ -14,6 +15,15 @@ def test_last_years_change_over_the_same_days_is_carried_at_its_weight():
     assert p.shape == (56,)
     assert abs(p[-1] - 0.5 * (SEASON[T0 + 56] - SEASON[T0])) < 0.01
     assert np.allclose(year_ago_path(SEASON, np.ones(420), 56, weight=1.0), 2 * p)
+    # exactly: day j ahead is the day 365 before it, the 29-day centred means, the year's
+    # change pro rata, the mean similarity since a year ago
+    m = pd.Series(SEASON).rolling(29, center=True, min_periods=14).mean().to_numpy()
+    sim = np.linspace(0.5, 1.0, 420)
+    k = np.arange(1, 57)
+    year = m[405] - m[40]
+    gate = np.cumsum(sim[T0:])[k] / (k + 1)
+    want = 0.5 * np.exp(-((year / 0.2) ** 2)) * gate * (m[T0 + k] - m[T0] - k / 365 * year)
+    assert np.allclose(year_ago_path(SEASON, sim, 56), want, rtol=0, atol=1e-12)
 
 
 def test_growth_stays_with_the_trend():
@@ -35,3 +45,13 @@ def test_without_a_year_ago_nothing_is_carried():
     assert not year_ago_path(SEASON[:370], np.ones(370), 56).any()
     days_past = year_ago_path(SEASON, np.ones(420), 400)  # past the last centred mean: held
     assert np.all(days_past[351:] == days_past[350])
+
+
+def test_closed_days_a_year_ago_or_at_the_end_leave_a_finite_continuous_path():
+    whole = year_ago_path(SEASON, np.ones(420), 56)
+    tail = year_ago_path(np.where(T >= 400, np.nan, SEASON), np.ones(420), 56)  # shut now
+    assert np.isfinite(tail).all() and np.abs(tail - whole).max() < 0.01
+    hole = year_ago_path(np.where((T > T0 + 20) & (T < T0 + 60), np.nan, SEASON),
+                         np.ones(420), 56)  # closed for 40 days a year ago: interpolated
+    assert np.isfinite(hole).all() and np.abs(np.diff(hole)).max() < 0.01
+    assert not year_ago_path(np.full(420, np.nan), np.ones(420), 56).any()

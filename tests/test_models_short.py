@@ -316,7 +316,8 @@ def test_without_a_yearly_fit_half_of_last_years_change_over_the_same_days_is_ca
     assert not part.year_ago.any() and not any("last year's" in n for n in part.notes)
     assert abs(fit.year_ago[0]) < 0.01 and 0.03 < fit.year_ago[55] < 0.08
     model = StateSpaceModel(calibrate=False)
-    shifted, flat = (model.draw_series(f, 60, 5, rng=np.random.default_rng(0)).center
+    shifted, flat = (model.draw_series(f, 450, 5, rng=np.random.default_rng(0)).center
                      for f in (fit, replace(fit, year_ago=None)))
-    assert np.allclose(shifted - flat, fit.year_ago[:60])
+    assert len(fit.year_ago) == 400 and np.allclose(shifted - flat, np.r_[
+        fit.year_ago, np.full(50, fit.year_ago[-1])])  # its last day held beyond
     assert fit_statespace(pd.DatetimeIndex(df.ds), df.y.to_numpy(float)).year_ago is None

@@ -51,12 +51,12 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
 
     The weighted mean residual of the ``reach`` days before ``dev_range`` and of the
     ``reach`` days after it (each side used if it holds ``min_days`` days with weight),
-    interpolated linearly across the window. A side the history cuts off (a history that
-    starts inside or just before a window, or ends inside one) is, given ``trend``, the
-    seen side's mean moved ``year_on_weight`` of the way towards the same offsets around
-    the next LNY (a side before) or the previous one (after), taken on the series' own
-    level (residual plus trend: no growth over the year, as a trend fitted on one year
-    holds the season too) and set against the trend where the window is cut. Without
+    interpolated linearly across the window. A side without them (cut off by the history's
+    start or end, or closed) is, given ``trend``, the seen side's mean moved
+    ``year_on_weight`` of the way towards the same offsets around the next LNY (a side
+    before) or the previous one (after), taken on the series' own level (residual plus
+    trend: no growth over the year, as a trend fitted on one year holds the season too)
+    and set against the trend at the window's day nearest the missing side. Without
     ``trend``, or without that side a year on either, the seen side's mean is held flat.
 
     Parameters
@@ -69,6 +69,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     trend : ndarray, shape (n,), optional
         The fitted trend (log scale), for a side a year on.
     year_on_weight : float, default :data:`YEAR_ON_WEIGHT`
+        How far the guess for a side without days goes from the seen side's mean (0) to
+        the same days a year on or before (1).
 
     Returns
     -------

@@ -290,28 +290,37 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
                   weight: float = YEAR_AGO_WEIGHT, stable: float = YEAR_AGO_STABLE) -> np.ndarray:
     """Last year's change of the level over the next ``h`` days, to carry into the paths.
 
-    With ``m`` the ``days``-day centred mean of ``d`` and ``t0`` the day a year before the
-    history's last: ``m[t0 + k] - m[t0]`` less ``k / 365`` of the year's change (growth
-    stays with the trend), times ``weight``, times the mean ``similar`` over
+    With ``m`` the ``days``-day centred mean of ``d`` (interpolated across gaps), ``t0`` the
+    day a year before the history's last and ``e`` the last day with a centred mean:
+    ``m[t0 + k] - m[t0]`` less ``k / 365`` of the year's change ``m[e] - m[e - 365]``
+    (growth stays with the trend), times ``weight``, times the mean ``similar`` over
     ``t0 .. t0 + k`` (a year ago far from today's level, as in a border closure, is not a
-    season), times ``exp(-(year / stable)^2)`` with ``year`` the change over the year.
-    Days past the last centred mean repeat its change.
+    season), times ``exp(-(year / stable)^2)`` (a level that moved a lot over the year, as
+    in a recovery or a new hub's ramp-up, is not one either). Days ahead whose day a year
+    before is past ``e`` repeat the last change.
 
     Parameters
     ----------
     d : ndarray, shape (n,)
         Trend plus residual on the log scale (the series without its calendar and LNY
-        effects; NaN for days not used).
+        effects; NaN for days not used, e.g. closed).
     similar : ndarray, shape (n,)
-        :func:`~forecast.models.features.level_similarity` of each day, in [0, 1].
+        :func:`~forecast.models.features.level_similarity` of each day, in [0, 1] (NaN: 0).
     h : int
         Days ahead.
+    days : int, default 29
+        Days of the centred mean (at least half of them observed).
+    weight : float, default :data:`YEAR_AGO_WEIGHT`
+        Share of last year's change carried.
+    stable : float, default :data:`YEAR_AGO_STABLE`
+        Year-on-year change (log scale) at which the share is down to 1/e of ``weight``.
 
     Returns
     -------
     ndarray, shape (h,)
-        Log-scale shift of each day ahead; zeros when the history holds no centred mean a
-        year before its end.
+        Log-scale shift of each day ahead, finite; zeros without a centred mean a year
+        before the last one (histories under about ``365 + days`` days, or a year ago
+        not observed).
 
     Examples
     --------
@@ -322,13 +331,18 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     True
     """
     n, half = len(d), days // 2
-    m = pd.Series(d).rolling(days, center=True, min_periods=half).mean().to_numpy()
-    end, t0 = n - 1 - half, n - 1 - 365
-    if t0 - half < 0 or not np.isfinite(m[t0]) or not np.isfinite(m[end - 365]):
+    m = (pd.Series(d, dtype=float).rolling(days, center=True, min_periods=half).mean()
+         .interpolate(limit_area="inside").to_numpy())
+    seen = np.flatnonzero(np.isfinite(m[:max(n - half, 0)]))
+    t0 = n - 1 - 365
+    if not len(seen) or t0 < 0 or seen[-1] <= t0 or seen[-1] - 365 < 0:
+        return np.zeros(h)
+    end = seen[-1]
+    if not (np.isfinite(m[t0]) and np.isfinite(m[end - 365])):
         return np.zeros(h)
     year = m[end] - m[end - 365]
     k = np.minimum(np.arange(1, h + 1), end - t0)
-    path = np.nan_to_num(m[t0 + k] - m[t0] - k / 365.0 * year)
+    path = m[t0 + k] - m[t0] - k / 365.0 * year
     s = np.cumsum(np.nan_to_num(similar[t0:]))
     gate = s[k] / (k + 1)
     return weight * np.exp(-((year / stable) ** 2)) * gate * path
