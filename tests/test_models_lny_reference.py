@@ -3,6 +3,7 @@ import pandas as pd
 
 from forecast.calendar import days_to_lny
 from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
+from forecast.models.residuals import stable_share, year_change
 
 DS = pd.date_range("2024-12-01", periods=120)  # LNY 2025-01-29 at day 59
 OFF = days_to_lny(DS)
@@ -88,20 +89,42 @@ def test_a_side_the_history_cuts_off_is_guessed_half_from_the_same_days_a_year_o
 def test_a_side_cut_at_the_end_is_guessed_from_the_same_days_around_the_previous_lny():
     # ends 7 days after LNY 2025-01-29: no days after that window; the days after LNY
     # 2024-02-10 are the same season a year before, on the series' level (0.3), set
-    # against the trend where the window is cut (the last day: 0.5)
+    # against the trend where the window is cut (the last day: 0.25); the level grew
+    # ~0.05 over the year, which takes a little off the guess
     ds = pd.date_range("2024-01-01", "2025-02-05")
     off = days_to_lny(ds)
     year = (ds - pd.to_timedelta(off, unit="D")).year
-    trend = np.linspace(0.2, 0.5, len(ds))
+    trend = np.linspace(0.2, 0.25, len(ds))
     after = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
     r = np.where(after, 0.3, trend) - trend  # the level: 0.3 after LNY 2024, else the trend
     inside = (year == 2025) & (off >= WINDOW[0]) & (off <= WINDOW[1])
     before = (year == 2025) & (off < WINDOW[0]) & (off >= WINDOW[0] - 35)
     lvl = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend)
     seen = r[before].mean()  # 0: the level is the trend there
-    guess = seen + 0.5 * (0.3 - 0.5 - seen)
+    share = stable_share(year_change(r + trend))
+    assert 0.9 < share < 1.0
+    guess = seen + 0.5 * share * (0.3 - 0.25 - seen)
     a0, a1 = off[before].mean(), off[after].mean()
     last = seen + (guess - seen) * (off[inside][-1] - a0) / (a1 - a0)
-    assert np.isclose(lvl[inside][-1], last) and lvl[inside][-1] < -0.01
+    assert np.isclose(lvl[inside][-1], last) and lvl[inside][-1] > 0.01
     held = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)  # no trend: held flat
     assert np.allclose(held[inside], seen)
+
+
+def test_a_level_that_moved_a_lot_over_its_last_year_is_not_guessed_a_year_on():
+    # 14.5 months from 21 days before LNY 2024-02-10, the level up by 0.8 over the year (a
+    # recovery or a new hub's ramp-up, not a season): the first window's missing side is
+    # the seen side held flat; with the level flat over the year the guess is half way
+    ds = pd.date_range("2024-01-20", "2025-03-31")
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    inside = (year == 2024) & (off >= WINDOW[0]) & (off <= WINDOW[1])
+    post = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
+    ramp = np.linspace(0.0, 0.8 * len(ds) / 365, len(ds))
+    r = np.zeros(len(ds))
+    lvl = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=ramp)
+    assert np.allclose(lvl[inside], r[post].mean(), atol=1e-6)
+    flat = np.zeros(len(ds))
+    r2 = np.where((year == 2025) & (off < WINDOW[0]), 0.3, 0.0)
+    half = local_lny_reference(ds, r2, np.ones(len(ds)), WINDOW, trend=flat)
+    assert half[inside][0] > 0.05  # moved towards the 0.3 a year on

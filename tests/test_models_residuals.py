@@ -55,3 +55,11 @@ def test_closed_days_a_year_ago_or_at_the_end_leave_a_finite_continuous_path():
                          np.ones(420), 56)  # closed for 40 days a year ago: interpolated
     assert np.isfinite(hole).all() and np.abs(np.diff(hole)).max() < 0.01
     assert not year_ago_path(np.full(420, np.nan), np.ones(420), 56).any()
+
+
+def test_the_year_change_and_the_share_of_a_season_it_leaves():
+    from forecast.models.residuals import stable_share, year_change
+    assert abs(year_change(0.3 * T / 365) - 0.3) < 1e-9
+    assert np.isnan(year_change(np.zeros(370)))  # no centred mean a year before the last
+    assert stable_share(np.nan) == 1.0 and stable_share(0.0) == 1.0
+    assert np.isclose(stable_share(0.2), np.exp(-1)) and stable_share(1.0) < 1e-10

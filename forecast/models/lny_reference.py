@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import days_to_lny, lny_year_of
+from forecast.models.residuals import stable_share, year_change
 
 __all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "YEAR_ON_WEIGHT", "local_lny_reference",
            "relevel_lny_effects"]
@@ -39,7 +40,10 @@ REFERENCE_DAYS, REFERENCE_MIN_DAYS = 35, 7
 #: 0.95x on the power-load stand-in (6 seeds), 2.25x, 1.89x and 1.03x with a season
 #: rising or falling through LNY, HK's 6 series 0.85x, Kaohsiung's 3 0.76x; 1 (a year
 #: on) 0.82x, 1.37x, 0.89x, 0.53x, 0.80x, 0.81x, but 0.93x against 0.59x on the stand-in
-#: growing 34% a year; 0.5: 0.86x, 1.79x, 1.27x, 0.73x, 0.81x, 0.77x and 0.62x.
+#: growing 34% a year; 0.5: 0.86x, 1.79x, 1.27x, 0.73x, 0.81x, 0.77x and 0.62x. Where a
+#: year's change is measured (from ~380 days), a large one lowers the weight as in
+#: :func:`~forecast.models.residuals.year_ago_path`: HK at lead 330, a year after its
+#: border reopened, had lost 0.149 -> 0.158 without it.
 YEAR_ON_WEIGHT = 0.5
 
 
@@ -56,8 +60,12 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     ``year_on_weight`` of the way towards the same offsets around the next LNY (a side
     before) or the previous one (after), taken on the series' own level (residual plus
     trend: no growth over the year, as a trend fitted on one year holds the season too)
-    and set against the trend at the window's day nearest the missing side. Without
-    ``trend``, or without that side a year on either, the seen side's mean is held flat.
+    and set against the trend at the window's day nearest the missing side. A level that
+    moved a lot over its last year (a recovery, a new hub's ramp-up) moves the guess less:
+    ``year_on_weight`` times :func:`~forecast.models.residuals.stable_share` of
+    :func:`~forecast.models.residuals.year_change` (unknown under ~380 days: no change).
+    Without ``trend``, or without that side a year on either, the seen side's mean is
+    held flat.
 
     Parameters
     ----------
@@ -93,6 +101,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     year = lny_year_of(ds, off)
     out = np.zeros(len(r))
     ok = (w > 0) & np.isfinite(r)
+    if trend is not None:  # a level that moved a lot over its last year: not a season
+        year_on_weight *= stable_share(year_change(np.where(ok, r + trend, np.nan)))
     for k in np.unique(year[(off >= lo) & (off <= hi)]):
         inside = (year == k) & (off >= lo) & (off <= hi)
         sides, cut = [], None

@@ -25,7 +25,8 @@ from forecast.models.joint import SharedDraws, resample_by_date
 from forecast.models.kalman import SHIFT_SD, filter_level_ar, fit_level_ar_grid, level_shift
 
 __all__ = ["LevelAR", "fit_level_ar", "clip_outliers", "level_drift_var", "recent_level",
-           "year_ago_path", "YEAR_AGO_WEIGHT", "YEAR_AGO_STABLE"]
+           "year_ago_path", "year_change", "stable_share", "YEAR_AGO_WEIGHT",
+           "YEAR_AGO_STABLE"]
 
 
 @dataclass(frozen=True)
@@ -330,19 +331,48 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     >>> bool(abs(p[-1] - (d[64] - d[34])) < 0.01)
     True
     """
-    n, half = len(d), days // 2
-    m = (pd.Series(d, dtype=float).rolling(days, center=True, min_periods=half).mean()
-         .interpolate(limit_area="inside").to_numpy())
-    seen = np.flatnonzero(np.isfinite(m[:max(n - half, 0)]))
-    t0 = n - 1 - 365
-    if not len(seen) or t0 < 0 or seen[-1] <= t0 or seen[-1] - 365 < 0:
+    m, end = _centred(d, days)
+    t0 = len(d) - 1 - 365
+    if t0 < 0 or end <= t0 or end - 365 < 0 or not np.isfinite(m[t0]):
         return np.zeros(h)
-    end = seen[-1]
-    if not (np.isfinite(m[t0]) and np.isfinite(m[end - 365])):
+    year = year_change(d, days=days)
+    if not np.isfinite(year):
         return np.zeros(h)
-    year = m[end] - m[end - 365]
     k = np.minimum(np.arange(1, h + 1), end - t0)
     path = m[t0 + k] - m[t0] - k / 365.0 * year
     s = np.cumsum(np.nan_to_num(similar[t0:]))
     gate = s[k] / (k + 1)
-    return weight * np.exp(-((year / stable) ** 2)) * gate * path
+    return weight * stable_share(year, stable=stable) * gate * path
+
+
+def _centred(d: np.ndarray, days: int) -> tuple[np.ndarray, int]:
+    """The ``days``-day centred mean of ``d`` (at least half observed, interpolated across
+    gaps) and the last day that has one (-1: none)."""
+    half = days // 2
+    m = (pd.Series(d, dtype=float).rolling(days, center=True, min_periods=half).mean()
+         .interpolate(limit_area="inside").to_numpy())
+    seen = np.flatnonzero(np.isfinite(m[:max(len(d) - half, 0)]))
+    return m, int(seen[-1]) if len(seen) else -1
+
+
+def year_change(d: np.ndarray, *, days: int = 29) -> float:
+    """Change of the level over its last year (log scale), NaN without a year of it.
+
+    The ``days``-day centred mean of ``d`` (trend plus residual, NaN for days not used) on
+    the last day that has one, less its value 365 days before.
+
+    Examples
+    --------
+    >>> round(year_change(0.2 * np.arange(500) / 365), 3)  # growing 0.2 a year
+    0.2
+    >>> bool(np.isnan(year_change(np.zeros(300))))
+    True
+    """
+    m, end = _centred(d, days)
+    return float(m[end] - m[end - 365]) if end - 365 >= 0 else np.nan
+
+
+def stable_share(year: float, *, stable: float = YEAR_AGO_STABLE) -> float:
+    """``exp(-(year / stable)^2)``: how far a level that changed by ``year`` (log scale) over
+    its last year is taken to repeat its season; 1 when the change is unknown (NaN)."""
+    return 1.0 if not np.isfinite(year) else float(np.exp(-((year / stable) ** 2)))
