@@ -8,8 +8,8 @@ the paths, started from today's (seasonal) level, counted that season twice: a p
 stand-in forecast from 12.5 months of history was up to 0.3 too low in the three weeks
 before LNY (``benchmarks/RESULTS.md``). :func:`local_lny_reference` measures the level
 around each past window (the side of a window that the history cuts off: half the other
-side's, half the same days' a year on), :func:`relevel_lny_effects` moves the effects onto
-it.
+side's, half the same days' a year on, less after a large change over the year),
+:func:`relevel_lny_effects` moves the effects onto it.
 """
 
 from __future__ import annotations

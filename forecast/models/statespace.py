@@ -25,10 +25,11 @@ Two stages, both fast and deterministic:
 
 Paths: ``center`` = calendar effects + last trend value + filtered level + decaying AR
 state (without yearly seasonality, plus part of last year's change over the same days,
-:func:`~forecast.models.residuals.year_ago_path`); ``shared`` = random-walk level + LNY-effect draws (per phase, per LNY day, a
-year-to-year shift of the whole LNY window and a year-to-year factor on every LNY effect,
-:mod:`forecast.models.lny_uncertainty`); ``noise`` = AR(1) with resampled empirical
-innovations. An integer-valued history gives count paths (randomised rounding).
+:func:`~forecast.models.residuals.year_ago_path`); ``shared`` = random-walk level +
+LNY-effect draws (per phase, per LNY day, a year-to-year shift of the whole LNY window and
+a year-to-year factor on every LNY effect, :mod:`forecast.models.lny_uncertainty`);
+``noise`` = AR(1) with resampled empirical innovations. An integer-valued history gives
+count paths (randomised rounding).
 
 Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
@@ -202,6 +203,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
         spec = replace(spec, holiday_block=False)
         notes.append("no LNY holiday-block day seen: weekday effects kept over the holiday")
     X, groups = spec.matrix(ds)
+    tr = groups["trend"]
     off_columns = np.zeros(X.shape[1], dtype=bool)
     off_columns[groups["dev"]] = ~seen
     phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
@@ -221,8 +223,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              off_columns=off_columns, window_year=window_year)
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
-        level = local_lny_reference(ds, r, w_fit, spec.dev_range,
-                                    trend=X[:, groups["trend"]] @ beta[groups["trend"]])
+        level = local_lny_reference(ds, r, w_fit, spec.dev_range, trend=X[:, tr] @ beta[tr])
         beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
         r, level = np.log1p(y) - X @ beta, np.nan_to_num(level)
     odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
@@ -237,7 +238,6 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     n_day = np.bincount(dev_days[dev_days >= 0], weights=w_fit[dev_days >= 0],
                         minlength=len(offsets))
     dev_sd = np.minimum(np.sqrt(noise_var / (n_day + pen)), [prior_lny_sd(o, o) for o in offsets])
-    tr = groups["trend"]
     trend = X[:, tr] @ beta[tr]
     r = np.where(out, np.nan, r)
     floor = count_noise_sd(np.expm1(np.log1p(y) - r)[~out])
