@@ -52,6 +52,15 @@ LEADS = {28: (-28, 56), 330: (-330, 345)}  # lead -> (origin offset, horizon)
 CUT_DAYS = {"cut13": 396, "cut25": 760}
 
 
+def data_dir(path: Path) -> Path:
+    """``path`` if it holds the shared files, else exit naming ``--data``."""
+    if not all((path / f).is_file() for f, *_ in CASES):
+        raise SystemExit(f"no shared data in {path}: pass --data DIR, the folder holding "
+                         + " and ".join(f for f, *_ in CASES) + " (../shared/data beside "
+                         "the repository by default)")
+    return path
+
+
 def load(path: Path, series: str | None) -> pd.DataFrame:
     """One series of a shared file, or every series (``series=None``)."""
     raw = pd.read_csv(path)
@@ -168,12 +177,13 @@ def main() -> None:
     ap.add_argument("--options", default="{}",
                     help="JSON options merged into every model's (one-off experiments)")
     args = ap.parse_args()
+    data = data_dir(args.data)
     models = args.models.split(",")
     extra = json.loads(args.options)
     for file, series, years, country in CASES:
         if args.cases != "all" and file not in args.cases.split(","):
             continue
-        df = load(args.data / file, None if args.all_series else series)
+        df = load(data / file, None if args.all_series else series)
         for lead in map(int, args.leads.split(",")):
             for mode in args.modes.split(","):
                 if mode == "partial" and lead != 28:
