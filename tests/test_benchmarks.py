@@ -1,6 +1,7 @@
 """The benchmark scripts still run against the package's API (they are not imported by it,
 so nothing else notices when a call they make changes). Only their smallest settings, and
-only scripts that need no data outside the repository."""
+only scripts that need no data outside the repository (the real-data backtest only for its
+message when that data is missing)."""
 
 import re
 import subprocess
@@ -18,6 +19,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
      r"\| required_headcount\(target=0\.95, alpha=0\.9\) \| [\d.]+ \| \d+ workers \|"),
     ("backtest_power.py", ["--seeds", "1", "--modes", "cut13", "--paths", "50",
                            "--season-peak", "110"], r"\| auto \| 0\.\d+ \|"),
+    ("backtest_power.py", ["--seeds", "1", "--modes", "partial", "--paths", "50",
+                           "--growth", "0.29"], r"growth 0\.29 a year(?s:.*)\| auto \| 0\.\d+ \|"),
     ("small_counts.py", [], r"\| 3\.0 \| 3 years \| [\d., ]+ \|"),
 ])
 def test_benchmark_script_runs(script, args, expect):
@@ -25,3 +28,12 @@ def test_benchmark_script_runs(script, args, expect):
                          text=True, timeout=600, cwd=BENCH.parent)
     assert out.returncode == 0, out.stderr[-2000:]
     assert re.search(expect, out.stdout), out.stdout[-2000:]
+
+
+
+def test_the_real_data_backtest_names_the_data_option_when_its_folder_is_missing(tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "backtest_real.py"), "--data",
+                          str(tmp_path)], capture_output=True, text=True, timeout=120,
+                         cwd=BENCH.parent)
+    assert out.returncode == 1 and "pass --data DIR" in out.stderr, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr
