@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from backtest_real import data_dir
 
 from forecast.calendar import WINDOW, lunar_new_year
 from forecast.models import make_model
@@ -134,9 +135,7 @@ def main() -> None:
     ap.add_argument("--cases", default="all", help="comma-separated case names, or all")
     ap.add_argument("--folds", action="store_true", help="print every fold's window totals")
     args = ap.parse_args()
-    if not all((args.data / file).is_file() for file, *_ in CASES.values()):
-        raise SystemExit(f"no shared data in {args.data}: pass --data DIR, the folder holding "
-                         "the files of ../shared/data (beside the repository by default)")
+    data_dir(args.data, [file for file, *_ in CASES.values()])
     warnings.filterwarnings("ignore", message=".*(seen|yearly seasonality|backtest fold).*")
     t0, c0 = time.perf_counter(), time.process_time()
     rows, folds = [], []

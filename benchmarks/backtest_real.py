@@ -52,11 +52,11 @@ LEADS = {28: (-28, 56), 330: (-330, 345)}  # lead -> (origin offset, horizon)
 CUT_DAYS = {"cut13": 396, "cut25": 760}
 
 
-def data_dir(path: Path) -> Path:
-    """``path`` if it holds the shared files, else exit naming ``--data``."""
-    if not all((path / f).is_file() for f, *_ in CASES):
+def data_dir(path: Path, files=tuple(f for f, *_ in CASES)) -> Path:
+    """``path`` if it holds ``files`` (the shared files), else exit naming ``--data``."""
+    if not all((path / f).is_file() for f in files):
         raise SystemExit(f"no shared data in {path}: pass --data DIR, the folder holding "
-                         + " and ".join(f for f, *_ in CASES) + " (../shared/data beside "
+                         + " and ".join(sorted(set(files))) + " (../shared/data beside "
                          "the repository by default)")
     return path
 

@@ -332,11 +332,8 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     True
     """
     m, end = _centred(d, days)
-    t0 = len(d) - 1 - 365
-    if t0 < 0 or end <= t0 or end - 365 < 0 or not np.isfinite(m[t0]):
-        return np.zeros(h)
-    year = year_change(d, days=days)
-    if not np.isfinite(year):
+    t0, year = len(d) - 1 - 365, _year_change(m, end)
+    if t0 < 0 or end <= t0 or not np.isfinite(m[t0]) or not np.isfinite(year):
         return np.zeros(h)
     k = np.minimum(np.arange(1, h + 1), end - t0)
     path = m[t0 + k] - m[t0] - k / 365.0 * year
@@ -368,7 +365,10 @@ def year_change(d: np.ndarray, *, days: int = 29) -> float:
     >>> bool(np.isnan(year_change(np.zeros(300))))
     True
     """
-    m, end = _centred(d, days)
+    return _year_change(*_centred(d, days))
+
+
+def _year_change(m: np.ndarray, end: int) -> float:
     return float(m[end] - m[end - 365]) if end - 365 >= 0 else np.nan
 
 

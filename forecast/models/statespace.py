@@ -60,9 +60,8 @@ from forecast.models.features import (
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
-from forecast.models.regression import (
-    MIN_HISTORY_DAYS, OFF, check_history, fit_regression, window_years,
-)
+from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit_regression
+from forecast.models.regression import window_years
 from forecast.models.lny_uncertainty import (
     between_year_sd, prior_lny_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
 )
@@ -280,13 +279,14 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
     lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
-    ago = year_ago_path(np.where(w > 0, trend + r, np.nan), similar, YEARLY_MIN_DAYS)
-    if override and ago.any():
-        notes = [n + (" (part of last year's change over the same days carried instead)"
-                      if n.endswith("no yearly seasonality") else "") for n in notes]
+    ago = (year_ago_path(np.where(w > 0, trend + r, np.nan), similar, YEARLY_MIN_DAYS)
+           if override else None)  # without a yearly fit: its note says what stands in
+    if ago is not None and ago.any():
+        notes = [n + " (part of last year's change over the same days carried instead)"
+                 if n.endswith("no yearly seasonality") else n for n in notes]
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
-                         bool(np.all(y == np.round(y))), str(uid), ago if override else None)
+                         bool(np.all(y == np.round(y))), str(uid), ago)
 
 
 class StateSpaceModel(ForecastModel):
