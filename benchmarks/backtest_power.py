@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/backtest_power.py [--seeds 3] [--paths 200] [--modes full,cut13,cut25,partial]
-        [--season-peak DOY] [--growth G]
+        [--season-peak DOY] [--growth G] [--unit U]
 
 Issue 10 measured ``auto`` on two series this project does not hold: an industrial
 electricity series (6 LNYs) and a regional power load (1-2 LNYs) whose volume falls to
@@ -21,7 +21,9 @@ truth, so the weakness can be re-measured by anyone (it is not a fit target):
 Each seed is one series, 2018-01-01..2026-03-31; the folds are LNY 2024, 2025 and 2026 at
 lead 28 (origin LNY-28, horizon 56), with the history modes of ``backtest_real.py``:
 ``full``, ``cut13`` (396 days: one LNY), ``cut25`` (760 days: two LNYs) and ``partial`` (from 22 days before the previous
-LNY). Printed: scaled CRPS, daily and LNY-window 80% coverage, and the ratio to the anchor.
+LNY). ``--unit U`` divides the series by ``U`` without rounding: a measurement (energy in
+GWh, not a count), whose forecast must not depend on its unit. Printed: scaled CRPS, daily
+and LNY-window 80% coverage, and the ratio to the anchor.
 """
 
 from __future__ import annotations
@@ -91,11 +93,16 @@ def main() -> None:
                          "two-harmonic season of the module docstring)")
     ap.add_argument("--growth", type=float, default=0.04,
                     help="the level's growth per year, log scale (default: 0.04)")
+    ap.add_argument("--unit", type=float, default=None,
+                    help="divide the series by this, unrounded: a measurement (default: "
+                         "counts)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")  # short-history notes: expected here
     df = pd.concat([power_load(s, season_peak=args.season_peak, growth=args.growth)
                     for s in range(args.seeds)],
                    ignore_index=True)
+    if args.unit is not None:
+        df["y"] = df.y / args.unit
     models = ["auto", ANCHOR]
     for mode in args.modes.split(","):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -104,6 +111,8 @@ def main() -> None:
         season = "" if args.season_peak is None else f", season peak on day {args.season_peak}"
         if args.growth != 0.04:
             season += f", growth {args.growth} a year (log)"
+        if args.unit is not None:
+            season += f", divided by {args.unit:g} (a measurement)"
         print(f"\n#### power-load stand-in{season}, {args.seeds} seeds, LNY 2024-2026, lead 28, "
               f"history {mode}, {args.paths} paths: {time.perf_counter() - t0:.1f} s wall, "
               f"{time.process_time() - c0:.1f} s CPU\n")

@@ -81,6 +81,20 @@ def test_series_streams_do_not_depend_on_other_series(toy):
     np.testing.assert_allclose(a, b)
 
 
+@pytest.mark.parametrize("alias", ["statespace", "lunar-naive"])
+def test_a_measurement_gets_the_same_forecast_in_any_unit(toy, alias):
+    gwh = toy.assign(y=toy.y / 1000 + 0.01)  # not integer-valued: a measurement
+    runs = [make_model(alias, country="HK").fit(d, rng=np.random.default_rng(0))
+            for d in (gwh, gwh.assign(y=gwh.y * 1000), gwh.assign(y=gwh.y / 1000))]
+    paths = [m.sample_paths(30, n_paths=100, rng=np.random.default_rng(1)).y.to_numpy()
+             for m in runs]
+    assert runs[0].units_ == {"toy": 1e5} and runs[2].units_ == {"toy": 1e8}
+    np.testing.assert_allclose(paths[1], paths[0] * 1000, rtol=1e-6)
+    np.testing.assert_allclose(paths[2], paths[0] / 1000, rtol=1e-6)
+    counts = make_model(alias, country="HK").fit(toy, rng=np.random.default_rng(0))
+    assert counts.units_ == {"toy": 1.0}
+
+
 def test_backtest_is_reproducible_and_names_supported_years(toy):
     kw = {"lny_years": [2025], "n_paths": 30}
     a = backtest(toy, ["lunar-naive"], rng=np.random.default_rng(5), **kw).daily

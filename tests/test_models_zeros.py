@@ -49,6 +49,28 @@ def test_closure_days_are_structural_zeros_that_do_not_leak(alias):
     assert s.loc[3, "hi"] / s.loc[3, "lo"] < 1.5  # and not scattered by them
 
 
+@pytest.mark.parametrize("unit", [1e3, 1e5])
+def test_closures_of_a_measurement_in_a_large_unit_are_closures_too(unit):
+    # the same site in GWh-like units (values ~0.1-10, not integer-valued): its zeros are
+    # closures as they are for the counts above, not small values near a small level
+    kw = {"years": 4, "seed": 1, "offset_truth": {0: 0.0, 1: 0.0, 2: 0.0}}
+    hist = toy_history(end="2026-01-20", **kw).eval(f"y = y / {unit}")
+    full = toy_history(end="2026-03-31", sigma=1e-9, **kw)
+    s = _by_offset(_paths(make_model("statespace"), hist, 40)) * unit
+    assert (s.loc[[0, 1, 2], "hi"] == 0).all()
+    assert abs(s.loc[3, "mean"] / _truth_at(full, 3) - 1) < 0.15
+    assert s.loc[3, "hi"] / s.loc[3, "lo"] < 1.5
+
+
+def test_an_intermittent_measurement_keeps_its_mean():
+    # zeros on most days and small non-integer values (rain-like): fitted as given
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2023-01-01", "2025-12-31")
+    y = np.where(rng.random(len(ds)) < 0.3, rng.gamma(2.0, 0.5, len(ds)), 0.0)
+    p = _paths(make_model("statespace"), pd.DataFrame({"unique_id": "r", "ds": ds, "y": y}), 60)
+    assert abs(p.y.mean() / y.mean() - 1) < 0.25
+
+
 def test_a_deep_dip_inside_a_phase_keeps_day_level_resolution():
     # days 1-3 at 15% of the closure phase, day 4 at the phase's own level (a restart)
     kw = {"years": 4, "seed": 1, "offset_truth": {0: 0.15, 1: 0.15, 2: 0.15}}

@@ -10,6 +10,11 @@ three arrays (see :func:`combine_components`):
 
 Keeping the two deviation parts apart lets calibration rescale them separately: the
 shared part drives the spread of multi-day totals, the noise part the daily spread.
+
+``log1p`` is a log scale only for sizeable values, and its Poisson floor
+(:func:`count_noise_sd`) only means something for counts. A measurement (a series that is
+not integer-valued: energy in GWh, tonnes) is therefore fitted in units that make it large
+(:func:`measurement_unit`), so its forecast does not depend on the unit it came in.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from scipy import linalg, sparse
 __all__ = [
     "robust_scale",
     "count_noise_sd",
+    "measurement_unit",
     "weighted_ridge",
     "simulate_ar1",
     "ar1_filter",
@@ -83,6 +89,56 @@ def count_noise_sd(mean: np.ndarray) -> float:
     m = np.maximum(np.asarray(mean, dtype=float), 0.0)
     m = m[np.isfinite(m)]
     return float(np.sqrt(np.mean(m / (1.0 + m) ** 2))) if len(m) else 0.0
+
+
+#: A measurement's median positive day is fitted at this level or above
+#: (:func:`measurement_unit`): ``log1p`` is ``log`` there to 1e-6 and the count floor is 0.001.
+MEASUREMENT_LEVEL = 1e6
+#: A measurement with zeros on more of its days (from its first positive one) than this
+#: share is intermittent and is fitted as given (:func:`measurement_unit`).
+MEASUREMENT_MAX_ZEROS = 0.1
+
+
+def measurement_unit(y: np.ndarray) -> float:
+    """Factor a series is multiplied by before fitting (its paths are divided by it after).
+
+    1 for a count (every finite ``y`` an integer): its noise floor is real. For a
+    measurement, the smallest power of ten (at least 1) that puts its median positive value
+    at :data:`MEASUREMENT_LEVEL` or above, so that the same load in GWh or in MWh gets the
+    same forecast, in its own unit; its zeros are then closures or outages (facts, see
+    :mod:`forecast.models.zeros`). An intermittent measurement (zeros on more than
+    :data:`MEASUREMENT_MAX_ZEROS` of its days from the first positive one), where
+    ``log1p``'s offset softens the zeros as it does for a sparse count, and a series
+    without a positive value keep 1.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+        One series' history, ``>= 0`` (NaN ignored).
+
+    Returns
+    -------
+    float
+        1.0 or a power of ten.
+
+    Examples
+    --------
+    >>> measurement_unit(np.array([3.0, 0.0, 12.0])), measurement_unit(np.array([1.25, 2.5]))
+    (1.0, 1000000.0)
+    >>> measurement_unit(np.array([123456.7, 234567.8]))
+    10.0
+    >>> measurement_unit(np.array([0.0, 0.3, 0.0, 1.2]))  # intermittent
+    1.0
+    """
+    y = np.asarray(y, dtype=float)
+    y = y[np.isfinite(y)]
+    positive = y > 0
+    if np.all(y == np.round(y)) or not positive.any():
+        return 1.0
+    if np.mean(~positive[np.argmax(positive):]) > MEASUREMENT_MAX_ZEROS:
+        return 1.0
+    return float(10.0 ** max(0, int(np.ceil(np.log10(MEASUREMENT_LEVEL
+                                                      / np.median(y[positive]))))))
 
 
 def weighted_ridge(X, y: np.ndarray, *, weights: np.ndarray, penalty: np.ndarray) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 A model's constructor only stores its hyperparameters (explicit keyword arguments) and its
 ``alias``. ``fit(df, *, rng)`` fits one state per ``unique_id`` (trailing-underscore
-attributes) and, for models that calibrate, learns path-spread scale factors from
+attributes; a measurement, a series that is not integer-valued, is fitted in units that
+make it large, :func:`forecast.models._core.measurement_unit`, and its paths come back in
+its own unit) and, for models that calibrate, learns path-spread scale factors from
 backtests on past LNYs inside the history (``calibration_``, see
 :mod:`forecast.models.calibration`). ``sample_paths(h, *, n_paths, rng)`` returns joint
 sample paths; ``predict`` summarises them.
@@ -24,6 +26,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from forecast.models._core import measurement_unit
 from forecast.models.calibration import calibrate_series
 from forecast.models.checks import (
     check_frame, check_levels, check_options, check_positive, check_rng, check_series,
@@ -143,10 +146,13 @@ class ForecastModel:
         rng = check_rng(rng)
         groups = list(df.groupby("unique_id", sort=True))
         self.states_, self.last_ds_, self.scales_, records = {}, {}, {}, []
+        self.units_ = {}
         for (uid, g), child in zip(groups, rng.spawn(len(groups))):
             fit_rng, cal_rng = child.spawn(2)
-            ds, y = pd.DatetimeIndex(g["ds"]), g["y"].to_numpy()
+            ds, y = pd.DatetimeIndex(g["ds"]), g["y"].to_numpy(dtype=float)
             check_series(uid, ds, y)
+            self.units_[uid] = measurement_unit(y)  # GWh or MWh: the same forecast
+            y = y * self.units_[uid]
             state = self.fit_series(uid, ds, y, rng=fit_rng)
             self.states_[uid] = state
             self.last_ds_[uid] = ds[-1]
@@ -231,7 +237,7 @@ class ForecastModel:
         else:
             comps = self.draw_series(self.states_[uid], h, n_paths, rng=check_rng(rng))
         a, b = self.scales_.get(uid, (1.0, 1.0))
-        return comps.paths(a, b)
+        return comps.paths(a, b) / self.units_.get(uid, 1.0)
 
     def _check_joint(self) -> None:
         if not self.supports_joint:
