@@ -222,6 +222,23 @@ def test_holiday_block_switches_weekday_effects_off_inside_it():
     assert "block" not in g0 and X0[block][:, g0["week"]].sum() > 0
 
 
+def test_a_makeup_working_day_is_forecast_at_a_weekday_level():
+    # CN works some weekends in exchange for holidays (Sun 4 Jan 2026 for New Year)
+    from forecast.models.features import makeup_workdays
+
+    hist = toy_history(years=4, end="2025-12-20", seed=5)
+    work = makeup_workdays("CN", pd.DatetimeIndex(hist.ds))
+    assert work.sum() >= 12 and not makeup_workdays("HK", pd.DatetimeIndex(hist.ds)).any()
+    week = np.array([1.12, 1.06, 1.03, 1.01, 1.04, 0.95, 0.79])  # toy_history's weekly cycle
+    hist.loc[work, "y"] *= week[0] / week[hist.ds[work].dt.day_of_week]  # a Monday's level
+    m = StateSpaceModel(country="CN", calibrate=False).fit(hist, rng=np.random.default_rng(0))
+    med = m.predict(30, n_paths=400, rng=np.random.default_rng(1)).set_index("ds")["statespace"]
+    sundays = med[med.index.day_of_week == 6].drop(pd.Timestamp("2026-01-04"))
+    mondays = med[(med.index.day_of_week == 0) & (med.index > "2026-01-01")]
+    assert med["2026-01-04"] > 1.2 * sundays.max()
+    assert abs(med["2026-01-04"] / mondays.mean() - 1) < 0.1
+
+
 def test_best_needs_a_clear_margin_to_leave_the_first_component():
     assert mixture_weights(np.array([0.10, 0.09]), combine="best", margin=0.2).tolist() == [1.0, 0.0]
     assert mixture_weights(np.array([0.10, 0.07]), combine="best", margin=0.2).tolist() == [0.0, 1.0]

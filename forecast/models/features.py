@@ -48,6 +48,27 @@ def public_holidays(country: str | None, start, end, *, exclude=LNY_REACH) -> pd
     return days[(off < exclude[0]) | (off > exclude[1])]
 
 
+def makeup_workdays(country: str | None, ds: pd.DatetimeIndex) -> np.ndarray:
+    """Whether each date is a weekend day worked in exchange for a holiday (a make-up day).
+
+    Mainland China and Taiwan move working days onto weekends around their holidays (the
+    ``holidays`` package's ``weekend_workdays``): such a Saturday or Sunday is a working
+    day, which a weekday effect alone would forecast as a weekend.
+
+    Examples
+    --------
+    >>> makeup_workdays("CN", pd.to_datetime(["2024-02-04", "2024-02-11"])).tolist()
+    [True, False]
+    >>> makeup_workdays("HK", pd.to_datetime(["2024-02-04"])).tolist()
+    [False]
+    """
+    ds = pd.DatetimeIndex(ds)
+    if country is None or len(ds) == 0:
+        return np.zeros(len(ds), dtype=bool)
+    work = holiday_calendar(country, ds.min(), ds.max())["workdays"]
+    return np.fromiter((d in work for d in ds.date), bool, len(ds))
+
+
 def lny_groups(phases, dev_range: tuple[int, int]) -> list[tuple[str, int, int]]:
     """Phases plus the ``pre``/``post`` stretches of ``dev_range`` outside them.
 
@@ -188,7 +209,9 @@ class FeatureSpec:
     def matrix(self, ds: pd.DatetimeIndex) -> tuple[np.ndarray, dict[str, slice]]:
         """Design matrix and the column slice of each group.
 
-        Groups: ``trend`` (intercept, slope, hinges), ``week`` (6), ``year`` (Fourier),
+        Groups: ``trend`` (intercept, slope, hinges), ``week`` (6; off on make-up working
+        days, :func:`makeup_workdays`), ``workday`` (1: a make-up day's own effect against
+        the reference weekday), ``year`` (Fourier),
         ``holiday`` (1), ``holiday_name`` (one per holiday seen in training), ``phase`` (one per phase), ``dev`` (one per offset in dev_range), ``peak``
         (one per e-commerce shopping day and day after it).
         """
@@ -203,7 +226,10 @@ class FeatureSpec:
 
         add("trend", np.column_stack([np.ones_like(t), t] + [np.maximum(t - k, 0) for k in self.knots]))
         block = lny_block(self.country, ds) if self.holiday_block else np.zeros(len(ds), dtype=bool)
-        add("week", (ds.day_of_week.to_numpy()[:, None] == np.arange(1, 7)[None, :]) & ~block[:, None])
+        work = makeup_workdays(self.country, ds)  # a worked weekend day: a weekday's level
+        add("week", (ds.day_of_week.to_numpy()[:, None] == np.arange(1, 7)[None, :])
+            & ~(block | work)[:, None])
+        add("workday", work)
         doy = 2 * np.pi * ds.day_of_year.to_numpy() / 365.25
         k = np.arange(1, self.n_fourier + 1)[None, :]
         add("year", np.column_stack([np.sin(doy[:, None] * k), np.cos(doy[:, None] * k)]))
