@@ -222,21 +222,32 @@ def test_holiday_block_switches_weekday_effects_off_inside_it():
     assert "block" not in g0 and X0[block][:, g0["week"]].sum() > 0
 
 
-def test_a_makeup_working_day_is_forecast_at_a_weekday_level():
-    # CN works some weekends in exchange for holidays (Sun 4 Jan 2026 for New Year)
+def test_a_makeup_working_day_is_forecast_at_a_working_days_level():
+    # CN works some weekends in exchange for holidays (Sun 28 Sep, Sat 11 Oct 2025)
     from forecast.models.features import makeup_workdays
 
-    hist = toy_history(years=4, end="2025-12-20", seed=5)
+    hist = toy_history(years=4, end="2025-09-20", seed=5)
     work = makeup_workdays("CN", pd.DatetimeIndex(hist.ds))
-    assert work.sum() >= 12 and not makeup_workdays("HK", pd.DatetimeIndex(hist.ds)).any()
+    assert work.sum() >= 20 and not makeup_workdays("HK", pd.DatetimeIndex(hist.ds)).any()
     week = np.array([1.12, 1.06, 1.03, 1.01, 1.04, 0.95, 0.79])  # toy_history's weekly cycle
-    hist.loc[work, "y"] *= week[0] / week[hist.ds[work].dt.day_of_week]  # a Monday's level
+    hist.loc[work, "y"] *= week[4] / week[hist.ds[work].dt.day_of_week]  # a Friday's level
     m = StateSpaceModel(country="CN", calibrate=False).fit(hist, rng=np.random.default_rng(0))
     med = m.predict(30, n_paths=400, rng=np.random.default_rng(1)).set_index("ds")["statespace"]
-    sundays = med[med.index.day_of_week == 6].drop(pd.Timestamp("2026-01-04"))
-    mondays = med[(med.index.day_of_week == 0) & (med.index > "2026-01-01")]
-    assert med["2026-01-04"] > 1.2 * sundays.max()
-    assert abs(med["2026-01-04"] / mondays.mean() - 1) < 0.1
+    friday = med[["2025-09-26", "2025-10-17"]].mean()
+    for day in ("2025-09-28", "2025-10-11"):
+        assert abs(med[day] / friday - 1) < 0.03, day
+
+
+def test_a_makeup_day_of_a_site_closed_at_weekends_is_open():
+    from forecast.models.features import makeup_workdays
+
+    hist = toy_history(years=4, end="2025-09-20", seed=5)
+    work = makeup_workdays("CN", pd.DatetimeIndex(hist.ds))
+    hist.loc[(hist.ds.dt.day_of_week >= 5) & ~work, "y"] = 0.0  # closed at weekends
+    m = StateSpaceModel(country="CN", calibrate=False).fit(hist, rng=np.random.default_rng(0))
+    p = m.predict(30, n_paths=400, rng=np.random.default_rng(1)).set_index("ds")["statespace"]
+    assert p["2025-09-27"] == 0 and p["2025-10-12"] == 0  # an ordinary weekend: closed
+    assert p["2025-09-28"] > 0.8 * p["2025-09-26"] and p["2025-10-11"] > 0.8 * p["2025-10-10"]
 
 
 def test_best_needs_a_clear_margin_to_leave_the_first_component():

@@ -81,18 +81,39 @@ def test_series_streams_do_not_depend_on_other_series(toy):
     np.testing.assert_allclose(a, b)
 
 
-@pytest.mark.parametrize("alias", ["statespace", "lunar-naive"])
+@pytest.mark.parametrize("alias", ["statespace", "lunar-naive", "auto"])
 def test_a_measurement_gets_the_same_forecast_in_any_unit(toy, alias):
     gwh = toy.assign(y=toy.y / 1000 + 0.01)  # not integer-valued: a measurement
     runs = [make_model(alias, country="HK").fit(d, rng=np.random.default_rng(0))
             for d in (gwh, gwh.assign(y=gwh.y * 1000), gwh.assign(y=gwh.y / 1000))]
-    paths = [m.sample_paths(30, n_paths=100, rng=np.random.default_rng(1)).y.to_numpy()
-             for m in runs]
-    assert runs[0].units_ == {"toy": 1e5} and runs[2].units_ == {"toy": 1e8}
-    np.testing.assert_allclose(paths[1], paths[0] * 1000, rtol=1e-6)
-    np.testing.assert_allclose(paths[2], paths[0] / 1000, rtol=1e-6)
-    counts = make_model(alias, country="HK").fit(toy, rng=np.random.default_rng(0))
-    assert counts.units_ == {"toy": 1.0}
+    for dependence in ("joint", "independent"):
+        paths = [m.sample_paths(30, n_paths=100, rng=np.random.default_rng(1),
+                                dependence=dependence).y.to_numpy() for m in runs]
+        np.testing.assert_allclose(paths[1], paths[0] * 1000, rtol=1e-6)
+        np.testing.assert_allclose(paths[2], paths[0] / 1000, rtol=1e-6)
+    units = runs[0].models_[0].units_ if alias == "auto" else runs[0].units_
+    assert units == {"toy": 1e5}
+
+
+def test_which_series_is_a_measurement_and_its_unit():
+    from forecast.models._core import measurement_unit
+
+    rng = np.random.default_rng(0)
+    y = rng.gamma(20.0, 0.1, 700)  # ~2 a day, not integer-valued
+    assert measurement_unit(y) == 1e6
+    assert measurement_unit(y * 1e4) == 1e2 and measurement_unit(y * 1e7) == 1.0
+    counts = np.round(y * 1000)
+    assert measurement_unit(counts) == 1.0
+    counts[5] += 0.5  # a day filled by interpolation leaves a count a count
+    assert measurement_unit(counts) == 1.0
+    for share, unit in ((0.05, 1e6), (0.15, 1.0)):  # scattered zeros: intermittent above 10%
+        assert measurement_unit(np.where(rng.random(700) < share, 0.0, y)) == unit
+    closed = y.copy()
+    closed[:90] = 0.0  # not yet open: from the first positive day
+    closed[300:400] = 0.0  # a closed run
+    closed[np.arange(700) % 7 == 3] = 0.0  # a closed weekday
+    assert measurement_unit(closed) == 1e6
+    assert measurement_unit(np.full(50, 1e-305)) == 1e300  # no overflow
 
 
 def test_backtest_is_reproducible_and_names_supported_years(toy):

@@ -62,6 +62,16 @@ def test_closures_of_a_measurement_in_a_large_unit_are_closures_too(unit):
     assert s.loc[3, "hi"] / s.loc[3, "lo"] < 1.5
 
 
+def test_a_measurement_closed_on_a_weekday_gets_the_same_forecast_in_any_unit():
+    hist = toy_history(years=4, seed=2)
+    hist.loc[hist.ds.dt.day_of_week == 6, "y"] = 0.0  # closed on Sundays: 1/7 of days zero
+    y = np.where(hist.y > 0, hist.y + 0.5, 0.0)  # not integer-valued: a measurement
+    p3, p5 = (_paths(make_model("statespace"), hist.assign(y=y / unit), 14) for unit in (1e3, 1e5))
+    np.testing.assert_allclose(p3.y * 1e3, p5.y * 1e5, rtol=1e-6)
+    sunday = p3.ds.dt.day_of_week == 6
+    assert (p3.y[sunday] == 0).all() and (p3.y[~sunday] > 0).all()
+
+
 def test_an_intermittent_measurement_keeps_its_mean():
     # zeros on most days and small non-integer values (rain-like): fitted as given
     rng = np.random.default_rng(4)

@@ -94,32 +94,38 @@ def count_noise_sd(mean: np.ndarray) -> float:
 #: A measurement's median positive day is fitted at this level or above
 #: (:func:`measurement_unit`): ``log1p`` is ``log`` there to 1e-6 and the count floor is 0.001.
 MEASUREMENT_LEVEL = 1e6
-#: A measurement with zeros on more of its days (from its first positive one) than this
-#: share is intermittent and is fitted as given (:func:`measurement_unit`).
+#: A measurement with scattered zeros (not a closed weekday, not a closed run of a week or
+#: more) on more than this share of its other days is intermittent and is fitted as given
+#: (:func:`measurement_unit`).
 MEASUREMENT_MAX_ZEROS = 0.1
+#: A series with at least this share of integer values is a count (a day filled by
+#: interpolation leaves a count a count).
+COUNT_MIN_INTEGERS = 0.9
 
 
 def measurement_unit(y: np.ndarray) -> float:
     """Factor a series is multiplied by before fitting (its paths are divided by it after).
 
-    1 for a count (every finite ``y`` an integer): its noise floor is real. For a
-    measurement, the smallest power of ten (at least 1) that puts its median positive value
-    at :data:`MEASUREMENT_LEVEL` or above, so that the same load in GWh or in MWh gets the
-    same forecast, in its own unit; its zeros are then closures or outages (facts, see
-    :mod:`forecast.models.zeros`). An intermittent measurement (zeros on more than
-    :data:`MEASUREMENT_MAX_ZEROS` of its days from the first positive one), where
-    ``log1p``'s offset softens the zeros as it does for a sparse count, and a series
-    without a positive value keep 1.
+    1 for a count (at least :data:`COUNT_MIN_INTEGERS` of its values integers): its noise
+    floor is real. For a measurement, the smallest power of ten (at least 1) that puts its
+    median positive value at :data:`MEASUREMENT_LEVEL` or above, so that the same load in
+    GWh or in MWh gets the same forecast, in its own unit; its zeros are then closures or
+    outages (facts, see :mod:`forecast.models.zeros`). An intermittent measurement, with
+    scattered zeros on more than :data:`MEASUREMENT_MAX_ZEROS` of its days (counted from
+    its first positive day, leaving out runs of 7 or more zeros and the weekdays zero on
+    80% of their days or more: closures), keeps 1: there ``log1p``'s offset softens the
+    zeros as it does for a sparse count, and its forecast depends on its unit. So does a
+    series without a positive value.
 
     Parameters
     ----------
     y : ndarray, shape (n,)
-        One series' history, ``>= 0`` (NaN ignored).
+        One series' history, daily without gaps, ``>= 0`` (NaN ignored).
 
     Returns
     -------
     float
-        1.0 or a power of ten.
+        1.0 or a power of ten (at most 1e300).
 
     Examples
     --------
@@ -127,18 +133,29 @@ def measurement_unit(y: np.ndarray) -> float:
     (1.0, 1000000.0)
     >>> measurement_unit(np.array([123456.7, 234567.8]))
     10.0
-    >>> measurement_unit(np.array([0.0, 0.3, 0.0, 1.2]))  # intermittent
+    >>> measurement_unit(np.tile([0.0, 0.3, 0.0, 1.2, 0.0], 20))  # intermittent
     1.0
+    >>> measurement_unit(np.tile([0.3, 0.4, 0.5, 0.4, 0.3, 0.2, 0.0], 10))  # closed on a weekday
+    10000000.0
     """
     y = np.asarray(y, dtype=float)
     y = y[np.isfinite(y)]
     positive = y > 0
-    if np.all(y == np.round(y)) or not positive.any():
+    if np.mean(y == np.round(y)) >= COUNT_MIN_INTEGERS or not positive.any():
         return 1.0
-    if np.mean(~positive[np.argmax(positive):]) > MEASUREMENT_MAX_ZEROS:
+    zero = ~positive[np.argmax(positive):]
+    edge = np.diff(np.r_[0, zero.astype(np.int8), 0])
+    run = np.zeros(len(zero), dtype=bool)
+    for a, b in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)):
+        run[a:b] = b - a >= 7  # a closed regime
+    day = np.arange(len(zero)) % 7  # the weekday, up to a shift
+    seen = np.bincount(day[~run], minlength=7)
+    shut = (np.bincount(day[~run], weights=zero[~run], minlength=7) >= 0.8 * seen) & (seen >= 4)
+    other = ~run & ~shut[day]  # nor a closed weekday (zero on 80% of its days, as a closure)
+    if not other.any() or zero[other].mean() > MEASUREMENT_MAX_ZEROS:
         return 1.0
-    return float(10.0 ** max(0, int(np.ceil(np.log10(MEASUREMENT_LEVEL
-                                                      / np.median(y[positive]))))))
+    power = np.ceil(np.log10(MEASUREMENT_LEVEL) - np.log10(np.median(y[positive])))
+    return float(10.0 ** min(max(power, 0.0), 300.0))
 
 
 def weighted_ridge(X, y: np.ndarray, *, weights: np.ndarray, penalty: np.ndarray) -> np.ndarray:

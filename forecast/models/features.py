@@ -26,7 +26,8 @@ from forecast.calendar import (
 from forecast.models._core import robust_scale
 from forecast.models.zeros import closed_runs, trailing_closed_days, true_runs
 
-__all__ = ["BLOCK_REACH", "FeatureSpec", "holiday_names", "lny_block", "lny_groups", "public_holidays", "regime_start",
+__all__ = ["BLOCK_REACH", "FeatureSpec", "holiday_names", "lny_block", "lny_groups", "makeup_workdays",
+           "public_holidays", "regime_start",
            "level_noise", "level_similarity", "local_level"]
 
 
@@ -66,6 +67,8 @@ def makeup_workdays(country: str | None, ds: pd.DatetimeIndex) -> np.ndarray:
     if country is None or len(ds) == 0:
         return np.zeros(len(ds), dtype=bool)
     work = holiday_calendar(country, ds.min(), ds.max())["workdays"]
+    if not work:  # most countries: no date to look up
+        return np.zeros(len(ds), dtype=bool)
     return np.fromiter((d in work for d in ds.date), bool, len(ds))
 
 

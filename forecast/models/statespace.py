@@ -56,7 +56,8 @@ from forecast.models._core import count_noise_sd, local_scale
 from forecast.models.base import ForecastModel
 from forecast.models.components import Components
 from forecast.models.features import (
-    BLOCK_REACH, FeatureSpec, holiday_names, level_similarity, lny_groups, local_level, regime_start,
+    BLOCK_REACH, FeatureSpec, holiday_names, level_similarity, lny_groups, local_level,
+    makeup_workdays, regime_start,
 )
 from forecast.models.joint import SharedDraws, hub_rng
 from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
@@ -69,12 +70,7 @@ from forecast.models.residuals import (
     LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, year_ago_path,
 )
 from forecast.models.zeros import (
-    MIN_OPEN_LEVEL,
-    Closures,
-    closed_runs,
-    find_closures,
-    leading_closed_days,
-    trailing_closed_days,
+    MIN_OPEN_LEVEL, Closures, closed_runs, find_closures, leading_closed_days, trailing_closed_days,
 )
 
 __all__ = ["StateSpaceModel", "StateSpaceFit", "clear_fit_cache", "fit_statespace"]
@@ -167,7 +163,8 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     spec = FeatureSpec.for_history(ds, country=country, phases=phases, holiday_block=holiday_block)
     names = holiday_names(country, ds, exclude=spec.dev_range)
     closures = find_closures(ds, y, names=names, dev_range=spec.dev_range, exclude=closed)
-    out = closed | closures.fit_mask(ds, y, names)  # zeros that are facts: not fitted
+    # zeros that are facts are not fitted (a make-up working day is open on a closed weekday)
+    out = closed | closures.fit_mask(ds, y, names, makeup_workdays(country, ds))
     if closures:
         facts.append(f"closures (paths are 0 there; days closed in some LNYs only: each "
                      f"path repeats one past LNY's, recent ones likelier): "
@@ -384,7 +381,8 @@ class StateSpaceModel(ForecastModel):
         if state.closures:
             closed = state.closures.draw_mask(
                 ds, n_paths, rng=local, u=None if shared is None else shared.closure_u,
-                names=holiday_names(state.spec.country, ds, exclude=state.spec.dev_range))
+                names=holiday_names(state.spec.country, ds, exclude=state.spec.dev_range),
+                work=makeup_workdays(state.spec.country, ds))
         u = local.random((n_paths, h)) if state.counts else None
         return Components(center, level, noise, closed=closed, round_u=u)
 

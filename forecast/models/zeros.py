@@ -80,27 +80,33 @@ class Closures:
     def __bool__(self) -> bool:
         return bool(self.weekdays or self.lny_offsets or self.holidays or self.lny_years)
 
-    def mask(self, ds, names: np.ndarray | None = None) -> np.ndarray:
-        """Whether each date is closed, shape (len(ds),); ``names``: holiday names of ds."""
+    def mask(self, ds, names: np.ndarray | None = None,
+             work: np.ndarray | None = None) -> np.ndarray:
+        """Whether each date is closed, shape (len(ds),); ``names``: holiday names of ds;
+        ``work``: make-up working days of ds (open on a closed weekday)."""
         ds = pd.DatetimeIndex(ds)
         out = np.isin(ds.day_of_week, self.weekdays)
+        if work is not None:
+            out &= ~np.asarray(work, dtype=bool)
         if self.lny_offsets:
             out |= np.isin(days_to_lny(ds), self.lny_offsets)
         if self.holidays and names is not None:
             out |= np.isin(names, self.holidays)
         return out
 
-    def fit_mask(self, ds, y: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
+    def fit_mask(self, ds, y: np.ndarray, names: np.ndarray | None = None,
+                 work: np.ndarray | None = None) -> np.ndarray:
         """Days left out of a fit, shape (len(ds),): :meth:`mask`, and the zero days at the
         offsets closed in some years only (their effects are learnt from the open years)."""
-        out = self.mask(ds, names)
+        out = self.mask(ds, names, work)
         if self.lny_years:
             some = sorted({o for _, offsets in self.lny_years for o in offsets})
             out |= np.isin(days_to_lny(pd.DatetimeIndex(ds)), some) & (np.asarray(y) == 0)
         return out
 
     def draw_mask(self, ds, n_paths: int, *, rng: np.random.Generator | None = None,
-                  u: np.ndarray | None = None, names: np.ndarray | None = None) -> np.ndarray:
+                  u: np.ndarray | None = None, names: np.ndarray | None = None,
+                  work: np.ndarray | None = None) -> np.ndarray:
         """Closed days per path, shape (n_paths, len(ds)).
 
         :meth:`mask` on every path; with ``lny_years``, each path's LNY repeats the closures
@@ -119,7 +125,7 @@ class Closures:
         [[0, 1, 1], [0, 0, 0], [0, 0, 0]]
         """
         ds = pd.DatetimeIndex(ds)
-        out = np.broadcast_to(self.mask(ds, names), (n_paths, len(ds))).copy()
+        out = np.broadcast_to(self.mask(ds, names, work), (n_paths, len(ds))).copy()
         if not self.lny_years:
             return out
         off = days_to_lny(ds)
