@@ -42,9 +42,24 @@ def test_a_recovery_year_or_a_year_ago_at_another_level_is_not_a_season():
 
 
 def test_without_a_year_ago_nothing_is_carried():
-    assert not year_ago_path(SEASON[:370], np.ones(370), 56).any()
+    assert not year_ago_path(SEASON[:365], np.ones(365), 56).any()
     days_past = year_ago_path(SEASON, np.ones(420), 400)  # past the last centred mean: held
     assert np.all(days_past[351:] == days_past[350])
+
+
+def test_under_a_year_of_centred_means_the_years_change_is_taken_pro_rata():
+    # 370 days (a history from a partial LNY): a year ago is there, but no centred mean
+    # 365 days before the last one; the change since the first full one stands in
+    d = SEASON[:370] + 0.1 * T[:370] / 365.0
+    m = pd.Series(d).rolling(29, center=True, min_periods=14).mean().to_numpy()
+    end, t0, k = 370 - 15, 370 - 366, np.arange(1, 57)
+    year = (m[end] - m[14]) * 365.0 / (end - 14)  # since the first full 29-day window
+    want = 0.5 * np.exp(-((year / 0.2) ** 2)) * (m[t0 + k] - m[t0] - k / 365 * year)
+    assert np.allclose(year_ago_path(d, np.ones(370), 56), want, rtol=0, atol=1e-12)
+    assert np.abs(want).max() > 0.02
+    # growth stays with the trend (up to the first days' one-sided centred means: without
+    # the pro-rata year the path would reach 0.005)
+    assert np.abs(year_ago_path(0.1 * T[:370] / 365.0, np.ones(370), 56)).max() < 1e-3
 
 
 def test_closed_days_a_year_ago_or_at_the_end_leave_a_finite_continuous_path():

@@ -294,7 +294,9 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     With ``m`` the ``days``-day centred mean of ``d`` (interpolated across gaps), ``t0`` the
     day a year before the history's last and ``e`` the last day with a centred mean:
     ``m[t0 + k] - m[t0]`` less ``k / 365`` of the year's change ``m[e] - m[e - 365]``
-    (growth stays with the trend), times ``weight``, times the mean ``similar`` over
+    (growth stays with the trend; with under a year of centred means, as in a history
+    from a partial LNY, the change since the first full window, ``m[e] - m[f]``, times
+    ``365 / (e - f)``, from 300 days), times ``weight``, times the mean ``similar`` over
     ``t0 .. t0 + k`` (a year ago far from today's level, as in a border closure, is not a
     season), times ``exp(-(year / stable)^2)`` (a level that moved a lot over the year, as
     in a recovery or a new hub's ramp-up, is not one either). Days ahead whose day a year
@@ -320,8 +322,7 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     -------
     ndarray, shape (h,)
         Log-scale shift of each day ahead, finite; zeros without a centred mean a year
-        before the last one (histories under about ``365 + days`` days, or a year ago
-        not observed).
+        before the last one (histories under 366 days, or a year ago not observed).
 
     Examples
     --------
@@ -333,6 +334,9 @@ def year_ago_path(d: np.ndarray, similar: np.ndarray, h: int, *, days: int = 29,
     """
     m, end = _centred(d, days)
     t0, year = len(d) - 1 - 365, _year_change(m, end)
+    if not np.isfinite(year) and t0 >= 0:  # under a year of centred means: pro rata
+        first = int(np.argmax(np.isfinite(m))) + days // 2  # its first full window
+        year = (m[end] - m[first]) * 365.0 / (end - first) if end - first >= 300 else np.nan
     if t0 < 0 or end <= t0 or not np.isfinite(m[t0]) or not np.isfinite(year):
         return np.zeros(h)
     k = np.minimum(np.arange(1, h + 1), end - t0)
