@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import days_to_lny
-from forecast.models.lny_reference import local_lny_reference, relevel_lny_effects
+from forecast.models.lny_reference import FAR_OFFSET, local_lny_reference, relevel_lny_effects
+from forecast.models.lny_uncertainty import prior_lny_sd
 from forecast.models.residuals import stable_share, year_change
 
 DS = pd.date_range("2024-12-01", periods=120)  # LNY 2025-01-29 at day 59
@@ -84,6 +85,36 @@ def test_a_side_the_history_cuts_off_is_guessed_half_from_the_same_days_a_year_o
         assert np.all(np.diff(lvl[inside]) < 0)  # from the guess down to the seen side
     assert np.allclose(local_lny_reference(ds, r, np.ones(len(ds)), WINDOW, trend=trend,
                                            year_on_weight=0)[inside], seen)
+
+
+def test_a_cut_side_moves_towards_the_windows_far_days_as_far_as_the_prior_allows():
+    # as above, and the window's own days up to LNY-15 (LNY-21..-15: 7 days) at 0.2 with
+    # no LNY effect fitted there: the guess (variance: the squared half-gap between held
+    # flat and a year on) meets them (variance: the LNY prior there, 0.15^2)
+    ds = pd.date_range("2024-01-20", "2025-01-05")
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    trend = np.linspace(0.0, 0.1, len(ds))
+    far = (year == 2024) & (off <= FAR_OFFSET)
+    assert far.sum() == 7
+    raw = np.where((year == 2025) & (off < WINDOW[0]), 0.3, np.where(far, 0.2, 0.0))
+    r, w = raw - trend, np.ones(len(ds))
+    inside = (year == 2024) & (off >= WINDOW[0]) & (off <= WINDOW[1])
+    post = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
+    seen = r[post].mean()
+    guess = seen + 0.5 * (0.3 - seen)
+    gap, prior = ((0.3 - seen) / 2) ** 2, prior_lny_sd(-21, -15) ** 2
+    moved = guess + (r[far].mean() - guess) * gap / (gap + prior)
+    a0, a1 = -46.0, np.mean(np.arange(22, 57))
+    lvl = local_lny_reference(ds, r, w, WINDOW, trend=trend, lny=np.zeros(len(ds)))
+    assert np.isclose(lvl[inside][0], moved + (seen - moved) * (off[inside][0] - a0) / (a1 - a0))
+    assert 0.3 < gap / (gap + prior) < 0.7  # part of the way
+    # an LNY effect fitted on those days is taken out of their level: 0.2 - 0.2 + 0.2
+    lny = np.where(far, 0.2, 0.0)
+    assert np.allclose(local_lny_reference(ds, r - lny, w, WINDOW, trend=trend, lny=lny), lvl)
+    # held flat (no guess a year on: no gap to close), the far days do not move it
+    assert np.allclose(local_lny_reference(ds, r, w, WINDOW, lny=np.zeros(len(ds))),
+                       local_lny_reference(ds, r, w, WINDOW))
 
 
 def test_a_side_cut_at_the_end_is_guessed_from_the_same_days_around_the_previous_lny():

@@ -8,7 +8,8 @@ the paths, started from today's (seasonal) level, counted that season twice: a p
 stand-in forecast from 12.5 months of history was up to 0.3 too low in the three weeks
 before LNY (``benchmarks/RESULTS.md``). :func:`local_lny_reference` measures the level
 around each past window (the side of a window that the history cuts off: half the other
-side's, half the same days' a year on, less after a large change over the year),
+side's, half the same days' a year on, less after a large change over the year, then
+moved towards the window's own far days as far as the LNY prior allows),
 :func:`relevel_lny_effects` moves the effects onto it.
 """
 
@@ -18,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from forecast.calendar import days_to_lny, lny_year_of
+from forecast.models.lny_uncertainty import prior_lny_sd
 from forecast.models.residuals import stable_share, year_change
 
-__all__ = ["REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "YEAR_ON_WEIGHT", "local_lny_reference",
-           "relevel_lny_effects"]
+__all__ = ["FAR_OFFSET", "REFERENCE_DAYS", "REFERENCE_MIN_DAYS", "YEAR_ON_WEIGHT",
+           "local_lny_reference", "relevel_lny_effects"]
 
 #: Days on each side of an LNY window whose residual sets its local level
 #: (:func:`local_lny_reference`), and the fewest of them a side needs. Measured with 14,
@@ -45,12 +47,22 @@ REFERENCE_DAYS, REFERENCE_MIN_DAYS = 35, 7
 #: :func:`~forecast.models.residuals.year_ago_path`: HK at lead 330, a year after its
 #: border reopened, had lost 0.149 -> 0.158 without it.
 YEAR_ON_WEIGHT = 0.5
+#: A window's days up to this offset are its far days before LNY: where a history starts
+#: inside the window they are the only days there, and the guess for the cut side moves
+#: towards their level (:func:`local_lny_reference`) as far as the prior on their LNY
+#: effect allows (:data:`~forecast.models.lny_uncertainty.PRIOR_LNY_SD`, 0.05-0.15: a
+#: gift surge may sit there). On 12.5-month histories (``benchmarks/RESULTS.md``): the
+#: stand-ins whose season rises or falls through LNY 1.75x, 1.25x, 0.70x -> 1.63x, 1.12x,
+#: 0.63x the Prophet-window anchor, the stand-in growing 34% a year 0.63x -> 0.56x,
+#: Kaohsiung 0.77x -> 0.75x; HK's 6 series held (0.80x), HK `total` lost (0.80x -> 0.82x).
+FAR_OFFSET = -15
 
 
 def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
                         dev_range: tuple[int, int], *, trend: np.ndarray | None = None,
                         reach: int = REFERENCE_DAYS, min_days: int = REFERENCE_MIN_DAYS,
-                        year_on_weight: float = YEAR_ON_WEIGHT) -> np.ndarray:
+                        year_on_weight: float = YEAR_ON_WEIGHT,
+                        lny: np.ndarray | None = None) -> np.ndarray:
     """Level of the residual around each past LNY window, on that window's days.
 
     The weighted mean residual of the ``reach`` days before ``dev_range`` and of the
@@ -65,7 +77,13 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     ``year_on_weight`` times :func:`~forecast.models.residuals.stable_share` of
     :func:`~forecast.models.residuals.year_change` (unknown under ~380 days: no change).
     Without ``trend``, or without that side a year on either, the seen side's mean is
-    held flat.
+    held flat. Given ``lny``, a guess for the side before a window moves towards the
+    level of the window's far days (offsets up to :data:`FAR_OFFSET`, residual plus
+    ``lny``; at least ``min_days`` of them), normal-normal: the guess with a variance of
+    the squared half-gap between its two sources (held flat, a year on), the far days
+    with the prior variance of their LNY effect (:func:`~forecast.models.lny_uncertainty.
+    prior_lny_sd`). Where both sources agree the guess stays; where they disagree (a
+    season moving through LNY) the far days say which is nearer.
 
     Parameters
     ----------
@@ -79,6 +97,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     year_on_weight : float, default :data:`YEAR_ON_WEIGHT`
         How far the guess for a side without days goes from the seen side's mean (0) to
         the same days a year on or before (1).
+    lny : ndarray, shape (n,), optional
+        The fitted LNY effects (log scale, 0 outside windows), for a window's far days.
 
     Returns
     -------
@@ -120,7 +140,14 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
                        np.average(r[sel] + trend[sel], weights=w[sel]) - at)
         if len(sides) == 1 and cut is not None:
             m = sides[0][1]
-            sides = sorted(sides + [(cut[0], m + year_on_weight * (cut[1] - m))])
+            guess = m + year_on_weight * (cut[1] - m)
+            far = inside & ok & (off <= FAR_OFFSET)
+            if lny is not None and cut[0] < lo and far.sum() >= min_days:
+                gap = ((cut[1] - m) / 2) ** 2
+                prior = prior_lny_sd(int(off[far].min()), int(off[far].max())) ** 2
+                seen = np.average(r[far] + lny[far], weights=w[far])
+                guess += (seen - guess) * gap / (gap + prior)
+            sides = sorted(sides + [(cut[0], guess)])
         if len(sides) == 2:
             (a0, m0), (a1, m1) = sides
             out[inside] = m0 + (m1 - m0) * (off[inside] - a0) / (a1 - a0)

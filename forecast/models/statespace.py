@@ -219,7 +219,9 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                                              off_columns=off_columns, window_year=window_year)
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
-        level = local_lny_reference(ds, r, w_fit, spec.dev_range, trend=X[:, tr] @ beta[tr])
+        effects = np.where(dev_days >= 0, spec.lny_effects(beta, groups)[dev_days], 0.0)
+        level = local_lny_reference(ds, r, w_fit, spec.dev_range, trend=X[:, tr] @ beta[tr],
+                                    lny=effects)
         beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
         r, level = np.log1p(y) - X @ beta, np.nan_to_num(level)
     odd = [f"LNY {first_year + k} ({v:.2f})" for k, v in enumerate(yw) if v < 0.995]
