@@ -49,6 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from forecast.data import load_history
     from forecast.models.regression import MIN_HISTORY_DAYS
     from forecast.report.names import terminal_text
+    from forecast.report.typography import format_count
 
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
     with warnings.catch_warnings(record=True) as caught:
@@ -59,7 +60,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for row in summary.itertuples():
         print(terminal_text(
             f"  {row.unique_id}: {row.first} .. {row.last} ({row.days:,} days, "
-            f"mean {row.mean_y:,.{0 if abs(row.mean_y) >= 10 else 2}f}/day); LNY covered: "
+            f"mean {format_count(row.mean_y)}/day); LNY covered: "
             f"{row.n_lny} ({row.lny_covered})"
         ))
     short = summary[summary["days"] < MIN_HISTORY_DAYS]

@@ -7,6 +7,7 @@ the plan (:mod:`forecast.plan`): a what-if on staffing or compensation reuses it
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ from forecast.backtest import backtest, compare
 from forecast.backtest import backtest_years as supported_years
 from forecast.config import PlanConfig
 from forecast.hashing import config_hash, file_hash, frame_hash
-from forecast.models import make_model
+from forecast.models import ShortHistoryWarning, make_model
 
 __all__ = ["BACKTEST_TRAIN_DAYS", "FALLBACK_NOTE", "REFERENCE_MODELS", "backtest_note",
            "backtest_years",
@@ -105,14 +106,22 @@ def demand_forecast(history, config: PlanConfig, h: int, rng, step, notes):
     notes += backtest_note(years, config.backtest_lny, history["ds"].nunique())
     table = pd.DataFrame()
     bt_rng, fit_rng, path_rng = rng.spawn(3)
-    if years:
-        models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
-        result = step("backtest", backtest, history, models, lny_years=years,
-                      n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
-                      options={"*": {"country": config.country}})
-        table = compare(result)
-    model = step(f"fit {config.model}", make_model(config.model, country=config.country).fit,
-                 history, rng=fit_rng)
+    with warnings.catch_warnings(record=True) as caught:  # other warnings as filtered
+        warnings.simplefilter("always", ShortHistoryWarning)
+        if years:
+            models = list(dict.fromkeys((*REFERENCE_MODELS, config.model)))
+            result = step("backtest", backtest, history, models, lny_years=years,
+                          n_paths=config.backtest_paths, rng=bt_rng, progress=step.progress,
+                          options={"*": {"country": config.country}})
+            table = compare(result)
+        model = step(f"fit {config.model}",
+                     make_model(config.model, country=config.country).fit, history, rng=fit_rng)
+    once: dict = {}  # others: as raised, each once
+    for w in caught:  # a fallback is a note (the final fit's is on page 1, below), not a
+        if not issubclass(w.category, ShortHistoryWarning):  # Python warning in a notebook
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=once)
+        elif str(w.message).startswith("backtest fold") and str(w.message) not in notes:
+            notes.append(str(w.message))
     paths = step("sample paths", model.sample_paths, h, n_paths=config.n_paths, rng=path_rng)
     cal = getattr(model, "calibration_", None)  # a short history's fallback: page 1 says so
     notes += [FALLBACK_NOTE + f for f in ([] if cal is None else cal.get("fallback", []))

@@ -245,15 +245,37 @@ def test_a_short_history_plan_warns_the_manager_that_its_spread_is_partly_prior(
     from forecast.config import DEFAULT_SCENARIO_PATH
     from forecast.models.testing import toy_history
 
+    from forecast.models import ShortHistoryWarning
+
     df = toy_history(years=3, end="2025-12-31", seed=8).assign(unique_id="total")
     df = df[df.ds >= pd.Timestamp("2024-12-15")].reset_index(drop=True)  # 12.5 months
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         run = run_plan(df, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
                        PlanConfig(model="statespace", n_paths=60, backtest_lny=0))
     short = [w for w in run.warnings if w.startswith("The demand forecast rests on a short")]
     assert len(short) == 1 and "no past LNY to test it on" in short[0] and len(short[0]) <= 400
     assert not any("short or partial" in w for w in small_run.warnings)  # 10 years: none
+    # said on page 1, not as a Python warning too (raw in a notebook's output)
+    assert not [w for w in caught if issubclass(w.category, ShortHistoryWarning)]
+
+
+def test_a_backtest_folds_fallback_is_a_note_not_a_python_warning():
+    import warnings
+
+    from forecast.config import DEFAULT_SCENARIO_PATH
+    from forecast.models import ShortHistoryWarning
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=3, end="2025-12-31", seed=8).assign(unique_id="total")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = run_plan(df, Scenario.from_toml(DEFAULT_SCENARIO_PATH),
+                       PlanConfig(model="statespace", n_paths=60, backtest_lny=1,
+                                  backtest_paths=40))
+    assert not [w for w in caught if issubclass(w.category, ShortHistoryWarning)]
+    fold = [n for n in run.notes if n.startswith("backtest fold LNY 2025 (history to ")]
+    assert len(fold) == len(set(fold)) >= 1
 
 
 def test_a_reloaded_plan_prints_its_provenance_as_the_fresh_one(tmp_path, monkeypatch,

@@ -68,16 +68,16 @@ def lny_effects_by_year(df: pd.DataFrame, unique_id: str, *,
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """:func:`forecast.calendar.summarize_history` for people: the mean a day to three
-    significant figures (two decimals under 10 a day), one row per series.
+    significant figures (:func:`~forecast.report.typography.format_count`), one row per series.
 
     Examples
     --------
     >>> df = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3, "y": [123456.0] * 3 + [0.3] * 3,
     ...                    "ds": list(pd.date_range("2024-01-01", periods=3)) * 2})
     >>> history_table(df)["mean a day"].tolist()
-    ['123,000', '0.30']
+    ['123,000', '0.3']
     """
     frame = summarize_history(history)
     mean = frame.pop("mean_y")
-    frame.insert(4, "mean a day", mean.map(lambda v: format_count(v) if v >= 10 else f"{v:.2f}"))
+    frame.insert(4, "mean a day", mean.map(format_count))
     return frame.set_index("unique_id")

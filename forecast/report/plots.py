@@ -71,10 +71,30 @@ def figure_axes(ax, figsize=(9, 4)):
     return fig, ax
 
 
+class _Thousands(matplotlib.ticker.Formatter):
+    """Tick labels with thousands separators and the decimals the ticks need (none for
+    whole numbers, 1.5 and 2.5 for a volume of a few parcels or GWh a day)."""
+
+    def __call__(self, v, pos=None):
+        locs = np.asarray(self.locs if len(self.locs) else [v], dtype=float)
+        digits = next((d for d in range(7) if np.allclose(np.round(locs, d), locs,
+                                                         rtol=0, atol=1e-9)), 6)
+        return f"{v:,.{digits}f}"
+
+
 def thousands_axis(ax, axis="y"):
-    """Label ``axis`` ("x" or "y") of ``ax`` with thousands separators."""
-    fmt = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+    """Label ``axis`` ("x" or "y") of ``ax`` with thousands separators (and as many
+    decimals as its ticks need).
+
+    Examples
+    --------
+    >>> f = _Thousands()
+    >>> f.set_locs([0.0, 0.5, 1.0]); [f(v) for v in f.locs]
+    ['0.0', '0.5', '1.0']
+    >>> f.set_locs([0.0, 5000.0, 10000.0]); f(5000.0)
+    '5,000'
+    """
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_Thousands())
 
 
 def compact(v: float) -> str:

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from forecast.statistics import percent_text
 
 __all__ = ["format_money", "format_count", "format_workers", "format_percent", "find_cjk_font",
@@ -53,18 +55,22 @@ def format_count(count: float) -> str:
     """Format a volume of parcels: three significant figures, thousands separators.
 
     Monte Carlo volumes are not known to the last parcel; three figures are what a
-    planner acts on, and they read the same on every machine.
+    planner acts on, and they read the same on every machine. Under 100 that takes
+    decimals (a sparse depot's 0.29 parcels a day, a load in GWh), trailing zeros dropped.
 
     Examples
     --------
     >>> format_count(12345.6), format_count(8_218_464), format_count(987.4), format_count(0)
     ('12,300', '8,220,000', '987', '0')
+    >>> format_count(18.24), format_count(18.0), format_count(0.2943), format_count(1.5e-7)
+    ('18.2', '18', '0.294', '0.00000015')
     """
     check_number("count", count)
     value = float(count)
-    if abs(value) >= 1000:
-        value = float(f"{value:.3g}")
-    return f"{value:,.0f}"
+    if abs(value) >= 100 or value == 0:
+        return f"{float(f'{value:.3g}') if abs(value) >= 1000 else value:,.0f}"
+    return np.format_float_positional(value, precision=3, unique=False, fractional=False,
+                                      trim="-")
 
 
 def format_workers(workers: float) -> str:
