@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecast.calendar import days_to_lny
 from forecast.models.lny_reference import FAR_OFFSET, local_lny_reference, relevel_lny_effects
@@ -87,34 +88,63 @@ def test_a_side_the_history_cuts_off_is_guessed_half_from_the_same_days_a_year_o
                                            year_on_weight=0)[inside], seen)
 
 
-def test_a_cut_side_moves_towards_the_windows_far_days_as_far_as_the_prior_allows():
-    # as above, and the window's own days up to LNY-15 (LNY-21..-15: 7 days) at 0.2 with
-    # no LNY effect fitted there: the guess (variance: the squared half-gap between held
-    # flat and a year on) meets them (variance: the LNY prior there, 0.15^2)
-    ds = pd.date_range("2024-01-20", "2025-01-05")
+@pytest.mark.parametrize("start, year_on", [("2024-01-20", 0.5), ("2024-01-17", 1.0)])
+def test_a_cut_side_moves_towards_the_windows_far_days_as_far_as_the_prior_allows(start,
+                                                                                  year_on):
+    # as above, and the window's own days up to LNY-15 (from LNY-21 or LNY-24) at 0.2 and
+    # 0.25 (half the weight) with no LNY effect fitted there: the guess (variance: the
+    # squared half-gap between held flat and a year on) meets their weighted mean
+    # (variance: the LNY prior over their offsets)
+    ds = pd.date_range(start, "2025-01-05")
     off = days_to_lny(ds)
     year = (ds - pd.to_timedelta(off, unit="D")).year
     trend = np.linspace(0.0, 0.1, len(ds))
     far = (year == 2024) & (off <= FAR_OFFSET)
-    assert far.sum() == 7
+    assert far.sum() in (7, 10)
     raw = np.where((year == 2025) & (off < WINDOW[0]), 0.3, np.where(far, 0.2, 0.0))
-    r, w = raw - trend, np.ones(len(ds))
+    w = np.where(far & (off % 2 == 0), 0.5, 1.0)
+    raw = np.where(w == 0.5, 0.25, raw)
+    r = raw - trend
     inside = (year == 2024) & (off >= WINDOW[0]) & (off <= WINDOW[1])
     post = (year == 2024) & (off > WINDOW[1]) & (off <= WINDOW[1] + 35)
     seen = r[post].mean()
-    guess = seen + 0.5 * (0.3 - seen)
-    gap, prior = ((0.3 - seen) / 2) ** 2, prior_lny_sd(-21, -15) ** 2
-    moved = guess + (r[far].mean() - guess) * gap / (gap + prior)
+    guess = seen + year_on * (0.3 - seen)
+    gap = ((0.3 - seen) / 2) ** 2
+    prior = prior_lny_sd(int(off[far].min()), FAR_OFFSET) ** 2
+    moved = guess + (np.average(r[far], weights=w[far]) - guess) * gap / (gap + prior)
     a0, a1 = -46.0, np.mean(np.arange(22, 57))
-    lvl = local_lny_reference(ds, r, w, WINDOW, trend=trend, lny=np.zeros(len(ds)))
+    lvl = local_lny_reference(ds, r, w, WINDOW, trend=trend, lny=np.zeros(len(ds)),
+                              year_on_weight=year_on)
     assert np.isclose(lvl[inside][0], moved + (seen - moved) * (off[inside][0] - a0) / (a1 - a0))
-    assert 0.3 < gap / (gap + prior) < 0.7  # part of the way
-    # an LNY effect fitted on those days is taken out of their level: 0.2 - 0.2 + 0.2
+    assert 0.3 < gap / (gap + prior) < 0.9  # part of the way
+    # an LNY effect fitted on those days is taken out of their level
     lny = np.where(far, 0.2, 0.0)
-    assert np.allclose(local_lny_reference(ds, r - lny, w, WINDOW, trend=trend, lny=lny), lvl)
+    assert np.allclose(local_lny_reference(ds, r - lny, w, WINDOW, trend=trend, lny=lny,
+                                           year_on_weight=year_on), lvl)
+    # a far day without weight, or with a NaN effect (an outage), does not count
+    odd = np.flatnonzero(far)[1]
+    for w2, lny2 in ((np.where(np.arange(len(ds)) == odd, 0.0, w), np.zeros(len(ds))),
+                     (w, np.where(np.arange(len(ds)) == odd, np.nan, 0.0))):
+        r2 = np.where(np.arange(len(ds)) == odd, 5.0, r)
+        out = local_lny_reference(ds, r2, w2, WINDOW, trend=trend, lny=lny2, year_on_weight=year_on)
+        keep = far & (np.arange(len(ds)) != odd)
+        m2 = guess if keep.sum() < 7 else (  # fewer than a side needs: not moved
+            guess + (np.average(r[keep], weights=w[keep]) - guess) * gap / (gap + prior))
+        assert np.isclose(out[inside][0], m2 + (seen - m2) * (off[inside][0] - a0) / (a1 - a0))
     # held flat (no guess a year on: no gap to close), the far days do not move it
     assert np.allclose(local_lny_reference(ds, r, w, WINDOW, lny=np.zeros(len(ds))),
                        local_lny_reference(ds, r, w, WINDOW))
+
+
+def test_fewer_far_days_than_a_side_needs_do_not_move_the_guess():
+    ds = pd.date_range("2024-01-21", "2025-01-05")  # from LNY-20: 6 far days
+    off = days_to_lny(ds)
+    year = (ds - pd.to_timedelta(off, unit="D")).year
+    trend = np.linspace(0.0, 0.1, len(ds))
+    r = np.where((year == 2025) & (off < WINDOW[0]), 0.3, np.where(off <= -15, 0.2, 0.0)) - trend
+    args = (ds, r, np.ones(len(ds)), WINDOW)
+    assert np.allclose(local_lny_reference(*args, trend=trend, lny=np.zeros(len(ds))),
+                       local_lny_reference(*args, trend=trend))
 
 
 def test_a_side_cut_at_the_end_is_guessed_from_the_same_days_around_the_previous_lny():
@@ -140,6 +170,11 @@ def test_a_side_cut_at_the_end_is_guessed_from_the_same_days_around_the_previous
     assert np.isclose(lvl[inside][-1], last) and lvl[inside][-1] > 0.01
     held = local_lny_reference(ds, r, np.ones(len(ds)), WINDOW)  # no trend: held flat
     assert np.allclose(held[inside], seen)
+    # a side cut after the window: its far days before LNY are no evidence for it
+    far = local_lny_reference(ds, r + 0.5 * (off <= FAR_OFFSET) * inside, np.ones(len(ds)),
+                              WINDOW, trend=trend, lny=np.zeros(len(ds)))
+    assert np.allclose(far, local_lny_reference(ds, r + 0.5 * (off <= FAR_OFFSET) * inside,
+                                                np.ones(len(ds)), WINDOW, trend=trend))
 
 
 def test_a_level_that_moved_a_lot_over_its_last_year_is_not_guessed_a_year_on():

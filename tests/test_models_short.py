@@ -11,6 +11,7 @@ from forecast.calendar import days_to_lny, lunar_new_year
 from forecast.models import AutoModel, ShortHistoryWarning, StateSpaceModel, make_model
 from forecast.models.calibration import RECENT_FOLDS, recent_folds
 from forecast.models.lny_uncertainty import prior_lny_sd
+from forecast.models.lny_reference import local_lny_reference
 from forecast.models.statespace import fit_statespace
 from forecast.models.regression import MIN_HISTORY_DAYS
 from forecast.models.testing import toy_history
@@ -325,3 +326,51 @@ def test_without_a_yearly_fit_half_of_last_years_change_over_the_same_days_is_ca
     assert len(fit.year_ago) == 400 and np.allclose(shifted - flat, np.r_[
         fit.year_ago, np.full(50, fit.year_ago[-1])])  # its last day held beyond
     assert fit_statespace(pd.DatetimeIndex(df.ds), df.y.to_numpy(float)).year_ago is None
+
+
+@pytest.mark.parametrize("before, days, zeros", [(34, 350, (6, 20)), (28, 372, (2, 12))])
+def test_zeros_at_a_short_historys_start_do_not_set_its_level(before, days, zeros):
+    # a site at ~20k a day, a history from just before LNY 2024 with zero days the closure
+    # search misses (its rolling median is 0 at the start): outages, neither the level of
+    # the window's far days nor last year's level (they had moved every day ahead x3)
+    df = toy_history(years=6, end="2026-06-30", seed=1)
+    ds, y = pd.DatetimeIndex(df.ds), df.y.to_numpy(float)
+    start = np.flatnonzero((days_to_lny(ds) == 0) & (ds.year == 2024))[0] - before
+    ds, clean = ds[start:start + days], y[start:start + days]
+    dirty = clean.copy()
+    dirty[zeros[0]:zeros[1]] = 0.0
+    fits = [fit_statespace(ds, v) for v in (clean, dirty)]
+    a, b = (StateSpaceModel(calibrate=False).draw_series(f, 60, 5, rng=np.random.default_rng(0))
+            .center for f in fits)
+    ahead = days_to_lny(pd.date_range(ds[-1] + pd.Timedelta(days=1), periods=60))
+    other = ~np.isin(ahead, days_to_lny(ds[zeros[0]:zeros[1]]))  # days not zero last LNY
+    assert np.abs(b - a)[other].max() < 0.15
+    assert np.abs(fits[1].year_ago).max() < 0.1
+
+
+def test_a_partial_windows_far_days_reach_its_reference(monkeypatch):
+    # the fit hands its LNY effects (NaN on an open series' zero days, 0 outside windows)
+    # to the reference of a window the history cuts, and they move it
+    import forecast.models.statespace as ss
+
+    calls = []
+
+    def spy(ds, r, w, dev_range, **kw):
+        out = local_lny_reference(ds, r, w, dev_range, **kw)
+        calls.append((kw["lny"], w, out,
+                      local_lny_reference(ds, r, w, dev_range, trend=kw["trend"]), days_to_lny(ds)))
+        return out
+
+    monkeypatch.setattr(ss, "local_lny_reference", spy)
+    df = toy_history(years=3, end="2026-01-19", seed=4)  # to LNY 2026-28
+    doy = df.ds.dt.day_of_year.to_numpy()
+    df = df.assign(y=np.round(df.y * np.exp(0.15 * np.cos(2 * np.pi * (doy - 110) / 365.25))))
+    hist = df[df.ds >= pd.Timestamp(lunar_new_year(2025)) - pd.Timedelta(days=22)].copy()
+    hist.iloc[3, hist.columns.get_loc("y")] = 0.0  # a one-day outage among the far days
+    fit_statespace(pd.DatetimeIndex(hist.ds), hist.y.to_numpy(float))
+    (lny, w, used, without, off), = calls
+    window = (off >= -28) & (off <= 21)
+    assert (np.isnan(lny[3]) or w[3] == 0) and np.isfinite(np.delete(lny, 3)).all()
+    assert (lny[~window] == 0).all() and np.abs(lny[window & (off >= -10)]).max() > 0.1
+    first = window & (np.arange(len(off)) < 60)
+    assert np.abs(used[first] - without[first]).max() > 0.001

@@ -98,7 +98,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
         How far the guess for a side without days goes from the seen side's mean (0) to
         the same days a year on or before (1).
     lny : ndarray, shape (n,), optional
-        The fitted LNY effects (log scale, 0 outside windows), for a window's far days.
+        The fitted LNY effects (log scale, 0 outside windows), for a window's far days;
+        NaN on a day not to use there (a zero of a series open at a sizeable level).
 
     Returns
     -------
@@ -141,8 +142,9 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
         if len(sides) == 1 and cut is not None:
             m = sides[0][1]
             guess = m + year_on_weight * (cut[1] - m)
-            far = inside & ok & (off <= FAR_OFFSET)
-            if lny is not None and cut[0] < lo and far.sum() >= min_days:
+            far = (inside & ok & (off <= FAR_OFFSET) & np.isfinite(lny) if lny is not None
+                   else np.zeros(len(r), dtype=bool))
+            if cut[0] < lo and far.sum() >= min_days:
                 gap = ((cut[1] - m) / 2) ** 2
                 prior = prior_lny_sd(int(off[far].min()), int(off[far].max())) ** 2
                 seen = np.average(r[far] + lny[far], weights=w[far])

@@ -170,6 +170,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                      f"path repeats one past LNY's, recent ones likelier): "
                      f"{closures.describe()}")
     similar = level_similarity(np.where(out, np.nan, y))
+    outage = (y == 0) & ~out & (np.median(y[y > 0]) >= MIN_OPEN_LEVEL)  # not a sparse zero
     # whether an LNY day was seen at today's level: its local level without the LNY days
     # (a deep trough is an LNY effect, not another regime)
     visible = np.nan_to_num(level_similarity(np.where(out, np.nan, y), ds=ds)) * ~out
@@ -220,6 +221,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
         effects = np.where(dev_days >= 0, spec.lny_effects(beta, groups)[dev_days], 0.0)
+        effects[outage] = np.nan  # a zero of an open series does not set a level
         level = local_lny_reference(ds, r, w_fit, spec.dev_range, trend=X[:, tr] @ beta[tr],
                                     lny=effects)
         beta = relevel_lny_effects(beta, groups, level, w_fit, dev_days, dev_phase, seen)
@@ -256,8 +258,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
         facts.append(f"{int(closed.sum())} days in closed runs (last ends {ds[runs[-1]].date()})"
                      ": not fitted, dynamics start after them")
     resid = clip_outliers(r[start:], floor=floor)  # clipped within the current regime
-    # (zeros at an open level are closures or outages, not a new level: left out of the
-    # level-shift test)
+    # (zeros at an open level are outages, not a new level: out of the level-shift test)
     open_zero = (y == 0) & (np.nan_to_num(local_level(y)) >= np.log1p(MIN_OPEN_LEVEL))
     dyn = fit_level_ar(resid, window=resid_window, raw=np.where(open_zero, np.nan, r)[start:])
     if dyn.shift_days:  # first among the notes: it moves the whole forecast
@@ -270,16 +271,15 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     dyn = replace(dyn, step_var=max(dyn.step_var, drift))
     if now:  # the level drifted unseen over the closed days
         dyn = replace(dyn, level_var=dyn.level_var + now * dyn.step_var)
-    lny_sd = lny_group_sd(max(local_scale(resid[-resid_window:]), floor), dyn.phi, windows,
-                          glist)
+    lny_sd = lny_group_sd(max(local_scale(resid[-resid_window:]), floor), dyn.phi, windows, glist)
     # how deep the LNY goes varies by year: a factor on every LNY effect (odd years out)
     effect = spec.lny_effects(beta, groups)
     depth = depth_sd(ds, rc - level, effect, spec.dev_range, weights=np.nan_to_num(similar) * ~out,
                      day_var=local_scale(rc) ** 2, phi=dyn.phi,
                      usual={first_year + k for k, v in enumerate(yw) if v >= 0.5})
     lny_sd.update(_common=between, _days=dev_sd, _depth=depth * effect)
-    ago = (year_ago_path(np.where(w > 0, trend + r, np.nan), similar, YEARLY_MIN_DAYS)
-           if override else None)  # without a yearly fit: its note says what stands in
+    ago = (year_ago_path(np.where((w > 0) & ~outage, trend + r, np.nan), similar,
+                         YEARLY_MIN_DAYS) if override else None)  # its note says so
     if ago is not None and ago.any():
         notes = [n + " (part of last year's change over the same days carried instead)"
                  if n.endswith("no yearly seasonality") else n for n in notes]
