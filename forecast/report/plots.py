@@ -211,7 +211,8 @@ def plot_fan(history: pd.DataFrame, paths: pd.DataFrame, *, unique_id: str | Non
         ax.fill_between(wide.index, lo, hi, color=_BLUE, alpha=0.12 + 0.1 * (lv < 90),
                         lw=0, label=f"{lv}% interval")
     ax.plot(wide.index, wide.median(axis=1), color=_BLUE, lw=1.5, label="median")
-    ax.plot(hist["ds"], hist["y"], color="#444", lw=1, label="history")
+    if len(hist):  # (a plan of next year's LNY shows its last months only)
+        ax.plot(hist["ds"], hist["y"], color="#444", lw=1, label="history")
     if actual is not None:
         act = actual[actual["unique_id"] == uid]
         ax.plot(act["ds"], act["y"], color="k", lw=1, ls="--", label="actual")
