@@ -75,11 +75,18 @@ class _Thousands(matplotlib.ticker.Formatter):
     """Tick labels with thousands separators and the decimals the ticks need (none for
     whole numbers, 1.5 and 2.5 for a volume of a few parcels or GWh a day)."""
 
+    def format_ticks(self, values):
+        digits = _digits(values)
+        return [f"{v:,.{digits}f}" for v in values]
+
     def __call__(self, v, pos=None):
-        locs = np.asarray(self.locs if len(self.locs) else [v], dtype=float)
-        digits = next((d for d in range(7) if np.allclose(np.round(locs, d), locs,
-                                                         rtol=0, atol=1e-9)), 6)
-        return f"{v:,.{digits}f}"
+        return f"{v:,.{_digits([v])}f}"
+
+
+def _digits(values) -> int:
+    """Fewest decimals (up to 6) that write every value exactly."""
+    v = np.asarray(values, dtype=float)
+    return next((d for d in range(7) if np.allclose(np.round(v, d), v, rtol=0, atol=1e-9)), 6)
 
 
 def thousands_axis(ax, axis="y"):
@@ -88,11 +95,8 @@ def thousands_axis(ax, axis="y"):
 
     Examples
     --------
-    >>> f = _Thousands()
-    >>> f.set_locs([0.0, 0.5, 1.0]); [f(v) for v in f.locs]
-    ['0.0', '0.5', '1.0']
-    >>> f.set_locs([0.0, 5000.0, 10000.0]); f(5000.0)
-    '5,000'
+    >>> _Thousands().format_ticks([0.0, 0.5, 1.0]), _Thousands().format_ticks([0.0, 5000.0])
+    (['0.0', '0.5', '1.0'], ['0', '5,000'])
     """
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_Thousands())
 
