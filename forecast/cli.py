@@ -47,6 +47,7 @@ def _on_sigterm(signum, frame) -> None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from forecast.calendar import require_past_lny, summarize_history
     from forecast.data import load_history
+    from forecast.models import is_count
     from forecast.models.regression import MIN_HISTORY_DAYS
     from forecast.report.names import terminal_text
     from forecast.report.typography import format_count
@@ -56,11 +57,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         require_past_lny(df, strict=False)
     summary = summarize_history(df)
+    counts = {uid: is_count(g.to_numpy(float)) for uid, g in df.groupby("unique_id")["y"]}
     print(terminal_text(f"{args.file}: {len(summary)} series, {len(df):,} rows - OK"))
     for row in summary.itertuples():
+        kind = "counts" if counts[row.unique_id] else "a measurement (not integer-valued)"
         print(terminal_text(
             f"  {row.unique_id}: {row.first} .. {row.last} ({row.days:,} days, "
-            f"mean {format_count(row.mean_y)}/day); LNY covered: "
+            f"mean {format_count(row.mean_y)}/day, {kind}); LNY covered: "
             f"{row.n_lny} ({row.lny_covered})"
         ))
     short = summary[summary["days"] < MIN_HISTORY_DAYS]

@@ -10,7 +10,18 @@ from forecast.data import DEMO_PATH
 def test_validate_good_file_exits_0(capsys):
     assert main(["validate", str(DEMO_PATH)]) == 0
     out = capsys.readouterr().out
-    assert "5 series" in out and "2024-02-10" in out
+    assert "5 series" in out and "2024-02-10" in out and out.count(", counts)") == 5
+
+
+def test_validate_says_which_series_is_a_measurement(tmp_path, capsys):
+    import pandas as pd
+
+    df = pd.read_csv(DEMO_PATH)
+    df = df[df.unique_id == "total"].assign(y=lambda d: d.y / 1e5)  # in units of 1e5
+    df.to_csv(tmp_path / "gwh.csv", index=False)
+    assert main(["validate", str(tmp_path / "gwh.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "mean 1/day, a measurement (not integer-valued))" in out  # 1.002 to 3 figures
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ __all__ = [
     "SharedDraws",
     "shared_draws",
     "summarize_paths",
+    "is_count",
     "WINDOW",
 ]
 
@@ -65,6 +66,7 @@ _WHERE = {
     "StateSpaceModel": "forecast.models.statespace",
     "SharedDraws": "forecast.models.joint",
     "shared_draws": "forecast.models.joint",
+    "is_count": "forecast.models._core",
 }
 
 

@@ -26,6 +26,7 @@ from scipy import linalg, sparse
 __all__ = [
     "robust_scale",
     "count_noise_sd",
+    "is_count",
     "measurement_unit",
     "weighted_ridge",
     "simulate_ar1",
@@ -103,6 +104,20 @@ MEASUREMENT_MAX_ZEROS = 0.1
 COUNT_MIN_INTEGERS = 0.9
 
 
+def is_count(y: np.ndarray) -> bool:
+    """Whether a series is a count: at least :data:`COUNT_MIN_INTEGERS` of its finite values
+    are integers (else a measurement, :func:`measurement_unit`).
+
+    Examples
+    --------
+    >>> is_count(np.array([3.0, 0.0, 12.0])), is_count(np.array([1.25, 2.5]))
+    (True, False)
+    """
+    y = np.asarray(y, dtype=float)
+    y = y[np.isfinite(y)]
+    return bool(np.mean(y == np.round(y)) >= COUNT_MIN_INTEGERS) if len(y) else True
+
+
 def measurement_unit(y: np.ndarray) -> float:
     """Factor a series is multiplied by before fitting (its paths are divided by it after).
 
@@ -141,7 +156,7 @@ def measurement_unit(y: np.ndarray) -> float:
     y = np.asarray(y, dtype=float)
     y = y[np.isfinite(y)]
     positive = y > 0
-    if np.mean(y == np.round(y)) >= COUNT_MIN_INTEGERS or not positive.any():
+    if is_count(y) or not positive.any():
         return 1.0
     zero = ~positive[np.argmax(positive):]
     edge = np.diff(np.r_[0, zero.astype(np.int8), 0])
