@@ -111,8 +111,14 @@ def test_a_cut_side_moves_towards_the_windows_far_days_as_far_as_the_prior_allow
     guess = seen + year_on * (0.3 - seen)
     gap = ((0.3 - seen) / 2) ** 2
     prior = prior_lny_sd(int(off[far].min()), FAR_OFFSET) ** 2
-    moved = guess + (np.average(r[far], weights=w[far]) - guess) * gap / (gap + prior)
     a0, a1 = -46.0, np.mean(np.arange(22, 57))
+
+    def move(sel):  # the level at a0 on the line from (a1, seen) through the far days
+        t = (np.average(off[sel], weights=w[sel]) - a0) / (a1 - a0)
+        level = (np.average(r[sel], weights=w[sel]) - t * seen) / (1 - t)
+        return guess + (level - guess) * gap / (gap + prior / (1 - t) ** 2)
+
+    moved = move(far)
     lvl = local_lny_reference(ds, r, w, WINDOW, trend=trend, lny=np.zeros(len(ds)),
                               year_on_weight=year_on)
     assert np.isclose(lvl[inside][0], moved + (seen - moved) * (off[inside][0] - a0) / (a1 - a0))
@@ -128,8 +134,7 @@ def test_a_cut_side_moves_towards_the_windows_far_days_as_far_as_the_prior_allow
         r2 = np.where(np.arange(len(ds)) == odd, 5.0, r)
         out = local_lny_reference(ds, r2, w2, WINDOW, trend=trend, lny=lny2, year_on_weight=year_on)
         keep = far & (np.arange(len(ds)) != odd)
-        m2 = guess if keep.sum() < 7 else (  # fewer than a side needs: not moved
-            guess + (np.average(r[keep], weights=w[keep]) - guess) * gap / (gap + prior))
+        m2 = guess if keep.sum() < 7 else move(keep)  # fewer than a side needs: not moved
         assert np.isclose(out[inside][0], m2 + (seen - m2) * (off[inside][0] - a0) / (a1 - a0))
     # held flat (no guess a year on: no gap to close), the far days do not move it
     assert np.allclose(local_lny_reference(ds, r, w, WINDOW, lny=np.zeros(len(ds))),

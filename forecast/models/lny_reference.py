@@ -52,9 +52,9 @@ YEAR_ON_WEIGHT = 0.5
 #: towards their level (:func:`local_lny_reference`) as far as the prior on their LNY
 #: effect allows (:data:`~forecast.models.lny_uncertainty.PRIOR_LNY_SD`, 0.05-0.15: a
 #: gift surge may sit there). On 12.5-month histories (``benchmarks/RESULTS.md``): the
-#: stand-ins whose season rises or falls through LNY 1.75x, 1.25x, 0.70x -> 1.63x, 1.12x,
-#: 0.63x the Prophet-window anchor, the stand-in growing 34% a year 0.63x -> 0.56x,
-#: Kaohsiung 0.77x -> 0.75x; HK's 6 series held (0.80x), HK `total` lost (0.80x -> 0.82x).
+#: stand-ins whose season rises or falls through LNY 1.75x, 1.25x, 0.70x -> 1.60x, 1.05x,
+#: 0.61x the Prophet-window anchor, Kaohsiung's 3 series 0.77x -> 0.76x, HK's 6 0.80x
+#: held, HK `total` 0.80x -> 0.81x.
 FAR_OFFSET = -15
 
 
@@ -77,13 +77,16 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
     ``year_on_weight`` times :func:`~forecast.models.residuals.stable_share` of
     :func:`~forecast.models.residuals.year_change` (unknown under ~380 days: no change).
     Without ``trend``, or without that side a year on either, the seen side's mean is
-    held flat. Given ``lny``, a guess for the side before a window moves towards the
-    level of the window's far days (offsets up to :data:`FAR_OFFSET`, residual plus
-    ``lny``; at least ``min_days`` of them), normal-normal: the guess with a variance of
-    the squared half-gap between its two sources (held flat, a year on), the far days
-    with the prior variance of their LNY effect (:func:`~forecast.models.lny_uncertainty.
-    prior_lny_sd`). Where both sources agree the guess stays; where they disagree (a
-    season moving through LNY) the far days say which is nearer.
+    held flat. Given ``lny``, a guess for the side before a window moves towards what the
+    window's far days say of it (offsets up to :data:`FAR_OFFSET`, residual plus ``lny``;
+    at least ``min_days`` of them): the level on the line from it to the seen side that
+    passes through their mean level at their mean offset. Normal-normal: the guess with
+    a variance of the squared half-gap between its two sources (held flat, a year on),
+    the far days with the prior variance of their LNY effect
+    (:func:`~forecast.models.lny_uncertainty.prior_lny_sd`), scaled up as the line
+    carries it from their offset to the guess's. Where both sources agree the guess
+    stays; where they disagree (a season moving through LNY) the far days say which is
+    nearer.
 
     Parameters
     ----------
@@ -148,6 +151,8 @@ def local_lny_reference(ds: pd.DatetimeIndex, r: np.ndarray, w: np.ndarray,
                 gap = ((cut[1] - m) / 2) ** 2
                 prior = prior_lny_sd(int(off[far].min()), int(off[far].max())) ** 2
                 seen = np.average(r[far] + lny[far], weights=w[far])
+                t = (np.average(off[far], weights=w[far]) - cut[0]) / (sides[0][0] - cut[0])
+                seen, prior = (seen - t * m) / (1 - t), prior / (1 - t) ** 2
                 guess += (seen - guess) * gap / (gap + prior)
             sides = sorted(sides + [(cut[0], guess)])
         if len(sides) == 2:
