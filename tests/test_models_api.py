@@ -96,7 +96,7 @@ def test_a_measurement_gets_the_same_forecast_in_any_unit(toy, alias):
 
 
 def test_which_series_is_a_measurement_and_its_unit():
-    from forecast.models._core import measurement_unit
+    from forecast.models.zeros import measurement_unit
 
     rng = np.random.default_rng(0)
     y = rng.gamma(20.0, 0.1, 700)  # ~2 a day, not integer-valued

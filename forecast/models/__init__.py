@@ -66,7 +66,7 @@ _WHERE = {
     "StateSpaceModel": "forecast.models.statespace",
     "SharedDraws": "forecast.models.joint",
     "shared_draws": "forecast.models.joint",
-    "is_count": "forecast.models._core",
+    "is_count": "forecast.models.zeros",
 }
 
 

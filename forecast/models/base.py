@@ -3,7 +3,7 @@
 A model's constructor only stores its hyperparameters (explicit keyword arguments) and its
 ``alias``. ``fit(df, *, rng)`` fits one state per ``unique_id`` (trailing-underscore
 attributes; a measurement, a series that is not integer-valued, is fitted in units that
-make it large, :func:`forecast.models._core.measurement_unit`, and its paths come back in
+make it large, :func:`forecast.models.zeros.measurement_unit`, and its paths come back in
 its own unit) and, for models that calibrate, learns path-spread scale factors from
 backtests on past LNYs inside the history (``calibration_``, see
 :mod:`forecast.models.calibration`). ``sample_paths(h, *, n_paths, rng)`` returns joint
@@ -26,13 +26,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from forecast.models._core import measurement_unit
 from forecast.models.calibration import calibrate_series
 from forecast.models.checks import (
     check_frame, check_levels, check_options, check_positive, check_rng, check_series,
 )
 from forecast.models.components import Components
 from forecast.models.joint import SharedDraws, check_dependence, shared_draws
+from forecast.models.zeros import measurement_unit
 
 __all__ = ["ForecastModel", "ShortHistoryWarning", "check_frame", "check_levels", "check_options",
            "check_rng", "summarize_paths"]

@@ -68,7 +68,7 @@ def format_count(count: float) -> str:
     check_number("count", count)
     value = float(count)
     if abs(value) >= 100 or value == 0:
-        return f"{float(f'{value:.3g}') if abs(value) >= 1000 else value:,.0f}"
+        return f"{float(f'{value:.3g}'):,.0f}"
     return np.format_float_positional(value, precision=3, unique=False, fractional=False,
                                       trim="-")
 
