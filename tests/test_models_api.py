@@ -95,6 +95,14 @@ def test_a_measurement_gets_the_same_forecast_in_any_unit(toy, alias):
     assert units == {"toy": 1e5}
 
 
+def test_a_count_with_an_interpolated_day_keeps_integer_paths(toy):
+    """One definition of a count (:func:`is_count`) for the unit and the paths' rounding."""
+    filled = toy.assign(y=toy.y.where(toy.index != 40, toy.y.iloc[39:42:2].mean() + 0.25))
+    m = StateSpaceModel(calibrate=False).fit(filled)
+    y = m.sample_paths(10, n_paths=20, rng=np.random.default_rng(0)).y.to_numpy()
+    assert m.units_ == {"toy": 1.0} and np.all(y == np.round(y))
+
+
 def test_which_series_is_a_measurement_and_its_unit():
     from forecast.models.zeros import measurement_unit
 

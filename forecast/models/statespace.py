@@ -70,8 +70,8 @@ from forecast.models.residuals import (
     LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, year_ago_path,
 )
 from forecast.models.zeros import (
-    MIN_OPEN_LEVEL, Closures, closed_runs, find_closures, leading_closed_days, trailing_closed_days,
-)
+    MIN_OPEN_LEVEL, Closures, closed_runs, find_closures, is_count, leading_closed_days,
+    trailing_closed_days)
 
 __all__ = ["StateSpaceModel", "StateSpaceFit", "clear_fit_cache", "fit_statespace"]
 
@@ -106,7 +106,7 @@ class StateSpaceFit:
     notes: tuple[str, ...] = ()
     #: zeros taken as facts (closures, closed runs): recorded
     facts: tuple[str, ...] = ()
-    #: an integer-valued history: paths are counts (randomised rounding)
+    #: a count (:func:`~forecast.models.zeros.is_count`): integer paths (randomised rounding)
     counts: bool = False
     #: the series' ``unique_id`` (keys its hub-local stream in joint draws)
     uid: str = ""
@@ -285,7 +285,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
                  if n.endswith("no yearly seasonality") else n for n in notes]
     return StateSpaceFit(spec, beta, groups, float(trend[-1]), dyn, lny_sd, ds[-1], windows,
                          closures, resid[-max(resid_window, 56):], tuple(notes), tuple(facts),
-                         bool(np.all(y == np.round(y))), str(uid), ago)
+                         is_count(y), str(uid), ago)
 
 
 class StateSpaceModel(ForecastModel):
