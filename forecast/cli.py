@@ -79,8 +79,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from forecast.plan import PlanConfig, load_inputs
+    from forecast.plan import PlanConfig, load_inputs, next_lny_year
     from forecast.report.job import run_job
+    from forecast.report.names import terminal_text
 
     for label, path in (("--data", args.data), ("--config", args.config)):
         if not Path(path).is_file():
@@ -98,6 +99,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          f"{args.data}; series there: {sorted(series)[:20]}: set unique_id = "
                          f"\"...\" at the top of the scenario file (--config), or name the "
                          "series column with --id-col")
+    year = 0 if args.lny else next_lny_year(history, scenario)
+    if year:  # the history already runs into the scenario's window: plan the next LNY
+        config = dataclasses.replace(config, lny_year=year)
+        print(terminal_text(
+            f"forecast: the history runs to {history['ds'].max().date()}, past the start of "
+            f"the scenario's window for LNY {scenario.lny.year} ({scenario.window.start}): "
+            f"planning the next LNY, {year} (--lny YEAR plans another)"), file=sys.stderr)
     if (args.workers is not None or args.scheduler) and not args.network:
         raise ValueError("--workers and --scheduler run the per-hub work of a network plan: "
                          "add --network")
@@ -198,7 +206,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="plan the LNY of YEAR: every date of --config (window, programme, "
                         "staffing overrides, backlog, hubs) moves by the days between its "
                         "LNY and that one, keeping its offset to LNY (default: the "
-                        "scenario's own LNY)")
+                        "scenario's own LNY or, when the history already runs into its "
+                        "window, the first LNY after the history)")
     p.add_argument("--network", action="store_true",
                    help="also plan every hub: each series of --data except the scenario's "
                         "unique_id (the network total, which notebooks 02-04 and pages 3-4 "

@@ -55,7 +55,7 @@ from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
-           "cached_plan", "plan_from_files", "remember_plan", "run_plan"]
+           "cached_plan", "next_lny_year", "plan_from_files", "remember_plan", "run_plan"]
 
 #: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
 MAX_LEAD_DAYS = 800
@@ -199,6 +199,25 @@ def planned_scenario(scenario, config: PlanConfig):
     datetime.date(2027, 2, 6)
     """
     return scenario.for_lny(config.lny_year) if config.lny_year else scenario
+
+
+def next_lny_year(history: pd.DataFrame, scenario: Scenario) -> int:
+    """The LNY to plan when none is asked for (``lny_year = 0``): 0 (the scenario's own)
+    when its window starts after the history's last day (any series), else the first LNY
+    whose moved window does (:meth:`Scenario.first_year_after`): a history that already
+    runs into the scenario's LNY plans the next one, as a budget set from this year's data
+    does. 0 too when no year up to 2099 fits (:func:`run_plan` then says why).
+
+    Examples
+    --------
+    >>> history = load_history(DEMO_PATH)
+    >>> next_lny_year(history, Scenario()), next_lny_year(history, Scenario().for_lny(2025))
+    (0, 2026)
+    """
+    last = history["ds"].max().date()
+    if scenario.window.start > last:
+        return 0
+    return scenario.first_year_after(last) or 0
 
 
 def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | None = None, *,

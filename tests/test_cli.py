@@ -1,6 +1,8 @@
 import subprocess
 import sys
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from forecast.cli import main
@@ -131,3 +133,26 @@ def test_backtest_of_a_series_not_in_the_file_lists_the_ones_there(capsys):
     assert status == 2
     assert "--series ['Total']: no such series in" in err
     assert "series there: ['chek-lap-kok', 'kowloon-bay', 'kwai-chung', 'total', 'tsing-yi']" in err
+
+
+def test_run_plans_the_next_lny_when_the_history_runs_into_the_scenarios(tmp_path,
+                                                                       monkeypatch, capsys):
+    """A history past the start of the scenario's window (LNY 2026) plans LNY 2027 by
+    default, saying so; an explicit --lny is kept."""
+    from forecast.data import load_history
+    from forecast.report import job
+
+    seen = []
+    monkeypatch.setattr(job, "run_job", lambda config, out, **k: seen.append(config)
+                        or Path(out) / "manifest.json")
+    later = load_history(DEMO_PATH)
+    later["ds"] += pd.Timedelta(days=70)  # to 2026-03-11
+    data = tmp_path / "later.csv"
+    later.to_csv(data, index=False)
+    assert main(["run", "--data", str(data), "--out", str(tmp_path / "o")]) == 0
+    assert seen[-1].lny_year == 2027
+    assert "planning the next LNY, 2027 (--lny YEAR plans another)" in capsys.readouterr().err
+    assert main(["run", "--data", str(data), "--lny", "2026", "--out", str(tmp_path / "o")]) == 0
+    assert seen[-1].lny_year == 2026 and "planning the next" not in capsys.readouterr().err
+    assert main(["run", "--out", str(tmp_path / "o")]) == 0  # the demo: its own LNY
+    assert seen[-1].lny_year == 0
