@@ -145,7 +145,7 @@ def backtest(
         if not lny_years:
             raise ValueError(f"no LNY fold with a year of history before its origin "
                              f"(LNY{origin_offset:+d}) and the LNY window observed in "
-                             f"{df.ds.min().date()}..{df.ds.max().date()}; pass lny_years")
+                             f"{df.ds.min().date()}..{df.ds.max().date()}; pass lny_years (CLI: --years)")
     supported = backtest_years(df, min_train_days=1, **fold_kw)
     folds = {}
     for uid, g in df.groupby("unique_id", sort=True):
@@ -156,8 +156,9 @@ def backtest(
         raise ValueError(
             f"LNY {bad}: the data must cover the LNY window ({window[0]:+d}..{window[1]:+d} days) "
             f"and some history before the origin (LNY{origin_offset:+d}) for every series; "
-            f"it spans {df.ds.min().date()}..{df.ds.max().date()}, which supports LNY years "
-            f"{supported or 'none'} (lny_years)")
+            f"it spans {df.ds.min().date()}..{df.ds.max().date()}, which supports "
+            + (f"LNY years {supported}" if supported else "no LNY year")
+            + " (lny_years; CLI: --years)")
     years = [int(y) for y in lny_years]
     daily, windows, fits = [], [], []
     bar = tqdm(total=len(years) * len(specs), desc="backtest", unit="fit", disable=not progress,

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from forecast import __version__
@@ -71,7 +72,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(terminal_text(
             f"forecast: warning: {len(short)} series shorter than the {MIN_HISTORY_DAYS} days "
             f"every model but lunar-naive needs (lunar-naive: about 15 months): "
-            f"{', '.join(map(str, short['unique_id'][:5]))}; forecast run cannot plan them"),
+            f"{', '.join(map(str, short['unique_id'][:5]))}"
+            + (f" and {len(short) - 5} more" if len(short) > 5 else "")
+            + "; forecast run cannot plan them"),
             file=sys.stderr)
     for w in caught:
         print(terminal_text(f"forecast: warning: {w.message}"), file=sys.stderr)
@@ -137,10 +140,16 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             raise ValueError(f"--series {missing}: no such series in {args.file}; series "
                              f"there: {sorted(map(str, df['unique_id'].unique()))}")
         df = df[df["unique_id"].isin(args.series)]
-    result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
-                      origin_offset=args.origin, n_paths=args.paths,
-                      rng=np.random.default_rng(args.seed),
-                      options={"*": {"country": args.country}}, progress=True)
+    with warnings.catch_warnings(record=True) as caught:  # each fold warns: say each once
+        warnings.simplefilter("always", UserWarning)  # ours; others as filtered before
+        result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
+                          origin_offset=args.origin, n_paths=args.paths,
+                          rng=np.random.default_rng(args.seed),
+                          options={"*": {"country": args.country}}, progress=True)
+    seen = Counter(str(w.message) for w in caught)
+    for text, n in seen.items():
+        print(_one_line(f"forecast: warning: {text}" + (f" ({n} fits)" if n > 1 else "")),
+              file=sys.stderr)
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
@@ -237,7 +246,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="public holidays the models learn: HK, TW, CN, ... (default HK)")
     p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES,
                    help="models to backtest (default: all of them)")
-    p.add_argument("--years", nargs="+", type=int, required=True, help="LNY years to test")
+    p.add_argument("--years", nargs="+", type=int,
+                   help="LNY years to test (default: every LNY with a year of history before "
+                        "its origin and its window observed)")
     p.add_argument("--origin", type=int, default=-28, help="origin, days from LNY (-28)")
     p.add_argument("--horizon", type=int, default=56, help="days forecast (56)")
     p.add_argument("--paths", type=int, default=200, help="paths per fold (200)")

@@ -31,7 +31,9 @@ from forecast.planning import (
 )
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
-from forecast.statistics import TAIL, percent_text, prob_above, prob_at_least, tail_mean
+from forecast.statistics import (
+    TAIL, format_count, percent_text, prob_above, prob_at_least, tail_mean,
+)
 
 __all__ = ["Recommendation", "recommend", "recommendation_spread", "sanity_warnings"]
 
@@ -275,7 +277,7 @@ def sanity_warnings(sim: Simulator, rec: Recommendation, *, budget_risk: float =
         after = np.arange(len(prog)) > (np.flatnonzero(prog).max() if prog.any() else -1)
         cap_after = float(np.mean(sim.capacity(rec.workers)[:, after].sum(axis=1)))
         arr_after = float(np.mean(sim.arrivals[:, after].sum(axis=1)))
-        queued = f"A backlog of about {float(f'{end:.3g}'):,.0f} parcels is still queued at " \
+        queued = f"A backlog of about {format_count(end)} parcels is still queued at " \
                  "the window's end on average (their lateness after the window is not counted)"
         if arr_after > 0 and cap_after < arr_after:
             out.append(f"{queued}: after the programme the baseline roster handles about "

@@ -12,6 +12,7 @@ from forecast.calendar import lny_dates
 from forecast.config import DEFAULT_SCENARIO_PATH, PlanConfig
 from forecast.data import DEMO_PATH
 from forecast.scenario import Scenario
+from forecast.statistics import format_count
 
 __all__ = ["CHECKED_LEAD_DAYS", "calendar_note", "demo_scenario_note", "earlier_lny_note",
            "lead_note"]
@@ -58,7 +59,7 @@ def demo_scenario_note(config: PlanConfig, history: pd.DataFrame,
     return [f"Planned with the demo's scenario ({Path(DEFAULT_SCENARIO_PATH).name}: a roster "
             f"of {scenario.staffing.baseline:,.0f}, {scenario.programme.workers:,.0f} "
             f"programme workers, a HK${scenario.budget:,.0f} budget) for a series at about "
-            f"{float(f'{recent.mean():.3g}'):,.0f} parcels a day over its last 91 days; pass "
+            f"{format_count(recent.mean())} parcels a day over its last 91 days; pass "
             "--config with your network's numbers"]
 
 

@@ -24,7 +24,8 @@ import math
 import numpy as np
 
 __all__ = ["TAIL", "central_interval", "tail_mean", "prob_at_least", "prob_above",
-           "on_time_rate", "percent_text"]
+           "on_time_rate", "percent_text", "format_count",
+           "check_finite_number"]
 
 #: The tail share every "worst 10%" figure averages over.
 TAIL = 0.1
@@ -55,6 +56,38 @@ def percent_text(p: float, *, near: float | None = None) -> str:
         tenths = math.ceil(1000 * p) if p > near else math.floor(1000 * p)
         return f"{tenths / 10:.1f}%"
     return f"{shown}%"
+
+
+def check_finite_number(name: str, value: float) -> None:
+    """A ValueError naming ``name`` unless ``value`` is a finite number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
+        value, "__float__"
+    ):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def format_count(count: float) -> str:
+    """A volume of parcels in text: three significant figures, thousands separators.
+
+    Monte Carlo volumes are not known to the last parcel; three figures are what a
+    planner acts on, and they read the same on every machine. Under 100 that takes
+    decimals (a sparse depot's 0.29 parcels a day, a load in GWh), trailing zeros dropped.
+
+    Examples
+    --------
+    >>> format_count(12345.6), format_count(8_218_464), format_count(987.4), format_count(0)
+    ('12,300', '8,220,000', '987', '0')
+    >>> format_count(18.24), format_count(18.0), format_count(0.2943), format_count(1.5e-7)
+    ('18.2', '18', '0.294', '0.00000015')
+    """
+    check_finite_number("count", count)
+    value = float(count)
+    if abs(value) >= 100 or value == 0:
+        return f"{float(f'{value:.3g}'):,.0f}"
+    return np.format_float_positional(value, precision=3, unique=False, fractional=False,
+                                      trim="-")
 
 
 def central_interval(x, level: float, *, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

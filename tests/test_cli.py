@@ -57,6 +57,16 @@ def test_validate_warns_but_passes_without_past_lny(tmp_path, capsys):
     assert "forecast run cannot plan it" in err
 
 
+def test_validate_names_every_short_series_or_counts_the_rest(tmp_path, capsys):
+    path = tmp_path / "six.csv"
+    ds = pd.date_range("2024-01-01", periods=200)
+    pd.concat([pd.DataFrame({"s": f"s{i}", "ds": ds, "y": 5.0}) for i in range(6)]).to_csv(
+        path, index=False)
+    assert main(["validate", str(path), "--id-col", "s"]) == 0
+    err = capsys.readouterr().err
+    assert "6 series shorter" in err and "s0, s1, s2, s3, s4 and 1 more;" in err
+
+
 def test_usage_errors_exit_2(capsys):
     assert main(["nope"]) == 2
     assert main(["validate", "/does/not/exist.csv"]) == 2
@@ -125,6 +135,32 @@ def test_backtest_prints_and_writes_a_plain_table(tmp_path, capsys):
     assert text.lstrip().startswith("model") and "e+" not in text and "lunar-naive" in text
     header = out.read_text().splitlines()[0].split(",")
     assert header[:3] == ["model", "crps", "scaled_crps"]
+
+
+def test_backtest_defaults_to_the_supported_years_and_warns_once_per_text(monkeypatch,
+                                                                        capsys):
+    import importlib
+    import warnings
+
+    bt = importlib.import_module("forecast.backtest")
+    real, years = bt.backtest, []
+
+    def noisy(df, models, *, lny_years=None, **kw):
+        for _ in range(3):
+            warnings.warn("a fold's note")
+        years.append(lny_years)  # None: the library picks the supported years
+        return real(df, models, lny_years=[2025], **kw)
+
+    monkeypatch.setattr(bt, "backtest", noisy)
+    assert main(["backtest", "--models", "lunar-naive", "--series", "total",
+                 "--paths", "10"]) == 0
+    assert years == [None]
+    err = capsys.readouterr().err
+    assert err.count("a fold's note") == 1 and "a fold's note (3 fits)" in err
+    monkeypatch.undo()
+    assert main(["backtest", "--years", "1999"]) == 2
+    err = capsys.readouterr().err
+    assert "supports LNY years [2016, 2017," in err and "2025] (lny_years; CLI: --years)" in err
 
 
 def test_backtest_of_a_series_not_in_the_file_lists_the_ones_there(capsys):

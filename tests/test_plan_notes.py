@@ -35,6 +35,8 @@ def test_ones_own_history_planned_with_the_demo_scenario_is_warned():
     assert "about 300,000 parcels a day" in note and "pass --config" in note
     assert demo_scenario_note(dataclasses.replace(own, scenario_path="/tmp/s.toml"),
                                history, s) == []
+    (note,) = demo_scenario_note(own, history.assign(y=0.372), s)  # a sparse depot
+    assert "about 0.372 parcels a day" in note
 
 
 def test_a_plan_past_the_next_lny_names_the_next_one():

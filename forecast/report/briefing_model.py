@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from forecast.report.provenance import Provenance
-from forecast.report.typography import check_number
+from forecast.statistics import check_finite_number
 
 __all__ = ["FIGURE_TEXT", "OWN_PAGE_FIGURES", "MAX_TEXT", "MAX_NETWORK_TEXT", "PlanOutcome",
            "BriefingFigures", "Briefing"]
@@ -108,7 +108,7 @@ class PlanOutcome:
             value = getattr(self, f.name)
             if value is None and f.name == "on_time_share":
                 continue
-            check_number(f"PlanOutcome.{f.name}", value)
+            check_finite_number(f"PlanOutcome.{f.name}", value)
             share = f.name.startswith("p_") or f.name == "on_time_share"
             if value < 0 or (share and value > 1):
                 allowed = "[0, 1]" if share else ">= 0"
@@ -275,12 +275,12 @@ class Briefing:
             raise ValueError(
                 f"Briefing.window_end {self.window_end} is before window_start {self.window_start}"
             )
-        check_number("Briefing.on_time_target", self.on_time_target)
+        check_finite_number("Briefing.on_time_target", self.on_time_target)
         if not 0 < self.on_time_target <= 1:
             raise ValueError(
                 f"Briefing.on_time_target must be in (0, 1], got {self.on_time_target}"
             )
-        check_number("Briefing.budget", self.budget)
+        check_finite_number("Briefing.budget", self.budget)
         if self.budget < 0:
             raise ValueError(f"Briefing.budget must be >= 0, got {self.budget}")
         for name, kind in (("recommended", PlanOutcome), ("figures", BriefingFigures),
@@ -306,7 +306,7 @@ class Briefing:
         volume = (self.volume_mean, self.volume_lo, self.volume_hi)
         if any(v is not None for v in volume):
             for name, value in zip(("volume_mean", "volume_lo", "volume_hi"), volume):
-                check_number(f"Briefing.{name}", value)
+                check_finite_number(f"Briefing.{name}", value)
             if not 0 <= self.volume_lo <= self.volume_mean <= self.volume_hi:
                 raise ValueError(
                     "Briefing volume must satisfy 0 <= volume_lo <= volume_mean <= volume_hi"

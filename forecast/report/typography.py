@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast.statistics import percent_text
+from forecast.statistics import check_finite_number, format_count, percent_text
 
 __all__ = ["format_money", "format_count", "format_workers", "format_percent", "find_cjk_font",
            "CjkFont"]
@@ -36,7 +36,7 @@ def format_money(amount: float, *, currency: str = "HK$") -> str:
     >>> format_money(1_234_567), format_money(850_000), format_money(5e6), format_money(950)
     ('HK$ 1.2M', 'HK$ 850k', 'HK$ 5.0M', 'HK$ 950')
     """
-    check_number("amount", amount)
+    check_finite_number("amount", amount)
     value = abs(float(amount))
     # pick the unit from the value as it will print, so that 999,600 is "1.0M", not "1000k"
     if value >= 999_950_000:
@@ -51,28 +51,6 @@ def format_money(amount: float, *, currency: str = "HK$") -> str:
     return f"{currency} {sign}{text}"
 
 
-def format_count(count: float) -> str:
-    """Format a volume of parcels: three significant figures, thousands separators.
-
-    Monte Carlo volumes are not known to the last parcel; three figures are what a
-    planner acts on, and they read the same on every machine. Under 100 that takes
-    decimals (a sparse depot's 0.29 parcels a day, a load in GWh), trailing zeros dropped.
-
-    Examples
-    --------
-    >>> format_count(12345.6), format_count(8_218_464), format_count(987.4), format_count(0)
-    ('12,300', '8,220,000', '987', '0')
-    >>> format_count(18.24), format_count(18.0), format_count(0.2943), format_count(1.5e-7)
-    ('18.2', '18', '0.294', '0.00000015')
-    """
-    check_number("count", count)
-    value = float(count)
-    if abs(value) >= 100 or value == 0:
-        return f"{float(f'{value:.3g}'):,.0f}"
-    return np.format_float_positional(value, precision=3, unique=False, fractional=False,
-                                      trim="-")
-
-
 def format_workers(workers: float) -> str:
     """Format a headcount exactly (a decision, not an estimate): ``1,234``.
 
@@ -81,7 +59,7 @@ def format_workers(workers: float) -> str:
     >>> format_workers(1234), format_workers(778.0)
     ('1,234', '778')
     """
-    check_number("workers", workers)
+    check_finite_number("workers", workers)
     return f"{float(workers):,.0f}"
 
 
@@ -98,19 +76,10 @@ def format_percent(p: float) -> str:
     """
     if isinstance(p, (int, float)) and math.isnan(p):
         return "n/a"  # nothing to judge (see forecast.statistics.prob_at_least)
-    check_number("p", p)
+    check_finite_number("p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"format_percent expects a value in [0, 1], got {p}")
     return percent_text(p)
-
-
-def check_number(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
-        value, "__float__"
-    ):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
 
 
 def find_cjk_font() -> Path | None:
