@@ -82,7 +82,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from forecast.plan import PlanConfig, load_inputs, next_lny_year
+    from forecast.plan import PlanConfig, load_inputs, next_lny_year, planned_scenario
     from forecast.report.job import run_job
     from forecast.report.names import terminal_text
 
@@ -94,14 +94,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         model=args.model, country=args.country, na=args.na, gaps=args.gaps,
                         n_paths=args.paths, seed=args.seed, backtest_lny=args.backtest_lny,
                         target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
-                        tail_limit=args.tail_limit, lny_year=args.lny)
+                        tail_limit=args.tail_limit, lny_year=args.lny, series=args.series)
     history, scenario = load_inputs(config)  # fail on bad input before any work starts
-    series = set(history["unique_id"])
-    if scenario.unique_id not in series:
-        raise ValueError(f"{args.config}: unique_id {scenario.unique_id!r} is not a series of "
-                         f"{args.data}; series there: {sorted(series)[:20]}: set unique_id = "
-                         f"\"...\" at the top of the scenario file (--config), or name the "
-                         "series column with --id-col")
+    series = set(map(str, history["unique_id"]))
+    uid = args.series or scenario.unique_id
+    if uid not in series and not args.series and len(series) == 1:
+        (uid,) = series  # a file of one series: the one to plan
+        print(terminal_text(f"forecast: planning {uid!r}, the only series of {args.data} (the "
+                            f"scenario's unique_id is {scenario.unique_id!r})"), file=sys.stderr)
+    if uid not in series:
+        where = "--series" if args.series else f"{args.config}: unique_id"
+        raise ValueError(f"{where} {uid!r} is not a series of {args.data}; series there: "
+                         f"{sorted(series)[:20]}: pass --series NAME, set unique_id = \"...\" "
+                         "at the top of the scenario file (--config), or name the series "
+                         "column with --id-col")
+    config = dataclasses.replace(config, series=uid)  # resolved: the notebooks get it too
     year = 0 if args.lny else next_lny_year(history, scenario)
     if year:  # the history already runs into the scenario's window: plan the next LNY
         config = dataclasses.replace(config, lny_year=year)
@@ -117,7 +124,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.network:
         from forecast.network_scenario import NetworkScenario, check_hub_overrides
 
-        check_hub_overrides(NetworkScenario.from_toml(config.scenario_path), series,
+        check_hub_overrides(planned_scenario(NetworkScenario.from_toml(config.scenario_path),
+                                             config), series,
                             where=args.config)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
                        own_tmp=True, network=args.network, workers=args.workers,
@@ -217,6 +225,10 @@ def _build_parser() -> argparse.ArgumentParser:
                         "LNY and that one, keeping its offset to LNY (default: the "
                         "scenario's own LNY or, when the history already runs into its "
                         "window, the first LNY after the history)")
+    p.add_argument("--series", default=default["series"], metavar="NAME",
+                   help="the series of --data to plan (with --network: the network total) "
+                        "in place of the scenario's unique_id (default: the scenario's, or "
+                        "the file's only series)")
     p.add_argument("--network", action="store_true",
                    help="also plan every hub: each series of --data except the scenario's "
                         "unique_id (the network total, which notebooks 02-04 and pages 3-4 "

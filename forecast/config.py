@@ -18,7 +18,7 @@ CLI_FLAGS = {"data_path": "--data", "scenario_path": "--config", "id_col": "--id
              "na": "--na", "gaps": "--gaps", "model": "--model", "country": "--country",
              "n_paths": "--paths", "seed": "--seed", "backtest_lny": "--backtest-lny",
              "target": "--target", "alpha": "--alpha", "budget_risk": "--budget-risk",
-             "tail_limit": "--tail-limit", "lny_year": "--lny"}
+             "tail_limit": "--tail-limit", "lny_year": "--lny", "series": "--series"}
 
 
 def _flag(name: str) -> str:
@@ -61,6 +61,9 @@ class PlanConfig:
         Plan the LNY of this year with the scenario's dates moved to it
         (:meth:`forecast.scenario.Scenario.for_lny`, done by :func:`forecast.plan.run_plan`
         and :func:`forecast.distributed.run_network`); 0: the scenario's own LNY.
+    series : str
+        The series (``unique_id``) to plan (with a network, its total) in place of the scenario's
+        ``unique_id`` (done by the same functions); "": the scenario's.
 
     Examples
     --------
@@ -88,6 +91,7 @@ class PlanConfig:
     budget_risk: float = 0.1
     tail_limit: float = 0.0
     lny_year: int = 0
+    series: str = ""
 
     def __post_init__(self) -> None:
         from forecast.calendar import supported_countries  # light module import for the CLI
@@ -120,6 +124,9 @@ class PlanConfig:
                 or not (self.lny_year == 0 or 1901 <= self.lny_year <= 2099):
             raise ValueError(f"lny_year{_flag('lny_year')} must be a year in 1901..2099, or 0 "
                              f"for the scenario's own LNY, got {self.lny_year!r}")
+        if not isinstance(self.series, str):
+            raise ValueError(f"series{_flag('series')} must be a series name, or \"\" for "
+                             f"the scenario's unique_id, got {self.series!r}")
         if not isinstance(self.tail_limit, (int, float)) or not self.tail_limit >= 0:
             raise ValueError(f"tail_limit{_flag('tail_limit')} must be HK$ >= 0 (0: no limit), "
                              f"got {self.tail_limit!r}")

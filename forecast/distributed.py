@@ -369,7 +369,8 @@ def start_plan(config: PlanConfig, *, client=None,
     if client is None or run is not None:
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)
         return lambda: run
-    series = history[history["unique_id"] == scenario.unique_id].reset_index(drop=True)
+    uid = planned_scenario(scenario, config).unique_id
+    series = history[history["unique_id"] == uid].reset_index(drop=True)
     future = client.submit(_caught, run_plan, series, scenario, config, pure=False)
 
     def wait() -> PlanRun:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -190,14 +190,20 @@ def _streams(seed: int) -> list[np.random.Generator]:
 
 
 def planned_scenario(scenario, config: PlanConfig):
-    """``scenario`` moved to LNY ``config.lny_year`` when it is set (a ``Scenario`` or a
-    ``NetworkScenario``; moving twice to the same LNY changes nothing).
+    """``scenario`` moved to LNY ``config.lny_year`` and to the series
+    ``config.series``, each when set (a ``Scenario`` or a ``NetworkScenario``, whose
+    ``unique_id`` is the network total; applying twice changes nothing).
 
     Examples
     --------
-    >>> planned_scenario(Scenario(), PlanConfig(lny_year=2027)).lny
-    datetime.date(2027, 2, 6)
+    >>> s = planned_scenario(Scenario(), PlanConfig(lny_year=2027, series="kowloon-bay"))
+    >>> s.lny, s.unique_id
+    (datetime.date(2027, 2, 6), 'kowloon-bay')
     """
+    if config.series:
+        rename = {"unique_id": config.series}
+        scenario = (scenario.updated(rename) if isinstance(scenario, Scenario)
+                    else replace(scenario, base=scenario.base.updated(rename)))
     return scenario.for_lny(config.lny_year) if config.lny_year else scenario
 
 
@@ -358,8 +364,10 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
 
 
 def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
-    """What was asked for: options, scenario and package version (not where files live)."""
-    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
+    """What was asked for: options, scenario and package version (not where files live,
+    nor ``series``: the planned scenario holds the series planned)."""
+    options = {k: v for k, v in asdict(config).items()
+               if not k.endswith("_path") and k != "series"}
     return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
 
 

@@ -191,4 +191,24 @@ def test_run_plans_the_next_lny_when_the_history_runs_into_the_scenarios(tmp_pat
     assert main(["run", "--data", str(data), "--lny", "2026", "--out", str(tmp_path / "o")]) == 0
     assert seen[-1].lny_year == 2026 and "planning the next" not in capsys.readouterr().err
     assert main(["run", "--out", str(tmp_path / "o")]) == 0  # the demo: its own LNY
-    assert seen[-1].lny_year == 0
+    assert seen[-1].lny_year == 0 and seen[-1].series == "total"
+
+
+def test_run_plans_the_series_asked_for_or_a_files_only_one(tmp_path, monkeypatch, capsys):
+    from forecast.data import load_history
+    from forecast.report import job
+
+    seen = []
+    monkeypatch.setattr(job, "run_job", lambda config, out, **k: seen.append(config)
+                        or Path(out) / "manifest.json")
+    assert main(["run", "--series", "kowloon-bay", "--out", str(tmp_path / "o")]) == 0
+    assert seen[-1].series == "kowloon-bay"
+    assert main(["run", "--series", "nope", "--out", str(tmp_path / "o")]) == 2
+    assert "--series 'nope' is not a series of" in capsys.readouterr().err
+    one = load_history(DEMO_PATH)
+    one = one[one["unique_id"] == "tsing-yi"][["ds", "y"]]  # no series column
+    one.to_csv(tmp_path / "mysite.csv", index=False)
+    assert main(["run", "--data", str(tmp_path / "mysite.csv"), "--out",
+                 str(tmp_path / "o")]) == 0
+    assert seen[-1].series == "mysite"
+    assert "planning 'mysite', the only series of" in capsys.readouterr().err

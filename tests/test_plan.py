@@ -185,6 +185,17 @@ def test_lny_year_plans_another_lny_with_the_scenarios_dates_moved(demo_history)
         PlanConfig(lny_year=2026.0)
 
 
+def test_series_plans_another_series_with_the_same_scenario(demo_history):
+    config = PlanConfig(**{**SMALL, "model": "lunar-naive", "n_paths": 20, "backtest_lny": 0,
+                           "series": "kowloon-bay"})
+    run = run_plan(demo_history, Scenario.from_toml(NO_ROSTER), config)
+    assert run.unique_id == "kowloon-bay" and set(run.paths["unique_id"]) == {"kowloon-bay"}
+    hub = demo_history[demo_history["unique_id"] == "kowloon-bay"]
+    assert run.history["y"].sum() == hub["y"].sum()
+    with pytest.raises(ValueError, match=r"series \(CLI: --series\) must be a series"):
+        PlanConfig(series=None)
+
+
 def test_a_plan_with_an_open_backlog_runs_through(demo_history, tmp_path):
     s = _scenario(tmp_path, "[backlog]\n"
                             "parcels = [[2026-01-18, 12000.0], [2026-01-19, 30000.0]]\n")
