@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from forecast.models import StateSpaceModel
 from forecast.models.kalman import filter_level_ar, fit_level_ar_grid
 
 
@@ -64,6 +65,41 @@ def test_a_level_step_in_the_last_weeks_is_forecast_from_the_new_level(days):
     ratio = float((medians["doubled"] / medians["plain"]).median())
     assert 1.8 < ratio < 2.2
     assert any(f"found {days} days before the history's end" in w for w in found)
+
+
+@pytest.mark.parametrize("factor, days", [(1.4, 35), (1.4, 90), (0.7, 60)])
+def test_a_smaller_step_weeks_back_is_refitted_and_forecast_from_the_new_level(factor, days):
+    """x1.4 over the last 30-90 days of the Kaohsiung metro total was forecast at 0.90-0.97
+    of its new level (0.85-0.92 three months on): the last trend segment took part of it,
+    the residual kept too little to pass the test. Tested on the deseasonalised level, the
+    step is refitted as an effect that the forecast keeps."""
+    from conftest import fit_sample
+
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=4, end="2025-11-30", seed=4)
+    stepped = df.assign(y=np.where(df.ds > df.ds.max() - pd.Timedelta(days=days),
+                                   np.round(factor * df.y), df.y))
+    means = {}
+    for name, frame in (("plain", df), ("stepped", stepped)):
+        p, m, _ = fit_sample(frame, 120, 300, StateSpaceModel(calibrate=False))
+        means[name] = p.groupby("ds").y.mean()
+    ratio = means["stepped"] / means["plain"] / factor
+    assert 0.95 < ratio.iloc[:28].mean() < 1.05 and 0.95 < ratio.iloc[90:].mean() < 1.05
+    assert m.fallbacks(m.states_["toy"])[0].startswith(f"level shift x{factor:.1f}")
+    assert f"found {days} days before the history's end" in m.fallbacks(m.states_["toy"])[0]
+
+
+def test_a_surge_of_two_weeks_at_the_end_is_not_a_step():
+    """A Christmas-like surge in the last 14 days (HK airport departures, 2024-12-18..31)
+    was taken for a x1.19 step when steps were sought from 7 days back on the level."""
+    from forecast.models.residuals import recent_step
+
+    d = np.random.default_rng(5).normal(0, 0.04, 700)
+    assert recent_step(np.r_[d[:-14], d[-14:] + 0.2]) == 0
+    assert recent_step(np.r_[d[:-40], d[-40:] + 0.2]) == 40
+    assert recent_step(np.r_[d[:-40], d[-40:] - 0.2]) == 40  # both ways
+    assert recent_step(np.r_[d[:-40], d[-40:-2] + 0.2, d[-2:]]) == 0  # back at the old level
 
 
 def test_no_level_shift_in_a_series_without_one():

@@ -192,6 +192,9 @@ class FeatureSpec:
     #: inside the LNY holiday block (:func:`lny_block`) the weekday effects are switched
     #: off and one more effect is fitted (every day of the block is a day off)
     holiday_block: bool = False
+    #: first day of a level step at the history's end (:func:`~forecast.models.residuals.
+    #: recent_step`): one effect from that day on, the forecast's days included
+    step_from: pd.Timestamp | None = None
 
     def __post_init__(self) -> None:
         if self.dev_range[0] > min(p.start for p in self.phases) or self.dev_range[1] < max(
@@ -216,7 +219,8 @@ class FeatureSpec:
         days, :func:`makeup_workdays`), ``workday`` (1: a make-up day's own effect against
         the reference weekday), ``year`` (Fourier),
         ``holiday`` (1), ``holiday_name`` (one per holiday seen in training), ``phase`` (one per phase), ``dev`` (one per offset in dev_range), ``peak``
-        (one per e-commerce shopping day and day after it).
+        (one per e-commerce shopping day and day after it), ``block`` (1, with
+        ``holiday_block``), ``step`` (1, with ``step_from``).
         """
         ds = pd.DatetimeIndex(ds)
         t = (ds - self.t0).days.to_numpy() / 365.25
@@ -250,6 +254,8 @@ class FeatureSpec:
         add("peak", np.column_stack(cols_peak) if cols_peak else np.zeros((len(ds), 0)))
         if self.holiday_block:
             add("block", block)
+        if self.step_from is not None:
+            add("step", ds >= self.step_from)
         return np.column_stack(cols), groups
 
     def lny_effects(self, beta: np.ndarray, groups: dict) -> np.ndarray:

@@ -52,7 +52,7 @@ PRIOR_BETWEEN_YEAR_SD = 0.06
 PRIOR_DEPTH_SD = 0.03
 
 __all__ = ["PRIOR_LNY_SD", "prior_lny_sd", "PRIOR_BETWEEN_YEAR_SD", "PRIOR_DEPTH_SD", "draw_lny_effects",
-           "between_year_sd", "depth_sd", "group_windows", "lny_group_sd"]
+           "between_year_sd", "depth_sd", "group_windows", "lny_group_sd", "unseen_lny_notes"]
 
 
 def draw_lny_effects(
@@ -220,6 +220,22 @@ def group_windows(ds: pd.DatetimeIndex, weights: np.ndarray, groups) -> dict[str
     w = np.nan_to_num(np.asarray(weights, dtype=float))
     return {name: float(w[(off >= start) & (off <= end)].sum() / (end - start + 1))
             for name, start, end in groups}
+
+
+def unseen_lny_notes(phases, seen: np.ndarray, dev_range: tuple[int, int]) -> list[str]:
+    """The fallback note for LNY days never seen at today's level (``seen``, one per
+    offset of ``dev_range``): whole phases at the prior (named with its sd), else the
+    number of single days whose deviations stay at 0."""
+    offsets = np.arange(dev_range[0], dev_range[1] + 1)
+    unseen = [p for p in phases if not seen[(offsets >= p.start) & (offsets <= p.end)].any()]
+    if unseen:
+        return ["LNY phase(s) not seen at today's level: effects at the prior (no effect, "
+                "log-scale sd " + ", ".join(f"{p.name} {prior_lny_sd(p.start, p.end):.2f}"
+                                            for p in unseen) + ")"]
+    if not seen.all():
+        return [f"{int((~seen).sum())} LNY day(s) of LNY{dev_range[0]:+d}..LNY{dev_range[1]:+d} "
+                "not seen: their deviations at the prior (0)"]
+    return []
 
 
 def prior_lny_sd(start: int, end: int) -> float:

@@ -40,7 +40,7 @@ OFF = 1e9
 #: Ridge penalty per column group (the ``dev`` group takes the model's ``dev_penalty``),
 #: for a series whose daily noise is at most :data:`NOISE_REF` on the log scale.
 PENALTY = {"trend": 1.0, "week": 1e-3, "year": 1e-3, "holiday": 1.0, "holiday_name": 2.0,
-           "phase": 1e-3, "peak": 1.0, "block": 1.0, "workday": 1.0}
+           "phase": 1e-3, "peak": 1.0, "block": 1.0, "workday": 1.0, "step": 1e-3}
 #: Log-scale daily noise up to which :data:`PENALTY` applies as is. A ridge penalty is
 #: ``noise_var / prior_var``: a noisier series (small counts: a Poisson count at 3 has a
 #: log-scale sd of 0.43) gets its penalties multiplied by ``(noise / NOISE_REF)^2``, so that

@@ -28,8 +28,10 @@ state (without yearly seasonality, plus part of last year's change over the same
 :func:`~forecast.models.residuals.year_ago_path`); ``shared`` = random-walk level +
 LNY-effect draws (per phase, per LNY day, a year-to-year shift of the whole LNY window and
 a year-to-year factor on every LNY effect, :mod:`forecast.models.lny_uncertainty`);
-``noise`` = AR(1) with resampled empirical innovations. An integer-valued history gives
-count paths (randomised rounding).
+``noise`` = AR(1) with resampled empirical innovations. A count
+(:func:`~forecast.models.zeros.is_count`) gives count paths (randomised rounding). A level
+step 28-91 days before the end (:func:`~forecast.models.residuals.recent_step`, on the
+deseasonalised level) is refitted as an effect that the forecast keeps.
 
 Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
@@ -65,9 +67,11 @@ from forecast.models.regression import MIN_HISTORY_DAYS, OFF, check_history, fit
 from forecast.models.regression import window_years
 from forecast.models.lny_uncertainty import (
     between_year_sd, prior_lny_sd, depth_sd, draw_lny_effects, group_windows, lny_group_sd,
+    unseen_lny_notes,
 )
 from forecast.models.residuals import (
-    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, year_ago_path,
+    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, recent_step,
+    year_ago_path,
 )
 from forecast.models.zeros import (
     MIN_OPEN_LEVEL, Closures, closed_runs, find_closures, is_count, leading_closed_days,
@@ -166,13 +170,11 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     # zeros that are facts are not fitted (a make-up working day is open on a closed weekday)
     out = closed | closures.fit_mask(ds, y, names, makeup_workdays(country, ds))
     if closures:
-        facts.append(f"closures (paths are 0 there; days closed in some LNYs only: each "
-                     f"path repeats one past LNY's, recent ones likelier): "
-                     f"{closures.describe()}")
+        facts.append("closures (paths are 0 there; days closed in some LNYs only: each path "
+                     f"repeats one past LNY's, recent ones likelier): {closures.describe()}")
     similar = level_similarity(np.where(out, np.nan, y))
     outage = (y == 0) & ~out & (np.median(y[y > 0]) >= MIN_OPEN_LEVEL)  # not a sparse zero
-    # whether an LNY day was seen at today's level: its local level without the LNY days
-    # (a deep trough is an LNY effect, not another regime)
+    # an LNY day seen at today's level: its local level without LNY days (a trough is no regime)
     visible = np.nan_to_num(level_similarity(np.where(out, np.nan, y), ds=ds)) * ~out
     age = (ds[-1] - ds).days.to_numpy().astype(float)
     w = 0.5 ** (age / half_life_days) * np.nan_to_num(similar) * ~out
@@ -203,21 +205,17 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     tr = groups["trend"]
     off_columns = np.zeros(X.shape[1], dtype=bool)
     off_columns[groups["dev"]] = ~seen
-    phase_seen = np.array([seen[dev_phase == j].any() for j in range(len(spec.phases))])
-    off_columns[groups["phase"]] = ~phase_seen
-    unseen = [p.name for p, ok in zip(spec.phases, phase_seen) if not ok]
-    if unseen:
-        notes.append("LNY phase(s) not seen at today's level: effects at the prior (no effect, "
-                     "log-scale sd " + ", ".join(f"{p.name} {prior_lny_sd(p.start, p.end):.2f}"
-                                                for p in spec.phases if p.name in unseen) + ")")
-    elif not seen.all():
-        notes.append(f"{int((~seen).sum())} LNY day(s) of LNY{spec.dev_range[0]:+d}.."
-                     f"LNY{spec.dev_range[1]:+d} not seen: their deviations at the prior (0)")
+    off_columns[groups["phase"]] = [not seen[dev_phase == j].any() for j in range(len(spec.phases))]
+    notes += unseen_lny_notes(spec.phases, seen, spec.dev_range)
     window_year, first_year = window_years(ds)
-    beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, weights=w,
-                                             dev_penalty=dev_penalty, override=override,
-                                             dev_phase=dev_phase, dev_days=dev_days,
-                                             off_columns=off_columns, window_year=window_year)
+    kw = dict(weights=w, dev_penalty=dev_penalty, override=override, dev_phase=dev_phase,
+              dev_days=dev_days, window_year=window_year, off_columns=off_columns)
+    beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, **kw)
+    step = 0 if override else recent_step(np.where(out | outage, np.nan, X[:, tr] @ beta[tr] + r))
+    if step:  # the last trend segment took part of it: refit with the step as an effect
+        spec, kw["off_columns"] = replace(spec, step_from=ds[-step]), np.r_[off_columns, False]
+        X, groups = spec.matrix(ds)
+        beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, **kw)
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
         effects = np.where(dev_days >= 0, spec.lny_effects(beta, groups)[dev_days], 0.0)
@@ -261,10 +259,11 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     # (zeros at an open level are outages, not a new level: out of the level-shift test)
     open_zero = (y == 0) & (np.nan_to_num(local_level(y)) >= np.log1p(MIN_OPEN_LEVEL))
     dyn = fit_level_ar(resid, window=resid_window, raw=np.where(open_zero, np.nan, r)[start:])
-    if dyn.shift_days:  # first among the notes: it moves the whole forecast
-        notes.insert(0, f"level shift x{np.exp(dyn.shift_size):.2f} found "
-                        f"{dyn.shift_days} days before the history's end (since "
-                        f"{ds[-dyn.shift_days].date()}): forecast from the new level")
+    shift, size = (dyn.shift_days, dyn.shift_size) if dyn.shift_days else (
+        step, float(beta[groups["step"]][0]) if step else 0.0)  # in the filter, or refitted
+    if shift:  # first among the notes: it moves the whole forecast
+        notes.insert(0, f"level shift x{np.exp(size):.2f} found {shift} days before the "
+                        f"history's end (since {ds[-shift].date()}): forecast from the new level")
     # long leads: the level drifts as much as the deseasonalised series did (trend moves
     # included), not only as much as the residual around the fitted trend did
     drift = level_drift_var(np.where(w > 0, trend + r, np.nan)[start:])
