@@ -109,11 +109,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          "at the top of the scenario file (--config), or name the series "
                          "column with --id-col")
     config = dataclasses.replace(config, series=uid)  # resolved: the notebooks get it too
-    year = 0 if args.lny else next_lny_year(history, scenario)
+    planned = history if args.network else history[history["unique_id"].astype(str) == uid]
+    year = 0 if args.lny else next_lny_year(planned, scenario)
     if year:  # the history already runs into the scenario's window: plan the next LNY
         config = dataclasses.replace(config, lny_year=year)
         print(terminal_text(
-            f"forecast: the history runs to {history['ds'].max().date()}, past the start of "
+            f"forecast: the history runs to {planned['ds'].max().date()}, past the start of "
             f"the scenario's window for LNY {scenario.lny.year} ({scenario.window.start}): "
             f"planning the next LNY, {year} (--lny YEAR plans another)"), file=sys.stderr)
     if (args.workers is not None or args.scheduler) and not args.network:
@@ -138,7 +139,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from forecast.backtest import backtest, compare
+    from forecast.backtest import backtest, backtest_years, compare
+    from forecast.plan_forecast import BACKTEST_TRAIN_DAYS
     from forecast.data import load_history
 
     df = load_history(args.file, id_col=args.id_col, na=args.na, gaps=args.gaps)
@@ -148,16 +150,23 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             raise ValueError(f"--series {missing}: no such series in {args.file}; series "
                              f"there: {sorted(map(str, df['unique_id'].unique()))}")
         df = df[df["unique_id"].isin(args.series)]
+    years = args.years or backtest_years(df, origin_offset=args.origin, horizon=args.horizon,
+                                         min_train_days=BACKTEST_TRAIN_DAYS)
+    if not years:
+        raise ValueError(f"{args.file}: no LNY with {BACKTEST_TRAIN_DAYS} days of history "
+                         f"before its origin (LNY{args.origin:+d}) and its window observed, "
+                         "as forecast run's backtest asks: pass --years")
     with warnings.catch_warnings(record=True) as caught:  # each fold warns: say each once
         warnings.simplefilter("always", UserWarning)  # ours; others as filtered before
-        result = backtest(df, args.models, lny_years=args.years, horizon=args.horizon,
-                          origin_offset=args.origin, n_paths=args.paths,
-                          rng=np.random.default_rng(args.seed),
-                          options={"*": {"country": args.country}}, progress=True)
-    seen = Counter(str(w.message) for w in caught)
-    for text, n in seen.items():
-        print(_one_line(f"forecast: warning: {text}" + (f" ({n} fits)" if n > 1 else "")),
-              file=sys.stderr)
+        try:
+            result = backtest(df, args.models, lny_years=years, horizon=args.horizon,
+                              origin_offset=args.origin, n_paths=args.paths,
+                              rng=np.random.default_rng(args.seed),
+                              options={"*": {"country": args.country}}, progress=True)
+        finally:  # said even when a fold fails
+            for text, n in Counter(str(w.message) for w in caught).items():
+                print(_one_line(f"forecast: warning: {text}"
+                                + (f" ({n} times)" if n > 1 else "")), file=sys.stderr)
     table = compare(result)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
@@ -259,8 +268,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", default=list(MODEL_ALIASES), choices=MODEL_ALIASES,
                    help="models to backtest (default: all of them)")
     p.add_argument("--years", nargs="+", type=int,
-                   help="LNY years to test (default: every LNY with a year of history before "
-                        "its origin and its window observed)")
+                   help="LNY years to test (default: every LNY with two years of history "
+                        "before its origin and its window observed, as forecast run's "
+                        "backtest)")
     p.add_argument("--origin", type=int, default=-28, help="origin, days from LNY (-28)")
     p.add_argument("--horizon", type=int, default=56, help="days forecast (56)")
     p.add_argument("--paths", type=int, default=200, help="paths per fold (200)")

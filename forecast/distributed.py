@@ -299,13 +299,23 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
                       pd.date_range(base.window.start, base.window.end), skipped)
 
 
+def _options(config: PlanConfig) -> dict:
+    """The options a network plan depends on: not where files live, and ``series`` only
+    where it renames the scenario file's network total (the file is hashed as it is)."""
+    options = {k: v for k, v in asdict(config).items()
+               if not k.endswith("_path") and k != "series"}
+    if config.series and config.series != NetworkScenario.from_toml(
+            config.scenario_path).base.unique_id:
+        options["series"] = config.series
+    return options
+
+
 def network_key(history: pd.DataFrame, config: PlanConfig) -> str:
     """What a network plan depends on: the history's content, the scenario file (with its
     ``[hubs]``), the options and the package's source."""
-    options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
     return config_hash({"network": True, "data": frame_hash(history),
-                        "scenario": file_hash(config.scenario_path), "options": options,
-                        "code": code_hash()})
+                        "scenario": file_hash(config.scenario_path),
+                        "options": _options(config), "code": code_hash()})
 
 
 def save_network(key: str, net: NetworkRun) -> None:
@@ -344,9 +354,8 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     net = load_network(key, network) if cache_plan else None
     if net is None:
         net = run_network(history, network, config, client=client)
-        options = {k: v for k, v in asdict(config).items() if not k.endswith("_path")}
         net = dataclasses.replace(net, provenance={
-            "config_hash": config_hash({"network": True, "options": options,
+            "config_hash": config_hash({"network": True, "options": _options(config),
                                         "scenario": file_hash(config.scenario_path)}),
             "data_hash": frame_hash(history)})
         if cache_plan:

@@ -148,16 +148,18 @@ def test_backtest_defaults_to_the_supported_years_and_warns_once_per_text(monkey
     def noisy(df, models, *, lny_years=None, **kw):
         for _ in range(3):
             warnings.warn("a fold's note")
-        years.append(lny_years)  # None: the library picks the supported years
+        years.append(lny_years)  # those with two years of history before LNY-28
         return real(df, models, lny_years=[2025], **kw)
 
     monkeypatch.setattr(bt, "backtest", noisy)
     assert main(["backtest", "--models", "lunar-naive", "--series", "total",
                  "--paths", "10"]) == 0
-    assert years == [None]
+    assert years == [[2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025]]  # two years before
     err = capsys.readouterr().err
-    assert err.count("a fold's note") == 1 and "a fold's note (3 fits)" in err
+    assert err.count("a fold's note") == 1 and "a fold's note (3 times)" in err
     monkeypatch.undo()
+    # the default years hold the 15 months lunar-naive needs (from a year on, they did not)
+    assert main(["backtest", "--models", "lunar-naive", "--paths", "10"]) == 0
     assert main(["backtest", "--years", "1999"]) == 2
     err = capsys.readouterr().err
     assert "supports LNY years [2016, 2017," in err and "2025] (lny_years; CLI: --years)" in err
@@ -212,3 +214,12 @@ def test_run_plans_the_series_asked_for_or_a_files_only_one(tmp_path, monkeypatc
                  str(tmp_path / "o")]) == 0
     assert seen[-1].series == "mysite"
     assert "planning 'mysite', the only series of" in capsys.readouterr().err
+    assert main(["run", "--data", str(tmp_path / "mysite.csv"), "--series", "nope", "--out",
+                 str(tmp_path / "o")]) == 2  # named: never swapped for the file's series
+    mixed = load_history(DEMO_PATH)
+    later = mixed["unique_id"] == "total"
+    mixed.loc[later, "ds"] += pd.Timedelta(days=70)  # the total runs into the window, the hub not
+    mixed.to_csv(tmp_path / "mixed.csv", index=False)
+    assert main(["run", "--data", str(tmp_path / "mixed.csv"), "--series", "kowloon-bay",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert seen[-1].lny_year == 0  # the planned series' own end decides

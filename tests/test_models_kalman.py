@@ -1,5 +1,6 @@
 """The vectorised local level + AR(1) fit against statsmodels (the slow reference)."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -93,13 +94,57 @@ def test_a_smaller_step_weeks_back_is_refitted_and_forecast_from_the_new_level(f
 def test_a_surge_of_two_weeks_at_the_end_is_not_a_step():
     """A Christmas-like surge in the last 14 days (HK airport departures, 2024-12-18..31)
     was taken for a x1.19 step when steps were sought from 7 days back on the level."""
-    from forecast.models.residuals import recent_step
+    from forecast.models.level_steps import recent_step
 
     d = np.random.default_rng(5).normal(0, 0.04, 700)
     assert recent_step(np.r_[d[:-14], d[-14:] + 0.2]) == 0
     assert recent_step(np.r_[d[:-40], d[-40:] + 0.2]) == 40
     assert recent_step(np.r_[d[:-40], d[-40:] - 0.2]) == 40  # both ways
     assert recent_step(np.r_[d[:-40], d[-40:-2] + 0.2, d[-2:]]) == 0  # back at the old level
+
+
+def test_steady_growth_is_not_taken_for_a_step():
+    """A series growing 40-50% a year with little noise: its last 91 days sit above the 56
+    before them as a step's would (27 of 75 fits found a 'x1.00' step); the refit with the
+    step fits no better than the trend, so it is not kept."""
+    from forecast.models.level_steps import step_fits_better
+    from forecast.models.statespace import fit_statespace
+    from forecast.models.testing import toy_history
+
+    df = toy_history(years=4, level=50000, growth=0.5, sigma=0.02, seed=3)
+    ds, y = pd.DatetimeIndex(df.ds), df.y.to_numpy(float)
+    for end in range(len(ds) - 280, len(ds) + 1, 28):
+        assert not any("level shift" in n for n in fit_statespace(ds[:end], y[:end]).notes)
+    r = np.random.default_rng(0).normal(0, 0.05, 300)
+    skip = np.zeros(300, dtype=bool)
+    skip[-30:] = True  # closed days do not count
+    assert not step_fits_better(r + np.r_[np.zeros(270), np.full(30, 0.3)], r, 30, skip=skip)
+
+
+def test_a_step_beyond_91_days_or_in_a_short_history_is_not_refitted():
+    from forecast.models.level_steps import recent_step
+
+    d = np.random.default_rng(1).normal(0, 0.04, 700)
+    assert recent_step(np.r_[d[:-91], d[-91:] + 0.3]) == 91
+    assert recent_step(np.r_[d[:-150], d[-150:] + 0.3]) == 0  # out of reach: a regime
+    from conftest import fit_sample
+    from forecast.models.testing import toy_history
+
+    short = toy_history(years=4, end="2025-11-30", seed=4).tail(390)
+    stepped = short.assign(y=np.where(short.ds > short.ds.max() - pd.Timedelta(days=40),
+                                      np.round(1.4 * short.y), short.y))
+    _, m, _ = fit_sample(stepped, 10, 10, StateSpaceModel(calibrate=False))
+    assert m.states_["toy"].spec.step_from is None  # short fits take a step as a regime
+
+
+def test_the_step_column_starts_on_the_step_day():
+    from forecast.models.features import FeatureSpec
+
+    ds = pd.date_range("2025-01-01", periods=10)
+    spec = FeatureSpec.for_history(ds, country=None)
+    X, groups = dataclasses.replace(spec, step_from=ds[4]).matrix(ds)
+    assert X[:, groups["step"]].ravel().tolist() == [0] * 4 + [1] * 6
+    assert "step" not in spec.matrix(ds)[1]
 
 
 def test_no_level_shift_in_a_series_without_one():

@@ -196,6 +196,35 @@ def test_series_plans_another_series_with_the_same_scenario(demo_history):
         PlanConfig(series=None)
 
 
+def test_next_lny_year_is_the_first_whose_window_starts_after_the_history():
+    from forecast.plan import next_lny_year
+
+    def ending(last):
+        return pd.DataFrame({"unique_id": "t", "ds": pd.date_range(end=last, periods=400),
+                             "y": 1.0})
+
+    s = Scenario()  # LNY 2026 (17 February), window from 20 January
+    assert next_lny_year(ending("2026-01-19"), s) == 0  # its own
+    assert next_lny_year(ending("2026-01-20"), s) == 2027  # the window's first day is history
+    assert next_lny_year(ending("2026-02-10"), s) == 2027  # between its start and LNY
+    assert next_lny_year(ending("2027-03-01"), s) == 2028  # past the next LNY too
+
+
+def test_series_renames_the_network_total_and_leaves_the_hashes_of_the_default():
+    from forecast.distributed import network_key
+    from forecast.network_scenario import NetworkScenario
+    from forecast.plan import _config_hash, planned_scenario
+
+    net = planned_scenario(NetworkScenario(), PlanConfig(series="network"))
+    assert net.base.unique_id == "network" and net.scenario("a").unique_id == "a"
+    s = Scenario()
+    assert _config_hash(PlanConfig(series="total"), s) == _config_hash(PlanConfig(), s)
+    h = pd.DataFrame({"unique_id": "total", "ds": pd.date_range("2025-01-01", periods=3),
+                      "y": 1.0})
+    assert network_key(h, PlanConfig(series="total")) == network_key(h, PlanConfig())
+    assert network_key(h, PlanConfig(series="kowloon-bay")) != network_key(h, PlanConfig())
+
+
 def test_a_plan_with_an_open_backlog_runs_through(demo_history, tmp_path):
     s = _scenario(tmp_path, "[backlog]\n"
                             "parcels = [[2026-01-18, 12000.0], [2026-01-19, 30000.0]]\n")

@@ -25,6 +25,7 @@ from scipy import linalg, sparse
 
 __all__ = [
     "robust_scale",
+    "clip_outliers",
     "count_noise_sd",
     "weighted_ridge",
     "simulate_ar1",
@@ -47,6 +48,22 @@ def robust_scale(x: np.ndarray) -> float:
     if len(x) == 0:
         return 0.0
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
+    """Winsorise residuals at ``k`` robust standard deviations around their median.
+
+    The scale is at least ``floor`` (:func:`forecast.models._core.count_noise_sd` for a
+    count series). NaN (closed days) stay NaN.
+
+    Examples
+    --------
+    >>> bool(clip_outliers(np.array([0.0, 0.1, -0.1, 0.05, 9.0]), k=3.0).max() < 1)
+    True
+    """
+    med = np.nanmedian(r) if np.isfinite(r).any() else 0.0
+    s = max(robust_scale(r), floor, 1e-6)
+    return np.clip(r, med - k * s, med + k * s)
 
 
 def local_scale(x: np.ndarray, *, width: int = 29) -> float:

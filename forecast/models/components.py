@@ -10,7 +10,7 @@ Every model describes its forecast for one series as three arrays:
 
 and optionally ``closed`` (h,): days that are structurally closed (a known calendar fact,
 like capacity 0), on which every path is exactly 0; and ``round_u`` (n_paths, h): uniform
-draws that turn the paths of a count series (an integer-valued history) into counts by
+draws that turn the paths of a count series (:func:`~forecast.models.zeros.is_count`) into counts by
 randomised rounding, ``floor(y + u)``, which keeps each path's expected value (a depot at
 0.3 parcels a day gets paths of 0s and 1s, not of 0.3s).
 

@@ -192,8 +192,8 @@ class FeatureSpec:
     #: inside the LNY holiday block (:func:`lny_block`) the weekday effects are switched
     #: off and one more effect is fitted (every day of the block is a day off)
     holiday_block: bool = False
-    #: first day of a level step at the history's end (:func:`~forecast.models.residuals.
-    #: recent_step`): one effect from that day on, the forecast's days included
+    #: first day of a level step at the history's end
+    #: (:func:`~forecast.models.level_steps.recent_step`): one effect from that day on
     step_from: pd.Timestamp | None = None
 
     def __post_init__(self) -> None:

@@ -88,8 +88,8 @@ class LunarNaive(ForecastModel):
                 f"{self.alias}: series {uid!r} ({ds[0].date()}..{ds[-1].date()}, {len(y)} days) "
                 f"needs one lunar year of history plus {need} days (about "
                 f"{(384 + need) // 30} months), as it copies last year's LNY-aligned values: use "
-                "a model that needs less (--model auto or statespace: 330 days) or a longer "
-                "history"
+                "a model that needs less (--model auto, or statespace: 330 days; --models in "
+                "forecast backtest) or a longer history"
             )
         cur_m = pd.Series(y).rolling(k).mean().to_numpy()
         prev_m = pd.Series(prev).rolling(k).mean().to_numpy()

@@ -20,12 +20,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from forecast.models._core import ar1_filter, robust_scale, simulate_ar1, simulate_random_walk
+from forecast.models._core import (
+    ar1_filter, clip_outliers, robust_scale, simulate_ar1, simulate_random_walk,
+)
 from forecast.models.joint import SharedDraws, resample_by_date
 from forecast.models.kalman import SHIFT_SD, filter_level_ar, fit_level_ar_grid, level_shift
+from forecast.models.level_steps import local_clip, sustained
 
 __all__ = ["LevelAR", "fit_level_ar", "clip_outliers", "level_drift_var", "recent_level",
-           "recent_step",
+
            "year_ago_path", "year_change", "stable_share", "YEAR_AGO_WEIGHT",
            "YEAR_AGO_STABLE"]
 
@@ -79,14 +82,6 @@ class LevelAR:
         return level, ar1_filter(self.phi, z)
 
 
-def _local_clip(raw: np.ndarray, *, k: float = 3.5, width: int = 15) -> np.ndarray:
-    """``raw`` winsorised at ``k`` robust sd around its ``width``-day centred rolling
-    median: a typhoon day is clipped, a step (which the median follows) is kept."""
-    local = pd.Series(raw).rolling(width, center=True, min_periods=3).median().to_numpy()
-    s = max(robust_scale(raw), 1e-6)
-    return np.where(np.isfinite(local), np.clip(raw, local - k * s, local + k * s), raw)
-
-
 def _refilter(z: np.ndarray, raw: np.ndarray, days: int, fit: dict) -> dict:
     """The end state with a level shift ``days`` before the end, filtered on ``z`` (the
     clipped residuals) whose last ``days`` are ``raw`` clipped around the shifted level:
@@ -101,74 +96,6 @@ def _refilter(z: np.ndarray, raw: np.ndarray, days: int, fit: dict) -> dict:
                           shift_at=np.array([len(z) - days]),
                           shift_var=SHIFT_SD**2 / max(fit["s2"], 1e-12))
     return {k: float(out[k][0]) for k in ("level", "ar", "p_level")}
-
-
-def _sustained(raw: np.ndarray, days: int, *, before: int = 56, gap: int = 0, k: float = 3.0,
-               share: float = 0.8, odd: float = 4.0) -> bool:
-    """Whether the last ``days`` of ``raw`` sit on a new level: their median moved by more
-    than ``k`` robust sd of the ``before`` days ending ``gap`` days before them, and at
-    least ``share`` of them, and the last two, lie beyond the midpoint, on the side of the
-    move. NaN days and outliers (``odd`` sd from both levels: a typhoon day) do not count;
-    a last day back at the old level does (a spike that just ended)."""
-    post, pre = raw[-days:], raw[-days - gap - before:-days - gap]
-    post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
-    if len(post) < 5 or len(pre) < 14:
-        return False
-    old, new, sd = float(np.median(pre)), float(np.median(post)), max(robust_scale(pre), 1e-6)
-    post = post[(np.abs(post - old) <= odd * sd) | (np.abs(post - new) <= odd * sd)]
-    side = np.sign(new - old) * (post - (old + new) / 2) > 0
-    return (abs(new - old) > k * sd and len(post) >= 2 and side.mean() >= share
-            and bool(side[-2:].all()))
-
-
-def recent_step(d: np.ndarray, *, min_days: int = 28, max_days: int = 91,
-                before: int = 56) -> int:
-    """Days since a level step in the last ``min_days..max_days`` days of ``d`` (the
-    deseasonalised log level: trend plus residual), 0 if none.
-
-    The candidate that splits the days best (the largest two-sample statistic of its
-    days' mean against that of the ``before`` days ahead of them, outliers clipped around
-    the local median) is kept if it is sustained (:func:`_sustained`: more than 3 robust sd,
-    80% of its days and the last two beyond the midpoint). Tested on the level, not on the
-    residual: a regression's last trend segment takes part of a recent step (a x1.4 step
-    30 days before the end of the Kaohsiung metro total left 0.20 of its 0.34 in the
-    residual, under the test's bar); the caller refits with the step as an effect.
-
-    Examples
-    --------
-    >>> d = np.random.default_rng(0).normal(0, 0.05, 700)
-    >>> recent_step(d), recent_step(d + np.r_[np.zeros(670), np.full(30, 0.34)])
-    (0, 30)
-    """
-    d = np.asarray(d, dtype=float)
-    x = _local_clip(d)
-    best, top = 0, 0.0
-    for k in range(min_days, min(max_days, len(d) - before) + 1):
-        post, pre = x[-k:], x[-k - before:-k]
-        post, pre = post[np.isfinite(post)], pre[np.isfinite(pre)]
-        if len(post) < 5 or len(pre) < 14:
-            continue
-        n = len(post) * len(pre) / (len(post) + len(pre))
-        score = abs(post.mean() - pre.mean()) * np.sqrt(n)
-        if score > top:
-            best, top = k, score
-    return best if best and _sustained(d, best, before=before) else 0
-
-
-def clip_outliers(r: np.ndarray, *, k: float = 3.5, floor: float = 0.0) -> np.ndarray:
-    """Winsorise residuals at ``k`` robust standard deviations around their median.
-
-    The scale is at least ``floor`` (:func:`forecast.models._core.count_noise_sd` for a
-    count series). NaN (closed days) stay NaN.
-
-    Examples
-    --------
-    >>> bool(clip_outliers(np.array([0.0, 0.1, -0.1, 0.05, 9.0]), k=3.0).max() < 1)
-    True
-    """
-    med = np.nanmedian(r) if np.isfinite(r).any() else 0.0
-    s = max(robust_scale(r), floor, 1e-6)
-    return np.clip(r, med - k * s, med + k * s)
 
 
 def _shocks(z: np.ndarray, phi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -220,9 +147,9 @@ def fit_level_ar(z: np.ndarray, *, window: int = 730, raw: np.ndarray | None = N
         # series have no step, and the test costs one more filter pass)
         seen = np.flatnonzero(np.isfinite(raw))  # the last 7 observed days (outages skipped)
         last = max(7, len(raw) - seen[-7]) if len(seen) >= 7 else 7
-        shift = level_shift(_local_clip(raw), fit["phi"], fit["ratio"], fit["s2"]) if (
-            _sustained(raw, last, before=56, gap=max(56 - last, 0))) else None
-        if shift is not None and not _sustained(raw, shift["days"]):
+        shift = level_shift(local_clip(raw), fit["phi"], fit["ratio"], fit["s2"]) if (
+            sustained(raw, last, before=56, gap=max(56 - last, 0))) else None
+        if shift is not None and not sustained(raw, shift["days"]):
             shift = None  # a few extreme days (a typhoon), not a new level
         end = fit if shift is None else _refilter(z, raw, shift["days"], fit)
         return LevelAR(

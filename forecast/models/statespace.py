@@ -29,9 +29,8 @@ state (without yearly seasonality, plus part of last year's change over the same
 LNY-effect draws (per phase, per LNY day, a year-to-year shift of the whole LNY window and
 a year-to-year factor on every LNY effect, :mod:`forecast.models.lny_uncertainty`);
 ``noise`` = AR(1) with resampled empirical innovations. A count
-(:func:`~forecast.models.zeros.is_count`) gives count paths (randomised rounding). A level
-step 28-91 days before the end (:func:`~forecast.models.residuals.recent_step`, on the
-deseasonalised level) is refitted as an effect that the forecast keeps.
+(:func:`~forecast.models.zeros.is_count`) gives count paths (randomised rounding). A level step
+28-91 days back (:func:`~forecast.models.level_steps.recent_step`) is refitted as an effect.
 
 Short and partial histories: any history of at least
 :data:`~forecast.models.regression.MIN_HISTORY_DAYS` open days is fitted (shorter is a
@@ -70,9 +69,9 @@ from forecast.models.lny_uncertainty import (
     unseen_lny_notes,
 )
 from forecast.models.residuals import (
-    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, recent_step,
-    year_ago_path,
+    LevelAR, clip_outliers, fit_level_ar, level_drift_var, recent_level, year_ago_path,
 )
+from forecast.models.level_steps import recent_step, step_fits_better
 from forecast.models.zeros import (
     MIN_OPEN_LEVEL, Closures, closed_runs, find_closures, is_count, leading_closed_days,
     trailing_closed_days)
@@ -176,8 +175,7 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     outage = (y == 0) & ~out & (np.median(y[y > 0]) >= MIN_OPEN_LEVEL)  # not a sparse zero
     # an LNY day seen at today's level: its local level without LNY days (a trough is no regime)
     visible = np.nan_to_num(level_similarity(np.where(out, np.nan, y), ds=ds)) * ~out
-    age = (ds[-1] - ds).days.to_numpy().astype(float)
-    w = 0.5 ** (age / half_life_days) * np.nan_to_num(similar) * ~out
+    w = 0.5 ** ((ds[-1] - ds).days.to_numpy() / half_life_days) * np.nan_to_num(similar) * ~out
     glist = lny_groups(spec.phases, spec.dev_range)
     windows = group_windows(ds, visible, glist)
     override = {"year": OFF} if (np.nan_to_num(similar) * ~out > 0.5).sum() < YEARLY_MIN_DAYS else {}
@@ -213,9 +211,12 @@ def _fit(ds, y, *, uid, alias, country, phases, half_life_days, dev_penalty, res
     beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, **kw)
     step = 0 if override else recent_step(np.where(out | outage, np.nan, X[:, tr] @ beta[tr] + r))
     if step:  # the last trend segment took part of it: refit with the step as an effect
-        spec, kw["off_columns"] = replace(spec, step_from=ds[-step]), np.r_[off_columns, False]
-        X, groups = spec.matrix(ds)
-        beta, r, w_fit, pen, yw = fit_regression(np.log1p(y), X, groups, **kw)
+        s_spec, kw["off_columns"] = replace(spec, step_from=ds[-step]), np.r_[off_columns, False]
+        s_X, s_groups = s_spec.matrix(ds)
+        s_fit = fit_regression(np.log1p(y), s_X, s_groups, **kw)
+        step *= step_fits_better(r, s_fit[1], step, skip=out)  # else the trend fits it
+        if step:
+            spec, X, groups, (beta, r, w_fit, pen, yw) = s_spec, s_X, s_groups, s_fit
     level = np.zeros(len(y))  # no season fitted: LNY effects against the level around
     if override:  # their window (the season there), which the residual then holds
         effects = np.where(dev_days >= 0, spec.lny_effects(beta, groups)[dev_days], 0.0)
