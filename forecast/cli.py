@@ -82,6 +82,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from forecast.plan import PlanConfig, load_inputs, next_lny_year, planned_scenario
     from forecast.report.job import run_job
     from forecast.report.names import terminal_text
@@ -108,6 +110,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          f"{sorted(series)[:20]}: pass --series NAME, set unique_id = \"...\" "
                          "at the top of the scenario file (--config), or name the series "
                          "column with --id-col")
+    if args.network:  # the total's last year against every hub's: a hub named is refused
+        last = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=365)]
+        volume = last.groupby(last["unique_id"].astype(str))["y"].sum()
+        if volume.idxmax() != uid:
+            raise ValueError(f"--network plans {uid!r} as the network total and every other "
+                             f"series as a hub, but {volume.idxmax()!r} carried more over the "
+                             "last year: name the total with --series (or unique_id = in "
+                             "--config)")
     config = dataclasses.replace(config, series=uid)  # resolved: the notebooks get it too
     planned = history if args.network else history[history["unique_id"].astype(str) == uid]
     year = 0 if args.lny else next_lny_year(planned, scenario)

@@ -223,3 +223,6 @@ def test_run_plans_the_series_asked_for_or_a_files_only_one(tmp_path, monkeypatc
     assert main(["run", "--data", str(tmp_path / "mixed.csv"), "--series", "kowloon-bay",
                  "--out", str(tmp_path / "o")]) == 0
     assert seen[-1].lny_year == 0  # the planned series' own end decides
+    assert main(["run", "--network", "--series", "kowloon-bay", "--out",
+                 str(tmp_path / "o")]) == 2  # a hub is no network total
+    assert "but 'total' carried more over the last year" in capsys.readouterr().err

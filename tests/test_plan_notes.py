@@ -37,6 +37,8 @@ def test_ones_own_history_planned_with_the_demo_scenario_is_warned():
                                history, s) == []
     (note,) = demo_scenario_note(own, history.assign(y=0.372), s)  # a sparse depot
     assert "about 0.372 parcels a day" in note
+    hub = PlanConfig(series="kowloon-bay")  # a hub of the demo with the network's numbers
+    assert demo_scenario_note(hub, history, s.updated({"unique_id": "kowloon-bay"}))
 
 
 def test_a_plan_past_the_next_lny_names_the_next_one():
