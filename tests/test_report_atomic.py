@@ -164,15 +164,15 @@ def test_an_unwritable_out_is_refused_before_computing(tmp_path, monkeypatch, ca
 
 @pytest.mark.slow
 def test_early_errors_leave_nothing_behind(tmp_path, capsys):
-    inside = tmp_path / "inside.toml"  # a window that lies inside the history
-    inside.write_text('[window]\nstart = 2024-01-20\nend = 2024-03-20\n'
-                      '[programme]\nstart = 2024-02-05\nend = 2024-02-20\n')
+    inside = tmp_path / "inside.toml"  # a window that lies inside the history: with --lny
+    inside.write_text('[window]\nstart = 2024-01-20\nend = 2024-03-20\n'  # (without, the
+                      '[programme]\nstart = 2024-02-05\nend = 2024-02-20\n')  # next LNY)
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('unique_id = "nowhere"\n')
     for config in (inside, unknown):
         out = tmp_path / "new" / "out"
-        assert main(["run", "--config", str(config), "--out", str(out), "--quiet",
-                     *"--model lunar-naive --paths 60 --backtest-lny 0".split()]) == 2
+        assert main(["run", "--config", str(config), "--out", str(out), "--quiet", "--lny",
+                     "2024", *"--model lunar-naive --paths 60 --backtest-lny 0".split()]) == 2
         assert capsys.readouterr().err.count("\n") == 1
         assert not (tmp_path / "new").exists()
 
@@ -273,8 +273,9 @@ def test_forecast_run_killed_at_any_moment_never_damages_the_earlier_report(tmp_
             break
     assert status == 130 and err.rstrip().endswith("forecast: interrupted"), (
         signal.getsignal(signal.SIGINT), tries)
-    after_interrupt = err[err.index("notebook 1 of 4"):]
-    assert "Traceback" not in err and after_interrupt.count("\n") <= 2, err
+    # after the interrupt, one line: the notebooks finished before it arrived may be listed
+    after = err[err.index("notebook 1 of 4"):].splitlines()
+    assert "Traceback" not in err and all("notebook" in line for line in after[:-1]), err
     assert snapshot(out) == before
     assert leftovers(out.parent, out.name) == []  # its own and the stale ones: all gone
     assert list((tmp_path / "systemp").iterdir()) == []
