@@ -97,6 +97,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--paths", type=int, default=200, help="paths per backtest fold")
     ap.add_argument("--skip-backtest", action="store_true")
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help="folder of the real files (default: ../shared/data beside the repo)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", message=".*(no past LNY backtest fold|seen|yearly).*")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -105,10 +107,13 @@ def main() -> None:
     total = demo[demo.unique_id == "total"].reset_index(drop=True)
     six = total[total.ds > total.ds.max() - pd.Timedelta(days=6 * 365)].reset_index(drop=True)
     series = {"demo total, 6 years": (six, "HK")}
-    if Path(DATA).is_dir():
-        series["HK immigration total"] = (load(DATA / "hk_immd_daily_passengers.csv", "total"), "HK")
+    if args.data.is_dir():
+        series["HK immigration total"] = (
+            load(args.data / "hk_immd_daily_passengers.csv", "total"), "HK")
         series["Kaohsiung metro total"] = (
-            load(DATA / "kaohsiung_metro_daily_ridership.csv", "total"), "TW")
+            load(args.data / "kaohsiung_metro_daily_ridership.csv", "total"), "TW")
+    else:
+        print(f"(no real files in {args.data}: their rows are left out; pass --data DIR)")
 
     print(f"\n### fit + 1,000 paths x 60 days: auto vs {ANCHOR} {ANCHOR_OPTIONS}, "
           f"{args.reps} alternating repetitions after one cold call each\n")

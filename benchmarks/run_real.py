@@ -8,11 +8,12 @@ with the scenarios in benchmarks/real_scenarios/ (scaled to each network's volum
 the exit status, wall and CPU time, the warnings, the LNY planned and the page-1
 recommendation.
 
-    .venv/bin/python benchmarks/run_real.py
+    .venv/bin/python benchmarks/run_real.py [--data DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -58,13 +59,18 @@ def run(data: Path, scenario: Path | None, country: str, out: Path) -> None:
 
 
 def main() -> None:
-    if not SHARED.is_dir():
-        sys.exit(f"{SHARED} not found: this benchmark reads the real files there")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=SHARED,
+                    help="folder of the real files (default: ../shared/data beside the repo)")
+    shared = ap.parse_args().data
+    if not all((shared / file).is_file() for file, _ in FILES.values()):
+        sys.exit(f"no real files in {shared}: pass --data DIR, the folder holding "
+                 + " and ".join(file for file, _ in FILES.values()))
     tmp = Path(tempfile.mkdtemp(prefix="run-real-"))
     env_cache = tmp / "cache"
     os.environ["FORECAST_CACHE_DIR"] = str(env_cache)  # cold: nothing reused
     for name, (file, country) in FILES.items():
-        full = SHARED / file
+        full = shared / file
         print(f"{name}: the full history with default flags (the demo's scenario, LNY 2026; "
               "the next LNY after the history if it runs past that window's start)")
         run(full, None, country, tmp / f"{name}-default")

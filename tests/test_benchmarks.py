@@ -39,9 +39,9 @@ def test_the_real_data_backtest_names_the_data_option_when_its_folder_is_missing
     assert "Traceback" not in out.stderr
 
 
-def test_the_level_steps_benchmark_names_the_data_option_when_its_folder_is_missing(tmp_path):
-    out = subprocess.run([sys.executable, str(BENCH / "level_steps.py"), "--data",
-                          str(tmp_path)], capture_output=True, text=True, timeout=120,
-                         cwd=BENCH.parent)
+@pytest.mark.parametrize("script", ["level_steps.py", "run_real.py"])
+def test_real_data_benchmarks_name_the_data_option_when_its_folder_is_missing(tmp_path, script):
+    out = subprocess.run([sys.executable, str(BENCH / script), "--data", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, cwd=BENCH.parent)
     assert out.returncode == 1 and "pass --data DIR" in out.stderr, out.stderr[-2000:]
     assert "Traceback" not in out.stderr
