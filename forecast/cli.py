@@ -82,9 +82,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from forecast.plan import PlanConfig, load_inputs, next_lny_year, planned_scenario
+    from forecast.plan import PlanConfig, load_inputs, planned_scenario, settle_inputs
     from forecast.report.job import run_job
     from forecast.report.names import terminal_text
 
@@ -98,35 +96,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
                         tail_limit=args.tail_limit, lny_year=args.lny, series=args.series)
     history, scenario = load_inputs(config)  # fail on bad input before any work starts
-    series = set(map(str, history["unique_id"]))
-    uid = args.series or scenario.unique_id
-    if uid not in series and not args.series and len(series) == 1:
-        (uid,) = series  # a file of one series: the one to plan
-        print(terminal_text(f"forecast: planning {uid!r}, the only series of {args.data} (the "
-                            f"scenario's unique_id is {scenario.unique_id!r})"), file=sys.stderr)
-    if uid not in series:
-        where = "--series" if args.series else f"{args.config}: unique_id"
-        raise ValueError(f"{where} {uid!r} is not a series of {args.data}; series there: "
-                         f"{sorted(series)[:20]}: pass --series NAME, set unique_id = \"...\" "
-                         "at the top of the scenario file (--config), or name the series "
-                         "column with --id-col")
-    if args.network:  # the total's last year against every hub's: a hub named is refused
-        last = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=365)]
-        volume = last.groupby(last["unique_id"].astype(str))["y"].sum()
-        if volume.idxmax() != uid:
-            raise ValueError(f"--network plans {uid!r} as the network total and every other "
-                             f"series as a hub, but {volume.idxmax()!r} carried more over the "
-                             "last year: name the total with --series (or unique_id = in "
-                             "--config)")
-    config = dataclasses.replace(config, series=uid)  # resolved: the notebooks get it too
-    planned = history if args.network else history[history["unique_id"].astype(str) == uid]
-    year = 0 if args.lny else next_lny_year(planned, scenario)
-    if year:  # the history already runs into the scenario's window: plan the next LNY
-        config = dataclasses.replace(config, lny_year=year)
-        print(terminal_text(
-            f"forecast: the history runs to {planned['ds'].max().date()}, past the start of "
-            f"the scenario's window for LNY {scenario.lny.year} ({scenario.window.start}): "
-            f"planning the next LNY, {year} (--lny YEAR plans another)"), file=sys.stderr)
+    config, notes = settle_inputs(config, history, scenario, network=args.network)
+    for note in notes:
+        print(terminal_text(f"forecast: {note}"), file=sys.stderr)
     if (args.workers is not None or args.scheduler) and not args.network:
         raise ValueError("--workers and --scheduler run the per-hub work of a network plan: "
                          "add --network")
@@ -136,7 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from forecast.network_scenario import NetworkScenario, check_hub_overrides
 
         check_hub_overrides(planned_scenario(NetworkScenario.from_toml(config.scenario_path),
-                                             config), series,
+                                             config), set(map(str, history["unique_id"])),
                             where=args.config)
     manifest = run_job(config, args.out, progress=not args.quiet, html=not args.no_html,
                        own_tmp=True, network=args.network, workers=args.workers,

@@ -43,6 +43,7 @@ from forecast.plan_forecast import (
     forecast_key,
     save_forecast,
 )
+from forecast.plan_inputs import load_inputs, next_lny_year, settle_inputs
 from forecast.plan_notes import (
     CHECKED_LEAD_DAYS, calendar_note, demo_scenario_note, earlier_lny_note, lead_note,
 )
@@ -55,7 +56,8 @@ from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
-           "cached_plan", "next_lny_year", "plan_from_files", "remember_plan", "run_plan"]
+           "cached_plan", "load_inputs", "next_lny_year", "plan_from_files", "remember_plan",
+           "run_plan", "settle_inputs"]
 
 #: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
 MAX_LEAD_DAYS = 800
@@ -207,25 +209,6 @@ def planned_scenario(scenario, config: PlanConfig):
     return scenario.for_lny(config.lny_year) if config.lny_year else scenario
 
 
-def next_lny_year(history: pd.DataFrame, scenario: Scenario) -> int:
-    """The LNY to plan when none is asked for (``lny_year = 0``): 0 (the scenario's own)
-    when its window starts after the history's last day (any series), else the first LNY
-    whose moved window does (:meth:`Scenario.first_year_after`): a history that already
-    runs into the scenario's LNY plans the next one, as a budget set from this year's data
-    does. 0 too when no year up to 2099 fits (:func:`run_plan` then says why).
-
-    Examples
-    --------
-    >>> history = load_history(DEMO_PATH)
-    >>> next_lny_year(history, Scenario()), next_lny_year(history, Scenario().for_lny(2025))
-    (0, 2026)
-    """
-    last = history["ds"].max().date()
-    if scenario.window.start > last:
-        return 0
-    return scenario.first_year_after(last) or 0
-
-
 def run_plan(history: pd.DataFrame, scenario: Scenario, config: PlanConfig | None = None, *,
              cache: bool = False, progress: bool = False) -> PlanRun:
     """Plan LNY staffing for ``scenario.unique_id`` of ``history``.
@@ -369,14 +352,6 @@ def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
     options = {k: v for k, v in asdict(config).items()
                if not k.endswith("_path") and k != "series"}
     return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
-
-
-def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
-    """Read the history and the scenario that ``config`` names."""
-    scenario = Scenario.from_toml(config.scenario_path)
-    history = load_history(config.data_path, id_col=config.id_col, na=config.na,
-                           gaps=config.gaps)
-    return history, scenario
 
 
 def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,

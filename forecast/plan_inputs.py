@@ -1,0 +1,105 @@
+"""What ``forecast run`` plans: the inputs read from files, and the series and LNY settled.
+
+:func:`load_inputs` reads the history and the scenario a :class:`PlanConfig` names;
+:func:`settle_inputs` settles the series and the LNY to plan as ``forecast run`` does (the
+library's :func:`forecast.plan.run_plan` plans the scenario as given and refuses what does
+not fit, naming the option).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from forecast.config import PlanConfig
+from forecast.data import DEMO_PATH, load_history
+from forecast.scenario import Scenario
+
+__all__ = ["load_inputs", "next_lny_year", "settle_inputs"]
+
+
+def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
+    """Read the history and the scenario that ``config`` names."""
+    scenario = Scenario.from_toml(config.scenario_path)
+    history = load_history(config.data_path, id_col=config.id_col, na=config.na,
+                           gaps=config.gaps)
+    return history, scenario
+
+
+def next_lny_year(history: pd.DataFrame, scenario: Scenario) -> int:
+    """The LNY to plan when none is asked for (``lny_year = 0``): 0 (the scenario's own)
+    when its window starts after the history's last day (any series), else the first LNY
+    whose moved window does (:meth:`Scenario.first_year_after`): a history that already
+    runs into the scenario's LNY plans the next one, as a budget set from this year's data
+    does. 0 too when no year up to 2099 fits (:func:`run_plan` then says why).
+
+    Examples
+    --------
+    >>> history = load_history(DEMO_PATH)
+    >>> next_lny_year(history, Scenario()), next_lny_year(history, Scenario().for_lny(2025))
+    (0, 2026)
+    """
+    last = history["ds"].max().date()
+    if scenario.window.start > last:
+        return 0
+    return scenario.first_year_after(last) or 0
+
+
+def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario, *,
+                  network: bool = False) -> tuple[PlanConfig, list[str]]:
+    """The series and the LNY to plan, settled as ``forecast run`` settles them.
+
+    ``series``: ``config.series``, else the scenario's ``unique_id``, else the history's
+    only series. ``lny_year``: ``config.lny_year``, else the next LNY when the planned
+    series' history (every series' with ``network``) runs past the start of the scenario's
+    window (:func:`next_lny_year`).
+
+    Returns
+    -------
+    config : PlanConfig
+        With ``series`` set (and ``lny_year``, where moved).
+    notes : list of str
+        What was chosen for the user, one sentence each.
+
+    Raises
+    ------
+    ValueError
+        The series is not in the history; with ``network``, another series carried more
+        over the last year than the one named as the network total.
+
+    Examples
+    --------
+    >>> history = load_history(DEMO_PATH)
+    >>> settled, notes = settle_inputs(PlanConfig(), history, Scenario().for_lny(2025))
+    >>> settled.series, settled.lny_year, notes[0].split(": ")[-1]
+    ('total', 2026, 'planning the next LNY, 2026 (--lny YEAR plans another)')
+    """
+    notes, names = [], set(map(str, history["unique_id"]))
+    uid = config.series or scenario.unique_id
+    if uid not in names and not config.series and len(names) == 1:
+        (uid,) = names  # a file of one series: the one to plan
+        notes.append(f"planning {uid!r}, the only series of {config.data_path} (the "
+                     f"scenario's unique_id is {scenario.unique_id!r})")
+    if uid not in names:
+        where = "--series" if config.series else f"{config.scenario_path}: unique_id"
+        raise ValueError(f"{where} {uid!r} is not a series of {config.data_path}; series "
+                         f"there: {sorted(names)[:20]}: pass --series NAME, set unique_id = "
+                         "\"...\" at the top of the scenario file (--config), or name the "
+                         "series column with --id-col")
+    if network:  # the total's last year against every hub's: a hub named is refused
+        last = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=365)]
+        volume = last.groupby(last["unique_id"].astype(str))["y"].sum()
+        if volume.idxmax() != uid:
+            raise ValueError(f"--network plans {uid!r} as the network total and every other "
+                             f"series as a hub, but {volume.idxmax()!r} carried more over the "
+                             "last year: name the total with --series (or unique_id = in "
+                             "--config)")
+    planned = history if network else history[history["unique_id"].astype(str) == uid]
+    year = config.lny_year or next_lny_year(planned, scenario)
+    if year != config.lny_year:  # the history runs into the scenario's window
+        notes.append(f"the history runs to {planned['ds'].max().date()}, past the start of "
+                     f"the scenario's window for LNY {scenario.lny.year} "
+                     f"({scenario.window.start}): planning the next LNY, {year} (--lny YEAR "
+                     "plans another)")
+    return dataclasses.replace(config, series=uid, lny_year=year), notes
