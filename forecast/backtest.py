@@ -145,7 +145,8 @@ def backtest(
         if not lny_years:
             raise ValueError(f"no LNY fold with a year of history before its origin "
                              f"(LNY{origin_offset:+d}) and the LNY window observed in "
-                             f"{df.ds.min().date()}..{df.ds.max().date()}; pass lny_years (CLI: --years)")
+                             f"{df.ds.min().date()}..{df.ds.max().date()}; pass lny_years "
+                             "(CLI: --years)")
     supported = backtest_years(df, min_train_days=1, **fold_kw)
     folds = {}
     for uid, g in df.groupby("unique_id", sort=True):

@@ -142,6 +142,12 @@ class PlanConfig:
                              "declare every PlanConfig field")
         return cls(**{n: parameters[n] for n in names})
 
+    def plan_key(self) -> dict:
+        """The options a plan depends on beyond its files and its series (the planned
+        scenario holds the series): every field but the ``*_path`` ones and ``series``."""
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if not k.endswith("_path") and k != "series"}
+
     def forecast_key(self) -> dict:
         """The options the demand forecast depends on (not the scenario's staffing)."""
         return {k: getattr(self, k) for k in ("model", "country", "n_paths", "seed",

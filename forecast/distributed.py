@@ -28,7 +28,7 @@ import dataclasses
 import operator
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -300,10 +300,9 @@ def run_network(history: pd.DataFrame, network: NetworkScenario, config: PlanCon
 
 
 def _options(config: PlanConfig) -> dict:
-    """The options a network plan depends on: not where files live, and ``series`` only
+    """The options a network plan depends on (:meth:`PlanConfig.plan_key`), and ``series``
     where it renames the scenario file's network total (the file is hashed as it is)."""
-    options = {k: v for k, v in asdict(config).items()
-               if not k.endswith("_path") and k != "series"}
+    options = config.plan_key()
     if config.series and config.series != NetworkScenario.from_toml(
             config.scenario_path).base.unique_id:
         options["series"] = config.series

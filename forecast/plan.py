@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -347,11 +347,10 @@ def _compute(history, scenario, config, h, *, cache, progress) -> PlanRun:
 
 
 def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
-    """What was asked for: options, scenario and package version (not where files live,
-    nor ``series``: the planned scenario holds the series planned)."""
-    options = {k: v for k, v in asdict(config).items()
-               if not k.endswith("_path") and k != "series"}
-    return config_hash({**options, "scenario": scenario.config_hash(), "version": __version__})
+    """What was asked for: options (:meth:`PlanConfig.plan_key`), scenario and package
+    version."""
+    return config_hash({**config.plan_key(), "scenario": scenario.config_hash(),
+                        "version": __version__})
 
 
 def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,

@@ -52,10 +52,10 @@ def demo_scenario_note(config: PlanConfig, history: pd.DataFrame,
     def same(a, b) -> bool:
         return Path(a).resolve() == Path(b).resolve()
 
-    own_total = Scenario.from_toml(DEFAULT_SCENARIO_PATH).unique_id
-    if not same(config.scenario_path, DEFAULT_SCENARIO_PATH) or (
-            same(config.data_path, DEMO_PATH) and scenario.unique_id == own_total):
-        return []  # a scenario of one's own, or the demo as it is (a hub of it: warned)
+    if not same(config.scenario_path, DEFAULT_SCENARIO_PATH) or (  # a scenario of one's own
+            same(config.data_path, DEMO_PATH)  # or the demo as it is (a hub of it: warned)
+            and scenario.unique_id == Scenario.from_toml(DEFAULT_SCENARIO_PATH).unique_id):
+        return []
     recent = history.loc[history["ds"] > history["ds"].max() - pd.Timedelta(days=91), "y"]
     return [f"Planned with the demo's scenario ({Path(DEFAULT_SCENARIO_PATH).name}: a roster "
             f"of {scenario.staffing.baseline:,.0f}, {scenario.programme.workers:,.0f} "

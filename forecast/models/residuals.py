@@ -28,7 +28,6 @@ from forecast.models.kalman import SHIFT_SD, filter_level_ar, fit_level_ar_grid,
 from forecast.models.level_steps import local_clip, sustained
 
 __all__ = ["LevelAR", "fit_level_ar", "clip_outliers", "level_drift_var", "recent_level",
-
            "year_ago_path", "year_change", "stable_share", "YEAR_AGO_WEIGHT",
            "YEAR_AGO_STABLE"]
 
