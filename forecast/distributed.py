@@ -58,6 +58,7 @@ from forecast.plan import (
     PlanRun, cached_plan, load_inputs, planned_scenario, remember_plan, run_plan,
 )
 from forecast.plan_forecast import code_hash
+from forecast.plan_inputs import settled
 from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
@@ -346,8 +347,11 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
                        ) -> NetworkRun:
     """:func:`run_network` on the history and the scenario (with its ``[hubs]``) that
     ``config`` names, reusing the plan ``forecast run --network`` cached for the same
-    inputs: the network section of the notebooks in one call."""
-    history, _ = load_inputs(config)
+    inputs: the network section of the notebooks in one call. The total and the LNY are
+    settled as ``forecast run --network`` settles them
+    (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``)."""
+    history, scenario = load_inputs(config)
+    config = settled(config, history, scenario, network=True)  # as `forecast run --network`
     network = planned_scenario(NetworkScenario.from_toml(config.scenario_path), config)
     key = network_key(history, config)
     net = load_network(key, network) if cache_plan else None
@@ -364,8 +368,8 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
 
 def start_plan(config: PlanConfig, *, client=None,
                progress: bool = False) -> Callable[[], PlanRun]:
-    """Start the single-series plan of ``config`` (:func:`forecast.plan.plan_from_files`)
-    and return a function that waits for it.
+    """Start the single-series plan of ``config`` (:func:`forecast.plan.plan_from_files`,
+    its series and LNY settled alike) and return a function that waits for it.
 
     With a Dask ``client`` the plan is one task on the cluster, queued before the hubs of a
     network plan, so that it runs beside them; the plan that comes back is kept in this
@@ -373,6 +377,7 @@ def start_plan(config: PlanConfig, *, client=None,
     plan already in the cache, or no client: it is computed (or reloaded) here, now.
     """
     history, scenario = load_inputs(config)
+    config = settled(config, history, scenario)
     run = cached_plan(history, scenario, config)
     if client is None or run is not None:
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)

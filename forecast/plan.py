@@ -43,7 +43,7 @@ from forecast.plan_forecast import (
     forecast_key,
     save_forecast,
 )
-from forecast.plan_inputs import load_inputs, next_lny_year, settle_inputs
+from forecast.plan_inputs import load_inputs, next_lny_year, settle_inputs, settled
 from forecast.plan_notes import (
     CHECKED_LEAD_DAYS, calendar_note, demo_scenario_note, earlier_lny_note, lead_note,
 )
@@ -355,7 +355,12 @@ def _config_hash(config: PlanConfig, scenario: Scenario) -> str:
 
 def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,
                     progress: bool = False) -> PlanRun:
-    """:func:`run_plan` on the files ``config`` names (the demo data by default)."""
+    """:func:`run_plan` on the files ``config`` names (the demo data by default), with the
+    series and the LNY settled as ``forecast run`` settles them
+    (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``):
+    a notebook on a planner's own file plans what the command line would.
+    """
     config = PlanConfig() if config is None else config
     history, scenario = load_inputs(config)
+    config = settled(config, history, scenario)
     return run_plan(history, scenario, config, cache=cache, progress=progress)

@@ -9,6 +9,7 @@ not fit, naming the option).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from forecast.config import PlanConfig
 from forecast.data import DEMO_PATH, load_history
 from forecast.scenario import Scenario
 
-__all__ = ["load_inputs", "next_lny_year", "settle_inputs"]
+__all__ = ["load_inputs", "next_lny_year", "settle_inputs", "settled"]
 
 
 def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
@@ -73,7 +74,7 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     >>> history = load_history(DEMO_PATH)
     >>> settled, notes = settle_inputs(PlanConfig(), history, Scenario().for_lny(2025))
     >>> settled.series, settled.lny_year, notes[0].split(": ")[-1]
-    ('total', 2026, 'planning the next LNY, 2026 (--lny YEAR plans another)')
+    ('total', 2026, 'planning the next LNY, 2026 (--lny YEAR or lny_year = YEAR plans another)')
     """
     notes, names = [], set(map(str, history["unique_id"]))
     uid = config.series or scenario.unique_id
@@ -84,9 +85,9 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     if uid not in names:
         where = "--series" if config.series else f"{config.scenario_path}: unique_id"
         raise ValueError(f"{where} {uid!r} is not a series of {config.data_path}; series "
-                         f"there: {sorted(names)[:20]}: pass --series NAME, set unique_id = "
-                         "\"...\" at the top of the scenario file (--config), or name the "
-                         "series column with --id-col")
+                         f"there: {sorted(names)[:20]}: pass --series NAME (series = in a "
+                         "notebook), set unique_id = \"...\" at the top of the scenario file "
+                         "(--config), or name the series column with --id-col")
     if network:  # the total's last year against every hub's: a hub named is refused
         last = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=365)]
         volume = last.groupby(last["unique_id"].astype(str))["y"].sum()
@@ -101,5 +102,15 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
         notes.append(f"the history runs to {planned['ds'].max().date()}, past the start of "
                      f"the scenario's window for LNY {scenario.lny.year} "
                      f"({scenario.window.start}): planning the next LNY, {year} (--lny YEAR "
-                     "plans another)")
+                     "or lny_year = YEAR plans another)")
     return dataclasses.replace(config, series=uid, lny_year=year), notes
+
+
+def settled(config: PlanConfig, history: pd.DataFrame, scenario: Scenario, *,
+            network: bool = False) -> PlanConfig:
+    """:func:`settle_inputs`, each note a ``UserWarning`` (the library's file entry points:
+    :func:`forecast.plan.plan_from_files`, the notebooks)."""
+    config, notes = settle_inputs(config, history, scenario, network=network)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=3)
+    return config

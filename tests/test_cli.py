@@ -189,7 +189,8 @@ def test_run_plans_the_next_lny_when_the_history_runs_into_the_scenarios(tmp_pat
     later.to_csv(data, index=False)
     assert main(["run", "--data", str(data), "--out", str(tmp_path / "o")]) == 0
     assert seen[-1].lny_year == 2027
-    assert "planning the next LNY, 2027 (--lny YEAR plans another)" in capsys.readouterr().err
+    assert ("planning the next LNY, 2027 (--lny YEAR or lny_year = YEAR plans another)"
+            in capsys.readouterr().err)
     assert main(["run", "--data", str(data), "--lny", "2026", "--out", str(tmp_path / "o")]) == 0
     assert seen[-1].lny_year == 2026 and "planning the next" not in capsys.readouterr().err
     assert main(["run", "--out", str(tmp_path / "o")]) == 0  # the demo: its own LNY

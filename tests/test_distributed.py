@@ -124,6 +124,29 @@ def test_a_network_plan_is_cached_as_data_and_reloaded_equal(tmp_path, monkeypat
     assert np.array_equal(again.total_paths, first.total_paths)
 
 
+def test_network_from_files_settles_the_lny_as_forecast_run_network_does(tmp_path,
+                                                                       monkeypatch):
+    from forecast import distributed
+
+    later = load_history(DEMO_PATH)
+    later["ds"] += pd.Timedelta(days=70)  # every series to 2026-03-11, into LNY 2026's window
+    later.to_csv(tmp_path / "later.csv", index=False)
+    seen = []
+
+    def planned(history, network, config, **kw):
+        seen.append((network, config))
+        raise KeyboardInterrupt  # the inputs are all this test needs
+
+    monkeypatch.setattr(distributed, "run_network", planned)
+    cfg = PlanConfig(data_path=str(tmp_path / "later.csv"), model="lunar-naive", n_paths=40)
+    with pytest.warns(UserWarning, match="planning the next LNY, 2027"):
+        with pytest.raises(KeyboardInterrupt):
+            distributed.network_from_files(cfg, cache_plan=False)
+    network, config = seen[0]
+    assert network.base.lny.year == 2027 and config.lny_year == 2027
+    assert config.series == "total"
+
+
 def test_the_single_series_plan_runs_on_the_cluster_and_is_cached_here(
         tmp_path, monkeypatch, client):
     from dataclasses import replace

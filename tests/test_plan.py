@@ -260,6 +260,27 @@ def test_plan_from_files_reads_the_named_files(tmp_path):
     assert run.unique_id == "total" and run.provenance["seed"] == 0
 
 
+def test_plan_from_files_settles_the_series_and_the_lny_as_forecast_run_does(tmp_path):
+    """A notebook on a planner's own file plans what ``forecast run`` would: a file's only
+    series whatever its name, and the next LNY when the history runs into the scenario's
+    window (``run_plan`` itself refuses both), each choice a warning."""
+    from forecast.data import DEMO_PATH
+
+    one = pd.read_csv(DEMO_PATH, parse_dates=["ds"]).query("unique_id == 'total'")
+    one = one.assign(ds=one["ds"] + pd.Timedelta(days=70))[["ds", "y"]]  # to 2026-03-11
+    path = tmp_path / "mysite.csv"
+    one.to_csv(path, index=False)
+    cfg = PlanConfig(data_path=str(path), scenario_path=str(NO_ROSTER),
+                     **{**SMALL, "model": "statespace", "backtest_lny": 0, "n_paths": 20})
+    with pytest.warns(UserWarning) as caught:
+        run = plan_from_files(cfg, cache=False)
+    said = " ".join(str(w.message) for w in caught)
+    assert "planning 'mysite', the only series of" in said
+    assert "planning the next LNY, 2027" in said
+    assert run.unique_id == "mysite" and run.lny.year == 2027
+    assert run.config.series == "mysite" and run.config.lny_year == 2027
+
+
 def test_cached_plan_reloads_the_same_numbers_without_computing(demo_history, monkeypatch):
     from forecast import plan
 
