@@ -55,10 +55,10 @@ from forecast.network_scenario import (
     volume_shares,
 )
 from forecast.plan import (
-    PlanRun, cached_plan, load_inputs, planned_scenario, remember_plan, run_plan,
+    PlanRun, cached_plan, planned_scenario, remember_plan, run_plan,
 )
 from forecast.plan_forecast import code_hash
-from forecast.plan_inputs import settled
+from forecast.plan_inputs import load_settled
 from forecast.plan_store import pack, unpack
 from forecast.scenario import Scenario
 from forecast.simulation import Simulator
@@ -350,8 +350,7 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     inputs: the network section of the notebooks in one call. The total and the LNY are
     settled as ``forecast run --network`` settles them
     (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``)."""
-    history, scenario = load_inputs(config)
-    config = settled(config, history, scenario, network=True)  # as `forecast run --network`
+    config, history, _ = load_settled(config, network=True)  # as `forecast run --network`
     network = planned_scenario(NetworkScenario.from_toml(config.scenario_path), config)
     key = network_key(history, config)
     net = load_network(key, network) if cache_plan else None
@@ -376,8 +375,7 @@ def start_plan(config: PlanConfig, *, client=None,
     machine's cache (:func:`forecast.plan.remember_plan`), where the notebooks reload it. A
     plan already in the cache, or no client: it is computed (or reloaded) here, now.
     """
-    history, scenario = load_inputs(config)
-    config = settled(config, history, scenario)
+    config, history, scenario = load_settled(config)
     run = cached_plan(history, scenario, config)
     if client is None or run is not None:
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)

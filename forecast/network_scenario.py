@@ -312,8 +312,8 @@ def hub_total_mismatch(history: pd.DataFrame, hubs, total: str, *,
         return None
     return (f"{HUB_MISMATCH} over the last {SHARE_DAYS} days is {ratio:.2f}x that of "
             f"{total!r}: the hubs do not add up to the network total (overlapping or missing "
-            f"series?); pages 3-4 plan {total!r} as one site, page 1 and the network page "
-            "the sum of the hubs")
+            f"series?); pages 3-4 (notebooks 02-04) plan {total!r} as one site, page 1 and the "
+            "network page (notebook 05) the sum of the hubs")
 
 
 def check_hub_overrides(network: NetworkScenario, series, *, where: str = "scenario") -> None:

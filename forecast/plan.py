@@ -43,7 +43,7 @@ from forecast.plan_forecast import (
     forecast_key,
     save_forecast,
 )
-from forecast.plan_inputs import load_inputs, next_lny_year, settle_inputs, settled
+from forecast.plan_inputs import load_inputs, load_settled, next_lny_year, settle_inputs
 from forecast.plan_notes import (
     CHECKED_LEAD_DAYS, calendar_note, demo_scenario_note, earlier_lny_note, lead_note,
 )
@@ -56,8 +56,8 @@ from forecast.simulation import SimulationResults, Simulator
 from forecast.statistics import central_interval
 
 __all__ = ["DEFAULT_SCENARIO_PATH", "MAX_LEAD_DAYS", "CHECKED_LEAD_DAYS", "PlanConfig", "PlanRun",
-           "cached_plan", "load_inputs", "next_lny_year", "plan_from_files", "remember_plan",
-           "run_plan", "settle_inputs"]
+           "cached_plan", "load_inputs", "load_settled", "next_lny_year", "plan_from_files",
+           "remember_plan", "run_plan", "settle_inputs"]
 
 #: Longest lead a plan accepts (the LNY after next); beyond CHECKED_LEAD_DAYS it warns.
 MAX_LEAD_DAYS = 800
@@ -257,8 +257,11 @@ def _series(history: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The rows of the scenario's series (a ValueError naming the others if absent)."""
     uid = scenario.unique_id
     if uid not in set(history["unique_id"]):
-        raise ValueError(f"scenario unique_id {uid!r} is not in the history; series there: "
-                         f"{sorted(map(str, history['unique_id'].unique()))}")
+        raise ValueError(f"series {uid!r} (PlanConfig.series, else the scenario's unique_id) "
+                         "is not in the history; series there: "
+                         f"{sorted(map(str, history['unique_id'].unique()))[:20]}: set "
+                         "PlanConfig.series (forecast.plan.settle_inputs picks a history's "
+                         "only series)")
     return history[history["unique_id"] == uid].reset_index(drop=True)
 
 
@@ -360,7 +363,5 @@ def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,
     (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``):
     a notebook on a planner's own file plans what the command line would.
     """
-    config = PlanConfig() if config is None else config
-    history, scenario = load_inputs(config)
-    config = settled(config, history, scenario)
+    config, history, scenario = load_settled(PlanConfig() if config is None else config)
     return run_plan(history, scenario, config, cache=cache, progress=progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,11 +18,22 @@ from forecast.config import PlanConfig
 from forecast.data import DEMO_PATH, load_history
 from forecast.scenario import Scenario
 
-__all__ = ["load_inputs", "next_lny_year", "settle_inputs", "settled"]
+__all__ = ["load_inputs", "load_settled", "next_lny_year", "settle_inputs"]
 
 
 def load_inputs(config: PlanConfig) -> tuple[pd.DataFrame, Scenario]:
-    """Read the history and the scenario that ``config`` names."""
+    """Read the history and the scenario that ``config`` names.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``config.scenario_path``, naming the option.
+    forecast.data.DataError
+        The history cannot be read (:func:`forecast.data.load_history`).
+    """
+    if not Path(config.scenario_path).is_file():
+        raise FileNotFoundError(f"{config.scenario_path}: no such scenario file (--config; "
+                                "scenario_path in a notebook, relative to its folder)")
     scenario = Scenario.from_toml(config.scenario_path)
     history = load_history(config.data_path, id_col=config.id_col, na=config.na,
                            gaps=config.gaps)
@@ -80,12 +92,12 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     uid = config.series or scenario.unique_id
     if uid not in names and not config.series and len(names) == 1:
         (uid,) = names  # a file of one series: the one to plan
-        notes.append(f"planning {uid!r}, the only series of {config.data_path} (the "
-                     f"scenario's unique_id is {scenario.unique_id!r})")
+        notes.append(f"planning {uid!r}, the history's only series (the scenario's "
+                     f"unique_id is {scenario.unique_id!r})")
     if uid not in names:
         where = "--series" if config.series else f"{config.scenario_path}: unique_id"
-        raise ValueError(f"{where} {uid!r} is not a series of {config.data_path}; series "
-                         f"there: {sorted(names)[:20]}: pass --series NAME (series = in a "
+        raise ValueError(f"{where} {uid!r} is not a series of the history; series there: "
+                         f"{sorted(names)[:20]}: pass --series NAME (series = in a "
                          "notebook), set unique_id = \"...\" at the top of the scenario file "
                          "(--config), or name the series column with --id-col")
     if network:  # the total's last year against every hub's: a hub named is refused
@@ -94,8 +106,8 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
         if volume.idxmax() != uid:
             raise ValueError(f"--network plans {uid!r} as the network total and every other "
                              f"series as a hub, but {volume.idxmax()!r} carried more over the "
-                             "last year: name the total with --series (or unique_id = in "
-                             "--config)")
+                             "last year: name the total with --series (series = in a notebook, "
+                             "or unique_id = in the scenario file)")
     planned = history if network else history[history["unique_id"].astype(str) == uid]
     year = config.lny_year or next_lny_year(planned, scenario)
     if year != config.lny_year:  # the history runs into the scenario's window
@@ -106,11 +118,22 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     return dataclasses.replace(config, series=uid, lny_year=year), notes
 
 
-def settled(config: PlanConfig, history: pd.DataFrame, scenario: Scenario, *,
-            network: bool = False) -> PlanConfig:
-    """:func:`settle_inputs`, each note a ``UserWarning`` (the library's file entry points:
-    :func:`forecast.plan.plan_from_files`, the notebooks)."""
+def load_settled(config: PlanConfig, *, network: bool = False
+                 ) -> tuple[PlanConfig, pd.DataFrame, Scenario]:
+    """:func:`load_inputs`, then :func:`settle_inputs` with each note a ``UserWarning``:
+    the library's file entry points (:func:`forecast.plan.plan_from_files`, the notebooks)
+    plan what ``forecast run`` would.
+
+    Returns
+    -------
+    config : PlanConfig
+        Settled (``series`` and ``lny_year`` set).
+    history : pandas.DataFrame
+    scenario : Scenario
+        As read (:func:`forecast.plan.planned_scenario` moves it to the settled config).
+    """
+    history, scenario = load_inputs(config)
     config, notes = settle_inputs(config, history, scenario, network=network)
     for note in notes:
-        warnings.warn(note, UserWarning, stacklevel=3)
-    return config
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return config, history, scenario

@@ -60,8 +60,8 @@ def demo_scenario_note(config: PlanConfig, history: pd.DataFrame,
     return [f"Planned with the demo's scenario ({Path(DEFAULT_SCENARIO_PATH).name}: a roster "
             f"of {scenario.staffing.baseline:,.0f}, {scenario.programme.workers:,.0f} "
             f"programme workers, a HK${scenario.budget:,.0f} budget) for a series at about "
-            f"{format_count(recent.mean())} parcels a day over its last 91 days; pass "
-            "--config with your network's numbers"]
+            f"{format_count(recent.mean())} parcels a day over its last 91 days; give "
+            "your network's numbers (--config, or scenario_path in a notebook)"]
 
 
 def lead_note(h: int) -> list[str]:

@@ -57,8 +57,13 @@ def test_all_missing_series_cannot_be_interpolated(tmp_path):
 
 def test_explicit_id_column_must_exist_and_names_must_not_be_blank(tmp_path):
     path = _write(tmp_path, "hub,ds,y\na,2024-01-01,1\n,2024-01-01,2\n")
-    with pytest.raises(DataError, match="no column 'hubb'"):
+    with pytest.raises(DataError, match="no column 'hubb'") as caught:
         load_history(path, id_col="hubb")
+    assert "is one series" not in str(caught.value)  # it has a series column: a typo
+    one = _write(tmp_path, "ds,y\n2024-01-01,1\n", name="one.csv")
+    with pytest.raises(DataError, match="a file without a series column is one series: leave "
+                                        "the series column at its default, unique_id"):
+        load_history(one, id_col="series")
     with pytest.raises(DataError, match="column 'hub', line 3: empty series name"):
         load_history(path, id_col="hub")
 

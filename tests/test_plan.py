@@ -243,8 +243,9 @@ def test_window_without_lunar_new_year_is_an_error(demo_history, tmp_path):
 
 def test_unknown_series_names_the_ones_there(demo_history):
     s = Scenario.from_toml(NO_ROSTER).updated({"unique_id": "nowhere"})
-    with pytest.raises(ValueError, match=r"'nowhere' is not in the history; series there: "
-                                         r"\['chek-lap-kok'"):
+    with pytest.raises(ValueError, match=r"'nowhere' \(PlanConfig.series, else the scenario's "
+                                         r"unique_id\) is not in the history; series there: "
+                                         r"\['chek-lap-kok'.*: set PlanConfig.series"):
         run_plan(demo_history, s, PlanConfig(**SMALL))
 
 
@@ -275,10 +276,13 @@ def test_plan_from_files_settles_the_series_and_the_lny_as_forecast_run_does(tmp
     with pytest.warns(UserWarning) as caught:
         run = plan_from_files(cfg, cache=False)
     said = " ".join(str(w.message) for w in caught)
-    assert "planning 'mysite', the only series of" in said
+    assert "planning 'mysite', the history's only series" in said
     assert "planning the next LNY, 2027" in said
     assert run.unique_id == "mysite" and run.lny.year == 2027
     assert run.config.series == "mysite" and run.config.lny_year == 2027
+    with pytest.raises(FileNotFoundError, match="no such scenario file .*scenario_path in a "
+                                                "notebook"):
+        plan_from_files(dataclasses.replace(cfg, scenario_path=str(tmp_path / "nope.toml")))
 
 
 def test_cached_plan_reloads_the_same_numbers_without_computing(demo_history, monkeypatch):

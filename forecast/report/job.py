@@ -361,7 +361,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         lanes = workers if network and workers else 1
         _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}"
              + (f", {lanes} at once; figures and tables beside them" if lanes > 1 else ""))
-        parameters = {**asdict(config), "unique_id": run.unique_id}
+        parameters = {**asdict(config), "series": run.unique_id}
         declared = set().union(*(notebook_parameters(nb) for nb in notebooks))
         parameters = {k: v for k, v in parameters.items() if k in declared}
         t1 = time.perf_counter()

@@ -230,8 +230,9 @@ def tradeoff_table(curve: pd.DataFrame) -> pd.DataFrame:
 def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`forecast.backtest.compare`'s table for people: skill and coverage.
 
-    Scaled CRPS (CRPS / mean volume: lower is better) to three decimals; coverage and WAPE
-    as whole percentages (nominal: 80% and 95%). Empty in, empty out.
+    Scaled CRPS (CRPS / mean volume: lower is better) to three decimals; daily coverage
+    and WAPE as whole percentages (nominal: 80% and 95%); the LNY-window totals inside
+    their 80% interval counted over the folds (one window per fold). Empty in, empty out.
 
     Examples
     --------
@@ -239,7 +240,7 @@ def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
     ...                   "coverage_95": [0.95], "window_coverage_80": [1.0], "wape": [0.0433],
     ...                   "n_folds": [3]})
     >>> backtest_table(t).iloc[0].tolist()
-    ['0.037', '81%', '95%', '> 99%', '4%', '3']
+    ['0.037', '81%', '95%', '3 of 3', '4%', '3']
     """
     if frame.empty:
         return pd.DataFrame()
@@ -247,7 +248,9 @@ def backtest_table(frame: pd.DataFrame) -> pd.DataFrame:
         "scaled CRPS": frame["scaled_crps"].map(lambda v: f"{v:.3f}"),
         "daily 80% coverage": frame["coverage_80"].map(format_percent),
         "daily 95% coverage": frame["coverage_95"].map(format_percent),
-        "LNY-window total in 80% interval": frame["window_coverage_80"].map(format_percent),
+        "LNY-window total in 80% interval": [
+            "n/a" if not np.isfinite(c) else f"{c * n:.0f} of {n:.0f}"
+            for c, n in zip(frame["window_coverage_80"], frame["n_folds"])],
         "WAPE": frame["wape"].map(lambda v: f"{100 * v:.0f}%"),  # can exceed 100%
         "folds": frame["n_folds"].map(lambda n: f"{n:.0f}"),
     }).set_axis(pd.Index(frame["model"].to_numpy(), name="model"))
