@@ -130,6 +130,11 @@ def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
 
     cut = _page1(["w " * 300] * 6)
     assert len(cut) == 4 and all(len(w) <= MAX_TEXT and w.endswith("…") for w in cut)
+    # cut after a whole word (page 1 once ended "lower the bonus; of th…")
+    long = "No headcount meets every target; " + "the bonus is over the budget, " * 13
+    (short,) = _page1([long])
+    kept = short.removesuffix(" …")
+    assert len(short) <= MAX_TEXT < len(long) and long.startswith(kept) and long[len(kept)] == " "
     assert _page1(["short"]) == ("short",)
     # more than four: none is dropped without a word (the fifth once was)
     five = _page1([f"warning {i}" for i in range(5)])

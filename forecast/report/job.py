@@ -252,7 +252,22 @@ def _page1(warnings) -> tuple[str, ...]:
         more = (f"{len(warnings) - 3} more warnings, printed by forecast run and listed in "
                 "manifest.json (\"warnings\"): ")
         warnings = [*warnings[:3], more + warnings[3]]
-    return tuple(shorten(w, MAX_TEXT) for w in warnings)
+    return tuple(_cut(w, MAX_TEXT) for w in warnings)
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` if it fits ``width`` characters, else cut after its last whole word that
+    fits with an ellipsis.
+
+    Examples
+    --------
+    >>> _cut("Raise the budget or lower the bonus; of the least risky", 42)
+    'Raise the budget or lower the bonus; of …'
+    """
+    if len(text) <= width:
+        return text
+    end = text.rfind(" ", 0, width - 1)
+    return shorten(text, width) if end <= 0 else text[:end] + " …"
 
 
 def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
