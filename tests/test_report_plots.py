@@ -42,6 +42,22 @@ def test_overlay_draws_one_line_per_complete_year(history):
     assert {"2023", "2024", "2025"} <= set(labels) and "2022" not in labels  # no baseline
 
 
+def test_overlay_keeps_the_usual_years_readable_beside_an_odd_one(history):
+    """HK's LNY 2023 (the border reopened inside its baseline weeks) peaked at ~11x its
+    baseline and flattened every other year into a line at 1."""
+    usual = plots.plot_lny_overlay(history, "total")
+    assert not any("off the scale" in line.get_label() for line in usual.axes[0].get_lines())
+    odd = history.copy()
+    lny23 = pd.Timestamp("2023-01-22")
+    near = (odd["ds"] - lny23).dt.days.between(-14, 14) & (odd["unique_id"] == "total")
+    odd.loc[near, "y"] *= 10.0
+    fig = plots.plot_lny_overlay(odd, "total")
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert any(lab.startswith("2023 (up to ") and lab.endswith("x: off the scale)")
+               for lab in labels)
+    assert fig.axes[0].get_ylim()[1] < 5  # the others' peaks (~1.2-1.6x) stay visible
+
+
 def test_fan_bands_are_nested(history):
     fig = plots.plot_fan(history, _paths(history), level=(50, 95))
     bands = fig.axes[0].collections[:2]  # drawn widest first

@@ -347,3 +347,12 @@ def test_a_large_open_backlog_raises_the_service_headcount():
 
     assert service(s) == 100
     assert service(with_backlog(s, [["2026-02-27", 2_000.0], ["2026-03-01", 3_000.0]])) == 600
+
+
+def test_paths_that_miss_the_window_are_refused_naming_both_ranges_and_the_way_out():
+    from forecast.simulation import Simulator
+
+    later = pd.DatetimeIndex(DATES) + pd.Timedelta(days=365)
+    with pytest.raises(ValueError, match=r"they cover \d{4}-\d\d-\d\d \.\. \d{4}-\d\d-\d\d: "
+                                         r"draw them over the window .*Scenario\.for_lny"):
+        Simulator(demand(), scenario(), rng=RNG(), dates=later)

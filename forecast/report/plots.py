@@ -164,19 +164,30 @@ def plot_history(df: pd.DataFrame, *, unique_ids=None, ax=None):
     return fig
 
 
+#: In :func:`plot_lny_overlay`, a year whose highest ratio exceeds this many times the
+#: median year's (with three years or more) runs off the top of the chart, named so.
+OFF_SCALE = 2.0
+
+
 def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=None):
     """Each past year's volume around LNY, as a ratio to that year's pre-LNY baseline.
 
     The baseline is the mean of days LNY-49 .. LNY-22 (four ordinary weeks before the
-    gift surge); the x axis is days from LNY, with the phases shaded.
+    gift surge); the x axis is days from LNY, with the phases shaded. A year far above the
+    others (:data:`OFF_SCALE`; e.g. a border that reopened inside its baseline) runs off the
+    top, its peak given in the legend, so that the usual years stay readable.
     """
     fig, ax = figure_axes(ax, (10, 4.5))
     rel = lny_relative(df, unique_id)
     rel = rel[rel["offset"].between(*window)]
-    for year, g in rel.groupby("lny_year"):
-        if len(g) < window[1] - window[0]:
-            continue  # this year's window is not fully in the history
-        ax.plot(g["offset"], g["ratio"], lw=1, alpha=0.85, label=str(year))
+    years = {y: g for y, g in rel.groupby("lny_year") if len(g) >= window[1] - window[0]}
+    tops = pd.Series({y: g["ratio"].max() for y, g in years.items()}, dtype=float)
+    top = OFF_SCALE * tops.median() if len(tops) >= 3 else np.inf
+    for year, g in years.items():  # (a year whose window is not fully in the history: none)
+        label = str(year) if tops[year] <= top else f"{year} (up to {tops[year]:.1f}x: off the scale)"
+        ax.plot(g["offset"], g["ratio"], lw=1, alpha=0.85, label=label)
+    if np.isfinite(top) and (tops > top).any():  # one odd year (a border reopening) flattens the rest
+        ax.set_ylim(top=top)
     shade_lny_phases(ax)
     ax.axhline(1.0, color="k", lw=0.6)
     ax.set(xlim=window, xlabel="days from Lunar New Year", ylabel="volume / pre-LNY baseline",
