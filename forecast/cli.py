@@ -96,7 +96,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         target=args.target, alpha=args.alpha, budget_risk=args.budget_risk,
                         tail_limit=args.tail_limit, lny_year=args.lny, series=args.series)
     history, scenario = load_inputs(config)  # fail on bad input before any work starts
-    config, notes = settle_inputs(config, history, scenario, network=args.network)
+    config, notes = settle_inputs(config, history, scenario, network=args.network,
+                                  source=args.data)
     for note in notes:
         print(terminal_text(f"forecast: {note}"), file=sys.stderr)
     if (args.workers is not None or args.scheduler) and not args.network:

@@ -102,7 +102,7 @@ def load_history(
             i = _first_bad(blank.to_numpy())
             raise DataError(f"{src.name}: column {id_col!r}, {src.where(i)}: empty series name")
     elif id_col != "unique_id":  # asked for explicitly: a typo must not merge every series
-        one = (" (a file without a series column is one series: leave the series column "
+        one = (" (a file without a series column is one series: leave --id-col / id_col "
                "at its default, unique_id)") if set(raw.columns) <= {ds_col, y_col} else ""
         raise DataError(f"{src.name}: no column {id_col!r} for the series; found "
                         f"{list(raw.columns)}{one}")

@@ -350,7 +350,7 @@ def network_from_files(config: PlanConfig, *, client=None, cache_plan: bool = Tr
     inputs: the network section of the notebooks in one call. The total and the LNY are
     settled as ``forecast run --network`` settles them
     (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``)."""
-    config, history, _ = load_settled(config, network=True)  # as `forecast run --network`
+    config, history, _ = load_settled(config, network=True, stacklevel=3)  # as the CLI
     network = planned_scenario(NetworkScenario.from_toml(config.scenario_path), config)
     key = network_key(history, config)
     net = load_network(key, network) if cache_plan else None
@@ -375,7 +375,7 @@ def start_plan(config: PlanConfig, *, client=None,
     machine's cache (:func:`forecast.plan.remember_plan`), where the notebooks reload it. A
     plan already in the cache, or no client: it is computed (or reloaded) here, now.
     """
-    config, history, scenario = load_settled(config)
+    config, history, scenario = load_settled(config, stacklevel=3)
     run = cached_plan(history, scenario, config)
     if client is None or run is not None:
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)

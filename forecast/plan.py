@@ -363,5 +363,6 @@ def plan_from_files(config: PlanConfig | None = None, *, cache: bool = True,
     (:func:`~forecast.plan_inputs.settle_inputs`; each choice made is a ``UserWarning``):
     a notebook on a planner's own file plans what the command line would.
     """
-    config, history, scenario = load_settled(PlanConfig() if config is None else config)
+    config, history, scenario = load_settled(PlanConfig() if config is None else config,
+                                             stacklevel=3)
     return run_plan(history, scenario, config, cache=cache, progress=progress)

@@ -60,13 +60,27 @@ def next_lny_year(history: pd.DataFrame, scenario: Scenario) -> int:
 
 
 def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario, *,
-                  network: bool = False) -> tuple[PlanConfig, list[str]]:
+                  network: bool = False, source: str | None = None
+                  ) -> tuple[PlanConfig, list[str]]:
     """The series and the LNY to plan, settled as ``forecast run`` settles them.
 
     ``series``: ``config.series``, else the scenario's ``unique_id``, else the history's
     only series. ``lny_year``: ``config.lny_year``, else the next LNY when the planned
     series' history (every series' with ``network``) runs past the start of the scenario's
     window (:func:`next_lny_year`).
+
+    Parameters
+    ----------
+    config : PlanConfig
+    history : pandas.DataFrame
+        Tidy ``unique_id, ds, y``.
+    scenario : Scenario
+        As read (not yet moved to ``config.lny_year``).
+    network : bool
+        Settle for a network plan: every series' history counts, and ``series`` must be the
+        largest (the network total).
+    source : str, optional
+        Where ``history`` came from (a file), named in the notes and errors.
 
     Returns
     -------
@@ -89,14 +103,15 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     ('total', 2026, 'planning the next LNY, 2026 (--lny YEAR or lny_year = YEAR plans another)')
     """
     notes, names = [], set(map(str, history["unique_id"]))
+    source = "the history" if source is None else str(source)
     uid = config.series or scenario.unique_id
     if uid not in names and not config.series and len(names) == 1:
         (uid,) = names  # a file of one series: the one to plan
-        notes.append(f"planning {uid!r}, the history's only series (the scenario's "
+        notes.append(f"planning {uid!r}, the only series of {source} (the scenario's "
                      f"unique_id is {scenario.unique_id!r})")
     if uid not in names:
         where = "--series" if config.series else f"{config.scenario_path}: unique_id"
-        raise ValueError(f"{where} {uid!r} is not a series of the history; series there: "
+        raise ValueError(f"{where} {uid!r} is not a series of {source}; series there: "
                          f"{sorted(names)[:20]}: pass --series NAME (series = in a "
                          "notebook), set unique_id = \"...\" at the top of the scenario file "
                          "(--config), or name the series column with --id-col")
@@ -118,11 +133,19 @@ def settle_inputs(config: PlanConfig, history: pd.DataFrame, scenario: Scenario,
     return dataclasses.replace(config, series=uid, lny_year=year), notes
 
 
-def load_settled(config: PlanConfig, *, network: bool = False
+def load_settled(config: PlanConfig, *, network: bool = False, stacklevel: int = 2
                  ) -> tuple[PlanConfig, pd.DataFrame, Scenario]:
     """:func:`load_inputs`, then :func:`settle_inputs` with each note a ``UserWarning``:
-    the library's file entry points (:func:`forecast.plan.plan_from_files`, the notebooks)
-    plan what ``forecast run`` would.
+    the library's file entry points (:func:`forecast.plan.plan_from_files`, the notebooks,
+    :func:`forecast.report.job.run_job`) plan what ``forecast run`` would.
+
+    Parameters
+    ----------
+    config : PlanConfig
+    network : bool
+        Settle for a network plan (:func:`settle_inputs`).
+    stacklevel : int
+        Of the warnings: 2 points at the caller, 3 at its caller.
 
     Returns
     -------
@@ -131,9 +154,16 @@ def load_settled(config: PlanConfig, *, network: bool = False
     history : pandas.DataFrame
     scenario : Scenario
         As read (:func:`forecast.plan.planned_scenario` moves it to the settled config).
+
+    Examples
+    --------
+    >>> config, history, scenario = load_settled(PlanConfig())  # the demo: nothing to settle
+    >>> config.series, config.lny_year, scenario.lny.year
+    ('total', 0, 2026)
     """
     history, scenario = load_inputs(config)
-    config, notes = settle_inputs(config, history, scenario, network=network)
+    config, notes = settle_inputs(config, history, scenario, network=network,
+                                  source=config.data_path)
     for note in notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        warnings.warn(note, UserWarning, stacklevel=stacklevel)
     return config, history, scenario

@@ -102,8 +102,8 @@ def _paths_array(paths, scenario: Scenario, dates):
         raise ValueError(f"paths must cover every day of the window {start.date()} .. "
                          f"{end.date()}; they cover {dates.min().date()} .. "
                          f"{dates.max().date()}: draw them over the window (horizon: days "
-                         "from the history's end to its last day), or move the scenario to "
-                         "the LNY they cover (Scenario.for_lny)")
+                         "from the history's end to the window's last day), or move the "
+                         "scenario to the LNY they cover (Scenario.for_lny)")
     values = values[:, inside]
     if not np.isfinite(values).all() or (values < 0).any():
         raise ValueError("paths must be finite and >= 0 on every day of the window "

@@ -214,7 +214,7 @@ def test_run_plans_the_series_asked_for_or_a_files_only_one(tmp_path, monkeypatc
     assert main(["run", "--data", str(tmp_path / "mysite.csv"), "--out",
                  str(tmp_path / "o")]) == 0
     assert seen[-1].series == "mysite"
-    assert "planning 'mysite', the history's only series" in capsys.readouterr().err
+    assert "planning 'mysite', the only series of" in capsys.readouterr().err
     assert main(["run", "--data", str(tmp_path / "mysite.csv"), "--series", "nope", "--out",
                  str(tmp_path / "o")]) == 2  # named: never swapped for the file's series
     mixed = load_history(DEMO_PATH)

@@ -62,7 +62,7 @@ def test_explicit_id_column_must_exist_and_names_must_not_be_blank(tmp_path):
     assert "is one series" not in str(caught.value)  # it has a series column: a typo
     one = _write(tmp_path, "ds,y\n2024-01-01,1\n", name="one.csv")
     with pytest.raises(DataError, match="a file without a series column is one series: leave "
-                                        "the series column at its default, unique_id"):
+                                        "--id-col / id_col at its default, unique_id"):
         load_history(one, id_col="series")
     with pytest.raises(DataError, match="column 'hub', line 3: empty series name"):
         load_history(path, id_col="hub")

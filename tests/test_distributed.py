@@ -145,6 +145,21 @@ def test_network_from_files_settles_the_lny_as_forecast_run_network_does(tmp_pat
     network, config = seen[0]
     assert network.base.lny.year == 2027 and config.lny_year == 2027
     assert config.series == "total"
+    with pytest.raises(ValueError, match="'kowloon-bay' as the network total .* carried more"):
+        distributed.network_from_files(PlanConfig(series="kowloon-bay"), cache_plan=False)
+
+
+def test_start_plan_settles_a_one_series_file_as_forecast_run_does(tmp_path, monkeypatch):
+    from forecast import distributed
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path / "cache"))
+    one = load_history(DEMO_PATH).query("unique_id == 'tsing-yi'")[["ds", "y"]]
+    one.to_csv(tmp_path / "mysite.csv", index=False)
+    config = PlanConfig(data_path=str(tmp_path / "mysite.csv"), model="lunar-naive",
+                        n_paths=30, backtest_lny=0)
+    with pytest.warns(UserWarning, match="planning 'mysite', the only series of"):
+        run = distributed.start_plan(config)()
+    assert run.unique_id == "mysite"
 
 
 def test_the_single_series_plan_runs_on_the_cluster_and_is_cached_here(

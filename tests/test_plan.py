@@ -276,7 +276,7 @@ def test_plan_from_files_settles_the_series_and_the_lny_as_forecast_run_does(tmp
     with pytest.warns(UserWarning) as caught:
         run = plan_from_files(cfg, cache=False)
     said = " ".join(str(w.message) for w in caught)
-    assert "planning 'mysite', the history's only series" in said
+    assert "planning 'mysite', the only series of" in said
     assert "planning the next LNY, 2027" in said
     assert run.unique_id == "mysite" and run.lny.year == 2027
     assert run.config.series == "mysite" and run.config.lny_year == 2027

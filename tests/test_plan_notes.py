@@ -32,7 +32,8 @@ def test_ones_own_history_planned_with_the_demo_scenario_is_warned():
     own = PlanConfig(data_path="/tmp/mine.csv")
     (note,) = demo_scenario_note(own, history, s)
     assert note.startswith("Planned with the demo's scenario (scenario.toml: a roster of 1,500")
-    assert "about 300,000 parcels a day" in note and "(--config, or scenario_path in a notebook)" in note
+    assert "about 300,000 parcels a day" in note
+    assert "(--config, or scenario_path in a notebook)" in note
     assert demo_scenario_note(dataclasses.replace(own, scenario_path="/tmp/s.toml"),
                                history, s) == []
     (note,) = demo_scenario_note(own, history.assign(y=0.372), s)  # a sparse depot

@@ -123,6 +123,31 @@ def test_forecast_run_plans_the_network_on_two_dask_workers(tmp_path, capsys, mo
     assert "By hub." in pdf.pages[1].extract_text() and len(pdf.pages[1].images) == 1
 
 
+def test_the_notebooks_get_the_settled_series_and_lny(tmp_path, monkeypatch):
+    """Notebook 01 studies the series planned (it once got a parameter it did not declare)
+    and declares what settling reads, so that it does not settle again (and warn in the
+    published notebook) where ``forecast run`` already has."""
+    from forecast.config import PlanConfig
+    from forecast.report import job
+    from forecast.report.publish import notebook_parameters
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path / "cache"))
+    seen = {}
+
+    def published(notebooks, target, parameters, **kw):
+        seen.update(parameters)
+        raise KeyboardInterrupt  # the parameters are all this test needs
+
+    monkeypatch.setattr(job, "publish", published)
+    config = PlanConfig(series="kowloon-bay", model="lunar-naive", n_paths=30, backtest_lny=0)
+    with pytest.raises(KeyboardInterrupt):
+        job.run_job(config, tmp_path / "out", progress=False, html=False)
+    assert seen["series"] == "kowloon-bay" and seen["lny_year"] == 0
+    declared = notebook_parameters(job.NOTEBOOKS_DIR / "01-history.ipynb")
+    assert {"data_path", "scenario_path", "id_col", "na", "gaps", "lny_year",
+            "series"} <= set(declared)
+
+
 def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
     """A network prefix on a 390-character warning once made the PDF step fail at 407."""
     from forecast.report.briefing_model import MAX_TEXT
@@ -133,8 +158,10 @@ def test_page1_warnings_are_cut_to_fit_instead_of_failing_the_briefing():
     # cut after a whole word (page 1 once ended "lower the bonus; of th…")
     long = "No headcount meets every target; " + "the bonus is over the budget, " * 13
     (short,) = _page1([long])
-    kept = short.removesuffix(" …")
+    kept = short.removesuffix("…")
     assert len(short) <= MAX_TEXT < len(long) and long.startswith(kept) and long[len(kept)] == " "
+    (path,) = _page1(["Hub 'sha-tin' left out: its file " + "x" * 500])  # no space late on
+    assert len(path) == MAX_TEXT and path.endswith("xx…")
     assert _page1(["short"]) == ("short",)
     # more than four: none is dropped without a word (the fifth once was)
     five = _page1([f"warning {i}" for i in range(5)])

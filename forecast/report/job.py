@@ -36,7 +36,7 @@ from forecast.report.briefing import Briefing, BriefingFigures, PlanOutcome, ren
 from forecast.report.briefing_model import MAX_TEXT
 from forecast.cluster import dask_client
 from forecast.distributed import NetworkRun, network_from_files, start_plan
-from forecast.plan import PlanConfig, PlanRun
+from forecast.plan import PlanConfig, PlanRun, load_settled
 from forecast.statistics import central_interval
 from forecast.report.provenance import MANIFEST_NAME, Provenance, write_manifest
 from forecast.report.publish import notebook_parameters, publish
@@ -252,22 +252,7 @@ def _page1(warnings) -> tuple[str, ...]:
         more = (f"{len(warnings) - 3} more warnings, printed by forecast run and listed in "
                 "manifest.json (\"warnings\"): ")
         warnings = [*warnings[:3], more + warnings[3]]
-    return tuple(_cut(w, MAX_TEXT) for w in warnings)
-
-
-def _cut(text: str, width: int) -> str:
-    """``text`` if it fits ``width`` characters, else cut after its last whole word that
-    fits with an ellipsis.
-
-    Examples
-    --------
-    >>> _cut("Raise the budget or lower the bonus; of the least risky", 42)
-    'Raise the budget or lower the bonus; of …'
-    """
-    if len(text) <= width:
-        return text
-    end = text.rfind(" ", 0, width - 1)
-    return shorten(text, width) if end <= 0 else text[:end] + " …"
+    return tuple(shorten(w, MAX_TEXT, words=True) for w in warnings)
 
 
 def _hashes(run: PlanRun, net: NetworkRun | None) -> tuple[str, str]:
@@ -294,7 +279,8 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     Parameters
     ----------
     config : PlanConfig
-        What to compute.
+        What to compute; its series and LNY settled as ``forecast run`` settles them
+        (:func:`~forecast.plan_inputs.load_settled`).
     out_dir : str or path-like
         The report folder.
     progress : bool
@@ -334,6 +320,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
     # the kernels run elsewhere: they need absolute paths
     config = replace(config, data_path=str(Path(config.data_path).resolve()),
                      scenario_path=str(Path(config.scenario_path).resolve()))
+    config = load_settled(config, network=network, stacklevel=3)[0]  # what the notebooks get
     with Staging(out_dir) as stage, temporary_files(stage.work / "tmp", own_tmp):
         out, work = stage.path, stage.work
         # The demand forecast is computed once here and kept in the data-only cache, where
@@ -376,7 +363,7 @@ def run_job(config: PlanConfig, out_dir: str | Path, *, progress: bool = True,
         lanes = workers if network and workers else 1
         _say(progress, f"[2/4] notebooks -> {stage.target / 'notebooks'}"
              + (f", {lanes} at once; figures and tables beside them" if lanes > 1 else ""))
-        parameters = {**asdict(config), "series": run.unique_id}
+        parameters = asdict(config)  # settled: its series is the one planned
         declared = set().union(*(notebook_parameters(nb) for nb in notebooks))
         parameters = {k: v for k, v in parameters.items() if k in declared}
         t1 = time.perf_counter()

@@ -97,17 +97,23 @@ def terminal_text(text: object) -> str:
     return "".join(out)
 
 
-def shorten(text: str, width: int) -> str:
-    """``text`` cut to at most ``width`` characters, ending with an ellipsis if cut.
+def shorten(text: str, width: int, *, words: bool = False) -> str:
+    """``text`` cut to at most ``width`` characters, ending with an ellipsis if cut; with
+    ``words``, after its last whole word that fits, unless that drops more than half.
 
     Examples
     --------
     >>> shorten("Sha Tin sorting centre", 10), shorten("沙田", 10)
     ('Sha Tin s…', '沙田')
+    >>> shorten("raise the budget or lower the bonus; of the least", 42, words=True)
+    'raise the budget or lower the bonus; of…'
     """
     if width < 2:
         raise ValueError(f"shorten: width must be >= 2, got {width}")
-    return text if len(text) <= width else text[: width - 1].rstrip() + _ELLIPSIS
+    if len(text) <= width:
+        return text
+    end = text.rfind(" ", 0, width) if words else -1
+    return text[: end if end >= width // 2 else width - 1].rstrip() + _ELLIPSIS
 
 
 def markdown(text: str):

@@ -180,13 +180,15 @@ def plot_lny_overlay(df: pd.DataFrame, unique_id: str, *, window=(-35, 28), ax=N
     fig, ax = figure_axes(ax, (10, 4.5))
     rel = lny_relative(df, unique_id)
     rel = rel[rel["offset"].between(*window)]
-    years = {y: g for y, g in rel.groupby("lny_year") if len(g) >= window[1] - window[0]}
+    years = {y: g for y, g in rel.groupby("lny_year")  # whole windows with a baseline
+             if len(g) >= window[1] - window[0] and np.isfinite(g["ratio"]).all()}
     tops = pd.Series({y: g["ratio"].max() for y, g in years.items()}, dtype=float)
     top = OFF_SCALE * tops.median() if len(tops) >= 3 else np.inf
-    for year, g in years.items():  # (a year whose window is not fully in the history: none)
-        label = str(year) if tops[year] <= top else f"{year} (up to {tops[year]:.1f}x: off the scale)"
+    for year, g in years.items():
+        odd = tops[year] > top  # one odd year (a border reopening) would flatten the rest
+        label = f"{year} (up to {tops[year]:.1f}x: off the scale)" if odd else str(year)
         ax.plot(g["offset"], g["ratio"], lw=1, alpha=0.85, label=label)
-    if np.isfinite(top) and (tops > top).any():  # one odd year (a border reopening) flattens the rest
+    if (tops > top).any():
         ax.set_ylim(top=top)
     shade_lny_phases(ax)
     ax.axhline(1.0, color="k", lw=0.6)
