@@ -380,8 +380,7 @@ def start_plan(config: PlanConfig, *, client=None,
     if client is None or run is not None:
         run = run or run_plan(history, scenario, config, cache=True, progress=progress)
         return lambda: run
-    uid = planned_scenario(scenario, config).unique_id
-    series = history[history["unique_id"] == uid].reset_index(drop=True)
+    series = history[history["unique_id"] == config.series].reset_index(drop=True)  # settled
     future = client.submit(_caught, run_plan, series, scenario, config, pure=False)
 
     def wait() -> PlanRun:
